@@ -1,0 +1,1 @@
+"""lernnetz's graph layer: model, store protocol, stores, regions, queries, pictures."""

@@ -1,0 +1,63 @@
+"""Settings and the one place that picks and opens the store.
+
+Environment variables (also read from a ``.env`` file in the working directory):
+
+* ``LERNNETZ_DATA_DIR``: cache for downloaded reference data and the embedded
+  snapshot (default: the platform's user cache dir, e.g. ``~/.cache/lernnetz``).
+* ``LERNNETZ_BACKEND``: ``networkx`` (default, embedded) or ``neo4j``.
+* ``NEO4J_URI``, ``NEO4J_USER``, ``NEO4J_PASSWORD`` (secret), ``NEO4J_DATABASE``.
+* ``LERNNETZ_API_TOKEN`` (secret): bearer token for write endpoints of the API.
+* ``LERNNETZ_CORS_ORIGINS``: comma-separated origins allowed by CORS.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from graph.store import GraphStore
+
+#: Where the curated programme files live (``data/`` at the repository root).
+CURATED_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+class Settings(BaseSettings):
+    """All lernnetz settings; see the module docstring for the variables."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
+
+    data_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_cache_dir("lernnetz")), alias="LERNNETZ_DATA_DIR"
+    )
+    curated_dir: Path = Field(default=CURATED_DIR, alias="LERNNETZ_CURATED_DIR")
+    backend: Literal["networkx", "neo4j"] = Field(default="networkx", alias="LERNNETZ_BACKEND")
+    neo4j_uri: str = Field(default="bolt://127.0.0.1:7687", alias="NEO4J_URI")
+    neo4j_user: str = Field(default="neo4j", alias="NEO4J_USER")
+    neo4j_password: SecretStr = Field(default=SecretStr(""), alias="NEO4J_PASSWORD")
+    neo4j_database: str = Field(default="neo4j", alias="NEO4J_DATABASE")
+    api_token: SecretStr = Field(default=SecretStr(""), alias="LERNNETZ_API_TOKEN")
+    cors_origins: str = Field(default="", alias="LERNNETZ_CORS_ORIGINS")
+
+    @property
+    def snapshot_path(self) -> Path:
+        """The embedded store's snapshot file."""
+        return self.data_dir / "graph.pickle"
+
+
+def open_store(settings: Settings | None = None, *, backend: str | None = None) -> GraphStore:
+    """Open the configured store. The only place that chooses a backend."""
+    settings = settings or Settings()
+    chosen = backend or settings.backend
+    if chosen == "networkx":
+        from graph.nx_store import NetworkXStore
+
+        return NetworkXStore(settings.snapshot_path)
+    if chosen == "neo4j":
+        from graph.neo4j_store import Neo4jStore
+
+        return Neo4jStore.from_settings(settings)
+    raise ValueError(f"unknown backend {chosen!r}; use networkx or neo4j")

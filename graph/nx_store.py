@@ -1,0 +1,402 @@
+"""The embedded store: one NetworkX ``MultiDiGraph`` in memory, a snapshot on disk.
+
+* Nodes are ``"Kind:key"`` strings with the properties of :mod:`graph.model`;
+  parallel edges are keyed by :func:`graph.model.edge_key`.
+* Radius queries use a scikit-learn ``BallTree`` (haversine metric, ``[lat, lon]`` in
+  radians, radius in radians = km / 6371.0088); the reported distances are recomputed
+  with :func:`graph.geo.haversine_km`, the same formula the Neo4j store uses.
+* The snapshot (``graph.pickle`` in the data directory) is written to a temporary
+  file and moved into place with ``os.replace``: a failed load or import leaves the
+  previous snapshot untouched. Reading it back skips parsing the register.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from sklearn.neighbors import BallTree
+
+from graph import store as S
+from graph.errors import InvalidArgument, NoGraph, StoreUnavailable
+from graph.geo import EARTH_RADIUS_KM, haversine_km
+from graph.model import (
+    EdgeKind,
+    GraphData,
+    GraphTables,
+    NodeKind,
+    build_tables,
+    edge_key,
+    node_id,
+    participation_edges,
+    split_node_id,
+)
+from loaders.records import ParticipationRecord
+
+SNAPSHOT_NAME = "graph.pickle"
+SNAPSHOT_VERSION = 1
+_STRUCTURAL = {EdgeKind.IN_DISTRICT.value, EdgeKind.IN_STATE.value}
+
+
+class NetworkXStore:
+    """The embedded default store (see module docstring)."""
+
+    backend = "networkx"
+
+    def __init__(self, snapshot: str | Path | None = None) -> None:
+        self.snapshot = Path(snapshot) if snapshot is not None else None
+        self._lock = threading.RLock()
+        self.G: nx.MultiDiGraph[str] | None = None
+        self.meta: dict[str, Any] = {}
+        self._cache: dict[str, pd.DataFrame] = {}
+        self._tree: BallTree | None = None
+        self._tree_ags: np.ndarray[Any, np.dtype[np.str_]] = np.array([], dtype=str)
+        self._tree_lat = np.array([], dtype=np.float64)
+        self._tree_lon = np.array([], dtype=np.float64)
+        self._ags_index: dict[str, int] = {}
+        if self.snapshot is not None and self.snapshot.exists():
+            self._read_snapshot(self.snapshot)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def replace(self, data: GraphData) -> None:
+        """Build a new graph from the records; swap it in only if everything succeeded."""
+        tables = build_tables(data)
+        graph = graph_from_tables(tables)
+        with self._lock:
+            if self.snapshot is not None:
+                _write_atomically(
+                    self.snapshot, {"version": SNAPSHOT_VERSION, "graph": graph, "meta": tables.meta}
+                )
+            self._install(graph, tables.meta)
+
+    def add_participation(self, records: Sequence[ParticipationRecord]) -> int:
+        """Add INTERESTED_IN/ATTENDED edges; existing identical edges are left as they are."""
+        with self._lock:
+            G = self._graph()
+            rows = participation_edges(list(records))
+            missing = [
+                (r.src_kind, r.src) if not G.has_node(node_id(r.src_kind, r.src)) else (r.dst_kind, r.dst)
+                for r in rows
+                if not (G.has_node(node_id(r.src_kind, r.src)) and G.has_node(node_id(r.dst_kind, r.dst)))
+            ]
+            if missing:
+                kind, key = missing[0]
+                raise InvalidArgument(f"participation refers to an unknown {kind} {key!r}")
+            new = []
+            for r in rows:
+                u, v, k = node_id(r.src_kind, r.src), node_id(r.dst_kind, r.dst), edge_key(r.kind, r.props)
+                if not G.has_edge(u, v, key=k):
+                    new.append((u, v, k, {"type": r.kind.value, **r.props}))
+            if not new:
+                return 0
+            G.add_edges_from(new)
+            try:
+                if self.snapshot is not None:
+                    _write_atomically(
+                        self.snapshot, {"version": SNAPSHOT_VERSION, "graph": G, "meta": self.meta}
+                    )
+            except BaseException:
+                G.remove_edges_from([(u, v, k) for u, v, k, _ in new])
+                raise
+            for name in ("interests", "attendances"):
+                self._cache.pop(name, None)
+            return len({(u, v, k) for u, v, k, _ in new})
+
+    def info(self) -> dict[str, Any]:
+        """Backend, metadata and counts per node and edge kind."""
+        G = self._graph()
+        counts: dict[str, int] = {k.value: 0 for k in NodeKind}
+        for n in G.nodes:
+            counts[n.split(":", 1)[0]] += 1
+        edges: dict[str, int] = {k.value: 0 for k in EdgeKind}
+        for _, _, t in G.edges(data="type"):
+            edges[t] += 1
+        return {"backend": self.backend, **self.meta, "nodes": counts, "edges": edges}
+
+    def ping(self) -> None:
+        """The embedded store is always reachable once a graph is loaded."""
+        self._graph()
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    @property
+    def loaded(self) -> bool:
+        """Whether a graph is loaded."""
+        return self.G is not None
+
+    # ------------------------------------------------------------------ node tables
+
+    def municipalities(self, ags: Sequence[str] | None = None) -> pd.DataFrame:
+        df = self._table("municipalities", NodeKind.MUNICIPALITY, S.MUNICIPALITY_COLUMNS, ["ags"])
+        if ags is None:
+            return df
+        return df[df["ags"].isin(list(ags))].reset_index(drop=True)
+
+    def districts(self) -> pd.DataFrame:
+        return self._table("districts", NodeKind.DISTRICT, S.DISTRICT_COLUMNS, ["key"])
+
+    def states(self) -> pd.DataFrame:
+        return self._table("states", NodeKind.STATE, S.STATE_COLUMNS, ["code"])
+
+    def projects(self) -> pd.DataFrame:
+        return self._table("projects", NodeKind.PROJECT, S.PROJECT_COLUMNS, ["id"])
+
+    def topics(self) -> pd.DataFrame:
+        return self._table("topics", NodeKind.TOPIC, S.TOPIC_COLUMNS, ["slug"])
+
+    def events(self) -> pd.DataFrame:
+        return self._table("events", NodeKind.EVENT, S.EVENT_COLUMNS, ["date_start", "id"])
+
+    # ------------------------------------------------------------------ edge tables
+
+    def territories(self, project_ids: Sequence[str] | None = None) -> pd.DataFrame:
+        if "territories" not in self._cache:
+            G = self._graph()
+            rows: list[tuple[str, str, str]] = []
+            for u, v, d in G.edges(data=True):
+                if d["type"] != EdgeKind.MEMBER_OF:
+                    continue
+                pid = split_node_id(v)[1]
+                kind, key = split_node_id(u)
+                if kind == NodeKind.MUNICIPALITY:
+                    rows.append((pid, key, d.get("via") or "gemeinde"))
+                else:
+                    name = G.nodes[u].get("name", key)
+                    for m, _, t in G.in_edges(u, data="type"):
+                        if t == EdgeKind.IN_DISTRICT:
+                            rows.append((pid, split_node_id(m)[1], name))
+            df = pd.DataFrame(rows, columns=S.TERRITORY_COLUMNS)
+            df = df.sort_values(["project_id", "ags", "via"]).drop_duplicates(["project_id", "ags"])
+            self._cache["territories"] = df.reset_index(drop=True)
+        df = self._cache["territories"]
+        if project_ids is None:
+            return df
+        return df[df["project_id"].isin(list(project_ids))].reset_index(drop=True)
+
+    def members(self, project_ids: Sequence[str] | None = None) -> pd.DataFrame:
+        def row(u: str, v: str, d: dict[str, Any]) -> list[Any]:
+            kind, key = split_node_id(u)
+            return [split_node_id(v)[1], kind.value, key, d.get("role", ""), d.get("level", ""),
+                    d.get("via", ""), d.get("source", ""), d.get("confidence", ""), d.get("note", "")]  # fmt: skip
+
+        df = self._edge_table(
+            "members", EdgeKind.MEMBER_OF, S.MEMBER_COLUMNS, row, ["project_id", "kind", "key"]
+        )
+        if project_ids is None:
+            return df
+        return df[df["project_id"].isin(list(project_ids))].reset_index(drop=True)
+
+    def project_topics(self) -> pd.DataFrame:
+        return self._edge_table(
+            "project_topics", EdgeKind.ADDRESSES, S.PROJECT_TOPIC_COLUMNS,
+            lambda u, v, d: [split_node_id(u)[1], split_node_id(v)[1], d.get("source", ""), d.get("confidence", "")],
+            ["project_id", "topic"],
+        )  # fmt: skip
+
+    def event_topics(self) -> pd.DataFrame:
+        return self._edge_table(
+            "event_topics", EdgeKind.FOCUSES_ON, S.EVENT_TOPIC_COLUMNS,
+            lambda u, v, d: [split_node_id(u)[1], split_node_id(v)[1], d.get("source", ""), d.get("confidence", "")],
+            ["event_id", "topic"],
+        )  # fmt: skip
+
+    def event_hosts(self) -> pd.DataFrame:
+        return self._edge_table(
+            "event_hosts", EdgeKind.HOSTED, S.EVENT_HOST_COLUMNS,
+            lambda u, v, d: [split_node_id(v)[1], split_node_id(u)[1]],
+            ["event_id", "project_id"],
+        )  # fmt: skip
+
+    def interests(
+        self, ags: Sequence[str] | None = None, topics: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        df = self._edge_table(
+            "interests", EdgeKind.INTERESTED_IN, S.INTEREST_COLUMNS,
+            lambda u, v, d: [split_node_id(u)[1], split_node_id(v)[1], d.get("kind", ""), d.get("date", ""),
+                             d.get("source", ""), float(d.get("weight", 1.0)), d.get("event_id", "")],
+            S.INTEREST_COLUMNS,
+        )  # fmt: skip
+        if ags is not None:
+            df = df[df["ags"].isin(list(ags))]
+        if topics is not None:
+            df = df[df["topic"].isin(list(topics))]
+        return df.reset_index(drop=True)
+
+    def attendances(self, ags: Sequence[str] | None = None) -> pd.DataFrame:
+        df = self._edge_table(
+            "attendances", EdgeKind.ATTENDED, S.ATTENDANCE_COLUMNS,
+            lambda u, v, d: [split_node_id(u)[1], split_node_id(v)[1], d.get("kind", ""), d.get("date", ""),
+                             d.get("source", "")],
+            S.ATTENDANCE_COLUMNS,
+        )  # fmt: skip
+        if ags is not None:
+            df = df[df["ags"].isin(list(ags))]
+        return df.reset_index(drop=True)
+
+    def relations(self) -> pd.DataFrame:
+        if "relations" not in self._cache:
+            G = self._graph()
+            ties = {"ROLE_MODEL_FOR", "EXCHANGES_WITH", "CO_DEVELOPS_WITH", "TRANSFERS_TO"}
+            rows = []
+            for u, v, d in G.edges(data=True):
+                if d["type"] in ties:
+                    fk, fkey = split_node_id(u)
+                    tk, tkey = split_node_id(v)
+                    rows.append([d["type"], _tie_name(fk), fkey, _tie_name(tk), tkey,
+                                 d.get("source", ""), d.get("confidence", ""), d.get("note", "")])  # fmt: skip
+            df = pd.DataFrame(rows, columns=S.RELATION_COLUMNS)
+            self._cache["relations"] = df.sort_values(S.RELATION_COLUMNS).reset_index(drop=True)
+        return self._cache["relations"]
+
+    # ------------------------------------------------------------------ spatial, paths
+
+    def near(self, centres: Sequence[str], radius_km: float) -> pd.DataFrame:
+        self._graph()
+        if self._tree is None:
+            return pd.DataFrame({"ags": pd.Series(dtype=str), "distance_km": pd.Series(dtype=float)})
+        idx = [self._ags_index[a] for a in dict.fromkeys(centres) if a in self._ags_index]
+        if not idx:
+            return pd.DataFrame({"ags": pd.Series(dtype=str), "distance_km": pd.Series(dtype=float)})
+        clat, clon = self._tree_lat[idx], self._tree_lon[idx]
+        # a hair of slack so points exactly on the radius survive float noise; filtered below
+        hits = self._tree.query_radius(
+            np.radians(np.column_stack([clat, clon])), r=(radius_km + 1e-6) / EARTH_RADIUS_KM
+        )
+        found = np.unique(np.concatenate(hits)) if len(hits) else np.array([], dtype=int)
+        if len(found) == 0:
+            return pd.DataFrame({"ags": pd.Series(dtype=str), "distance_km": pd.Series(dtype=float)})
+        best = np.full(len(found), np.inf)
+        lat, lon = self._tree_lat[found], self._tree_lon[found]
+        for start in range(0, len(idx), 256):  # bounded memory for Land-sized regions
+            d = haversine_km(
+                lat[:, None], lon[:, None], clat[None, start : start + 256], clon[None, start : start + 256]
+            )
+            best = np.minimum(best, d.min(axis=1))
+        inside = set(idx)
+        best = np.where([i in inside for i in found], 0.0, best)
+        keep = best <= radius_km
+        df = pd.DataFrame({"ags": self._tree_ags[found][keep], "distance_km": best[keep]})
+        return df.sort_values(["distance_km", "ags"], kind="mergesort").reset_index(drop=True)
+
+    def shortest_paths(
+        self, source: str, target: str, *, max_hops: int = 6, limit: int = 5
+    ) -> list[list[str]]:
+        G = self._graph()
+        if source not in G or target not in G:
+            return []
+        if "undirected" not in self._cache:
+            U: nx.Graph[str] = nx.Graph()
+            U.add_nodes_from(G.nodes)
+            U.add_edges_from((u, v) for u, v, t in G.edges(data="type") if t not in _STRUCTURAL)
+            self._cache["undirected"] = U
+        U = self._cache["undirected"]
+        try:
+            paths = nx.all_shortest_paths(U, source, target)
+            out: list[list[str]] = []
+            for p in paths:
+                if len(p) - 1 > max_hops:
+                    return []
+                out.append(list(p))
+                if len(out) >= 1000:
+                    break
+        except nx.NetworkXNoPath:
+            return []
+        return sorted(out)[:limit]
+
+    # ------------------------------------------------------------------ internals
+
+    def _graph(self) -> nx.MultiDiGraph[str]:
+        if self.G is None:
+            raise NoGraph(
+                "no graph is loaded yet",
+                hint="run `lernnetz data fetch --from PATH` and `lernnetz load` first",
+            )
+        return self.G
+
+    def _install(self, graph: nx.MultiDiGraph[str], meta: dict[str, Any]) -> None:
+        self.G, self.meta, self._cache = graph, dict(meta), {}
+        m = self.municipalities()
+        located = m[m["lat"].notna() & m["lon"].notna()]
+        self._tree_ags = located["ags"].to_numpy(dtype=str)
+        self._tree_lat = located["lat"].to_numpy(dtype=np.float64)
+        self._tree_lon = located["lon"].to_numpy(dtype=np.float64)
+        self._ags_index = {a: i for i, a in enumerate(self._tree_ags)}
+        self._tree = (
+            BallTree(np.radians(np.column_stack([self._tree_lat, self._tree_lon])), metric="haversine")
+            if len(located)
+            else None
+        )
+
+    def _read_snapshot(self, path: Path) -> None:
+        try:
+            with path.open("rb") as fh:
+                payload = pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as exc:
+            raise StoreUnavailable(
+                f"cannot read the snapshot {path}: {exc}", hint="run `lernnetz load` to rebuild it"
+            ) from exc
+        if not isinstance(payload, dict) or payload.get("version") != SNAPSHOT_VERSION:
+            raise StoreUnavailable(
+                f"the snapshot {path} has an old format", hint="run `lernnetz load` to rebuild it"
+            )
+        self._install(payload["graph"], payload["meta"])
+
+    def _table(self, name: str, kind: NodeKind, columns: list[str], order: list[str]) -> pd.DataFrame:
+        if name not in self._cache:
+            G = self._graph()
+            prefix = kind.value + ":"
+            rows = [[d.get(c) for c in columns] for n, d in G.nodes(data=True) if n.startswith(prefix)]
+            df = pd.DataFrame(rows, columns=columns)
+            self._cache[name] = df.sort_values(order, kind="mergesort").reset_index(drop=True)
+        return self._cache[name]
+
+    def _edge_table(
+        self, name: str, kind: EdgeKind, columns: list[str], row: Any, order: list[str]
+    ) -> pd.DataFrame:
+        if name not in self._cache:
+            G = self._graph()
+            rows = [row(u, v, d) for u, v, d in G.edges(data=True) if d["type"] == kind]
+            df = pd.DataFrame(rows, columns=columns)
+            self._cache[name] = df.sort_values(order, kind="mergesort").reset_index(drop=True)
+        return self._cache[name]
+
+
+def _tie_name(kind: NodeKind) -> str:
+    return "project" if kind == NodeKind.PROJECT else "municipality"
+
+
+def graph_from_tables(tables: GraphTables) -> nx.MultiDiGraph[str]:
+    """The NetworkX graph for a set of canonical rows; unknown edge endpoints are errors."""
+    G: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+    G.add_nodes_from((node_id(n.kind, n.key), {"kind": n.kind.value, **n.props}) for n in tables.nodes)
+    for e in tables.edges:
+        u, v = node_id(e.src_kind, e.src), node_id(e.dst_kind, e.dst)
+        for end in (u, v):
+            if end not in G:
+                raise InvalidArgument(f"{e.kind.value} edge refers to an unknown node {end!r}")
+        G.add_edge(u, v, key=edge_key(e.kind, e.props), type=e.kind.value, **e.props)
+    return G
+
+
+def _write_atomically(path: Path, payload: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,151 @@
+"""The ``GraphStore`` protocol: what every store (NetworkX, Neo4j) offers.
+
+The protocol is table-shaped so a server store can answer each call with one query:
+node tables, edge tables, a radius query and path search. The analytics in
+:mod:`graph.queries` are written once against it.
+
+Every returned DataFrame has the documented columns in that order and is sorted by
+its key columns, so two stores holding the same graph return equal frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import pandas as pd
+
+from graph.model import GraphData
+from loaders.records import ParticipationRecord
+
+MUNICIPALITY_COLUMNS = [
+    "ags", "ars", "name", "type_code", "type", "unincorporated", "state_code", "district_key",
+    "association_key", "association_name", "population", "population_male", "population_female",
+    "area_km2", "postcode", "lat", "lon", "funded", "source", "ref_date",
+]  # fmt: skip
+DISTRICT_COLUMNS = ["key", "name", "type", "type_code", "state_code", "source", "ref_date"]
+STATE_COLUMNS = ["code", "short", "name", "source", "ref_date"]
+PROJECT_COLUMNS = [
+    "id", "name", "label", "round", "category", "type", "states", "lead_key", "phase",
+    "profile_url", "source", "confidence", "note", "ref_date", "territory_size",
+]  # fmt: skip
+TOPIC_COLUMNS = ["slug", "label_de", "label_en", "family", "parent", "source", "confidence", "ref_date"]
+EVENT_COLUMNS = [
+    "id", "kind", "number", "date_start", "date_end", "place_key", "format", "title",
+    "participants", "host_projects", "source", "confidence", "note", "ref_date",
+]  # fmt: skip
+#: ``territories()``: one row per (project, Gemeinde) of the project's territory.
+TERRITORY_COLUMNS = ["project_id", "ags", "via"]
+#: ``members()``: the MEMBER_OF edges as stored (Gemeinde or Kreis → project).
+MEMBER_COLUMNS = ["project_id", "kind", "key", "role", "level", "via", "source", "confidence", "note"]
+PROJECT_TOPIC_COLUMNS = ["project_id", "topic", "source", "confidence"]
+EVENT_TOPIC_COLUMNS = ["event_id", "topic", "source", "confidence"]
+EVENT_HOST_COLUMNS = ["event_id", "project_id"]
+INTEREST_COLUMNS = ["ags", "topic", "kind", "date", "source", "weight", "event_id"]
+ATTENDANCE_COLUMNS = ["ags", "event_id", "kind", "date", "source"]
+RELATION_COLUMNS = ["type", "from_kind", "from_key", "to_kind", "to_key", "source", "confidence", "note"]
+NEAR_COLUMNS = ["ags", "distance_km"]
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    """A place that holds one lernnetz graph and answers table-shaped questions."""
+
+    backend: str
+
+    # ---- lifecycle
+    def replace(self, data: GraphData) -> None:
+        """Replace the whole graph atomically: on failure the previous graph stays."""
+        ...
+
+    def add_participation(self, records: Sequence[ParticipationRecord]) -> int:
+        """Merge participation edges (idempotent, atomic). Returns how many were new."""
+        ...
+
+    def info(self) -> dict[str, Any]:
+        """Backend, Stichtag, sources, attribution and counts per node/edge kind."""
+        ...
+
+    def ping(self) -> None:
+        """Raise :class:`graph.errors.StoreUnavailable` if the store cannot answer."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+    # ---- node tables
+    def municipalities(self, ags: Sequence[str] | None = None) -> pd.DataFrame:
+        """MUNICIPALITY_COLUMNS, sorted by ags; all, or those with the given keys."""
+        ...
+
+    def districts(self) -> pd.DataFrame:
+        """DISTRICT_COLUMNS, sorted by key."""
+        ...
+
+    def states(self) -> pd.DataFrame:
+        """STATE_COLUMNS, sorted by code."""
+        ...
+
+    def projects(self) -> pd.DataFrame:
+        """PROJECT_COLUMNS, sorted by id."""
+        ...
+
+    def topics(self) -> pd.DataFrame:
+        """TOPIC_COLUMNS, sorted by slug."""
+        ...
+
+    def events(self) -> pd.DataFrame:
+        """EVENT_COLUMNS, sorted by (date_start, id)."""
+        ...
+
+    # ---- edge tables
+    def territories(self, project_ids: Sequence[str] | None = None) -> pd.DataFrame:
+        """TERRITORY_COLUMNS sorted by (project_id, ags): Kreis members expanded to Gemeinden."""
+        ...
+
+    def members(self, project_ids: Sequence[str] | None = None) -> pd.DataFrame:
+        """MEMBER_COLUMNS sorted by (project_id, kind, key)."""
+        ...
+
+    def project_topics(self) -> pd.DataFrame:
+        """PROJECT_TOPIC_COLUMNS sorted by (project_id, topic)."""
+        ...
+
+    def event_topics(self) -> pd.DataFrame:
+        """EVENT_TOPIC_COLUMNS sorted by (event_id, topic)."""
+        ...
+
+    def event_hosts(self) -> pd.DataFrame:
+        """EVENT_HOST_COLUMNS sorted by (event_id, project_id)."""
+        ...
+
+    def interests(
+        self, ags: Sequence[str] | None = None, topics: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """INTEREST_COLUMNS sorted by all columns; optionally filtered."""
+        ...
+
+    def attendances(self, ags: Sequence[str] | None = None) -> pd.DataFrame:
+        """ATTENDANCE_COLUMNS sorted by all columns."""
+        ...
+
+    def relations(self) -> pd.DataFrame:
+        """RELATION_COLUMNS sorted by all columns."""
+        ...
+
+    # ---- spatial and paths
+    def near(self, centres: Sequence[str], radius_km: float) -> pd.DataFrame:
+        """NEAR_COLUMNS: every municipality with a point within ``radius_km`` of any centre
+        municipality (AGS), with the distance to the nearest centre, great-circle on a
+        sphere of radius 6371.0088 km. Centres are included at 0. Sorted by
+        (distance_km, ags)."""
+        ...
+
+    def shortest_paths(
+        self, source: str, target: str, *, max_hops: int = 6, limit: int = 5
+    ) -> list[list[str]]:
+        """Up to ``limit`` shortest undirected paths between two node ids (``Kind:key``),
+        ignoring the structural IN_DISTRICT/IN_STATE edges; each path a list of node ids,
+        sorted lexicographically for a stable order."""
+        ...
