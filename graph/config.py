@@ -59,5 +59,6 @@ def open_store(settings: Settings | None = None, *, backend: str | None = None) 
     if chosen == "neo4j":
         from graph.neo4j_store import Neo4jStore
 
-        return Neo4jStore.from_settings(settings)
+        store: GraphStore = Neo4jStore.from_settings(settings)
+        return store
     raise ValueError(f"unknown backend {chosen!r}; use networkx or neo4j")

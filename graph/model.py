@@ -178,7 +178,9 @@ def territory_members(data: GraphData) -> dict[str, dict[str, str]]:
         return {}
     idx = _index(data.register)
     out: dict[str, dict[str, str]] = defaultdict(dict)
-    for mem in data.programme.members:
+    # the most specific listing names the way in: the Gemeinde itself, then its Verband, then its Kreis
+    specificity = {"gemeinde": 0, "verband": 1, "kreis": 2}
+    for mem in sorted(data.programme.members, key=lambda m: specificity.get(m.level, 3)):
         if mem.level == "gemeinde":
             out[mem.project_id].setdefault(mem.key, "gemeinde")
         elif mem.level == "verband":

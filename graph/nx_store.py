@@ -162,22 +162,25 @@ class NetworkXStore:
     def territories(self, project_ids: Sequence[str] | None = None) -> pd.DataFrame:
         if "territories" not in self._cache:
             G = self._graph()
-            rows: list[tuple[str, str, str]] = []
+            # (project, ags, via, rank): the most specific listing names the way in —
+            # the Gemeinde itself (0), its Gemeindeverband (1), its whole Kreis (2)
+            rows: list[tuple[str, str, str, int]] = []
             for u, v, d in G.edges(data=True):
                 if d["type"] != EdgeKind.MEMBER_OF:
                     continue
                 pid = split_node_id(v)[1]
                 kind, key = split_node_id(u)
                 if kind == NodeKind.MUNICIPALITY:
-                    rows.append((pid, key, d.get("via") or "gemeinde"))
+                    via = d.get("via") or "gemeinde"
+                    rows.append((pid, key, via, 0 if via == "gemeinde" else 1))
                 else:
                     name = G.nodes[u].get("name", key)
                     for m, _, t in G.in_edges(u, data="type"):
                         if t == EdgeKind.IN_DISTRICT:
-                            rows.append((pid, split_node_id(m)[1], name))
-            df = pd.DataFrame(rows, columns=S.TERRITORY_COLUMNS)
-            df = df.sort_values(["project_id", "ags", "via"]).drop_duplicates(["project_id", "ags"])
-            self._cache["territories"] = df.reset_index(drop=True)
+                            rows.append((pid, split_node_id(m)[1], name, 2))
+            df = pd.DataFrame(rows, columns=[*S.TERRITORY_COLUMNS, "rank"])
+            df = df.sort_values(["project_id", "ags", "rank", "via"]).drop_duplicates(["project_id", "ags"])
+            self._cache["territories"] = df[S.TERRITORY_COLUMNS].reset_index(drop=True)
         df = self._cache["territories"]
         if project_ids is None:
             return df

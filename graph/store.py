@@ -101,7 +101,9 @@ class GraphStore(Protocol):
 
     # ---- edge tables
     def territories(self, project_ids: Sequence[str] | None = None) -> pd.DataFrame:
-        """TERRITORY_COLUMNS sorted by (project_id, ags): Kreis members expanded to Gemeinden."""
+        """TERRITORY_COLUMNS sorted by (project_id, ags): Kreis and Verband members expanded to
+        Gemeinden; ``via`` is "gemeinde" for a Gemeinde listed itself, else the name of the most
+        specific listing that brings it in (its Gemeindeverband before its Kreis)."""
         ...
 
     def members(self, project_ids: Sequence[str] | None = None) -> pd.DataFrame:

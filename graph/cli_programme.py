@@ -1,0 +1,73 @@
+"""CLI commands for the programme data: projects, project, events, topics."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from graph.cli import Format, FormatOpt, app, console, emit, handled, store_from_settings
+from graph.programme_views import list_events, list_projects, project_detail
+
+
+@app.command()
+def projects(
+    round: Annotated[int | None, typer.Option("--round", help="2019, 2020 or 2021")] = None,
+    category: Annotated[str | None, typer.Option(help="GS, MS, KL or IK")] = None,
+    state: Annotated[str | None, typer.Option(help="Land short code, e.g. BY")] = None,
+    topic: Annotated[str | None, typer.Option(help="topic slug")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The model projects, filtered."""
+    with handled():
+        df = list_projects(store_from_settings(), round=round, category=category, state=state, topic=topic)
+    emit(df, fmt, title="Modellprojekte Smart Cities")
+
+
+@app.command()
+def project(project_id: str, fmt: FormatOpt = Format.table) -> None:
+    """One project: members resolved to Gemeinden, topics, events, sources."""
+    with handled():
+        d = project_detail(store_from_settings(), project_id)
+    p = d["project"]
+    if fmt != Format.table:
+        emit(d["gemeinden"], fmt)
+        return
+    console.print(f"[bold]{p['name']}[/bold] ({p['id']})  {p['label']}")
+    console.print(
+        f"  round {p['round']}, category {p['category']}, {p['type']}, Länder {', '.join(p['states'])}"
+    )
+    console.print(f"  source: {p['source']} (confidence {p['confidence']})", highlight=False)
+    if p["note"]:
+        console.print(f"  note: {p['note']}", highlight=False)
+    emit(
+        d["members"][["kind", "key", "role", "level", "via", "confidence", "note"]],
+        Format.table,
+        title="members as listed",
+    )
+    emit(d["gemeinden"], Format.table, title=f"territory: {len(d['gemeinden'])} Gemeinden")
+    emit(d["topics"], Format.table, title="topics")
+    emit(d["events"], Format.table, title="events hosted")
+    if len(d["ties"]):
+        emit(d["ties"], Format.table, title="known ties")
+
+
+@app.command()
+def events(
+    kind: Annotated[str | None, typer.Option(help="regionalkonferenz, kongress, peer-learning, …")] = None,
+    year: Annotated[int | None, typer.Option()] = None,
+    topic: Annotated[str | None, typer.Option()] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """KTS events (Regionalkonferenzen, Kongresse, Peer-Learnings), in date order."""
+    with handled():
+        df = list_events(store_from_settings(), kind=kind, year=year, topic=topic)
+    emit(df, fmt, title="events")
+
+
+@app.command()
+def topics(fmt: FormatOpt = Format.table) -> None:
+    """The topic taxonomy."""
+    with handled():
+        df = store_from_settings().topics()
+    emit(df[["slug", "label_de", "label_en", "family", "parent"]], fmt, title="topics")

@@ -1,0 +1,136 @@
+"""Programme lookups shared by the CLI and the API: projects, one project, events, topics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from graph.errors import NotFound
+from graph.store import GraphStore
+
+PROJECT_LIST_COLUMNS = [
+    "id",
+    "name",
+    "label",
+    "round",
+    "category",
+    "type",
+    "states",
+    "territory_size",
+    "topics",
+]
+EVENT_LIST_COLUMNS = [
+    "id",
+    "kind",
+    "number",
+    "date_start",
+    "date_end",
+    "format",
+    "title",
+    "place_key",
+    "hosts",
+    "topics",
+]
+
+
+def _topics_by(df: pd.DataFrame, key: str) -> dict[str, list[str]]:
+    return {k: sorted(g["topic"]) for k, g in df.groupby(key)}
+
+
+def check_topic(store: GraphStore, topic: str) -> str:
+    """A topic slug that exists, or :class:`NotFound` with the known slugs as hint."""
+    slugs = set(store.topics()["slug"])
+    if topic not in slugs:
+        raise NotFound(f"unknown topic {topic!r}", hint=f"known topics: {', '.join(sorted(slugs)[:40])} …")
+    return topic
+
+
+def list_projects(
+    store: GraphStore,
+    *,
+    round: int | None = None,
+    category: str | None = None,
+    state: str | None = None,
+    topic: str | None = None,
+) -> pd.DataFrame:
+    """Projects filtered by round, competition category, Land (short code) and topic."""
+    p = store.projects().copy()
+    topics = _topics_by(store.project_topics(), "project_id")
+    p["topics"] = p["id"].map(lambda i: topics.get(i, []))
+    if round is not None:
+        p = p[p["round"] == round]
+    if category:
+        p = p[p["category"] == category.upper()]
+    if state:
+        p = p[p["states"].map(lambda s: state.upper() in s)]
+    if topic:
+        check_topic(store, topic)
+        p = p[p["topics"].map(lambda t: topic in t)]
+    return p[PROJECT_LIST_COLUMNS].reset_index(drop=True)
+
+
+def project_detail(store: GraphStore, project_id: str) -> dict[str, Any]:
+    """One project: its record, members (as listed and resolved to Gemeinden), topics, events, ties."""
+    p = store.projects()
+    row = p[p["id"] == project_id]
+    if row.empty:
+        raise NotFound(
+            f"no project with id {project_id!r}", hint="GET /projects or `lernnetz projects` lists the ids"
+        )
+    info = row.iloc[0].to_dict()
+    terr = store.territories([project_id])
+    m = store.municipalities(list(terr["ags"]))[["ags", "name", "population", "funded"]]
+    gemeinden = terr.merge(m, on="ags", how="left")
+    pt = store.project_topics()
+    hosts = store.event_hosts()
+    ev = store.events()
+    ev = ev[ev["id"].isin(hosts.loc[hosts["project_id"] == project_id, "event_id"])]
+    rel = store.relations()
+    ties = rel[((rel["from_kind"] == "project") & (rel["from_key"] == project_id))
+               | ((rel["to_kind"] == "project") & (rel["to_key"] == project_id))]  # fmt: skip
+    return {
+        "project": info,
+        "members": store.members([project_id]),
+        "gemeinden": gemeinden,
+        "topics": pt[pt["project_id"] == project_id].reset_index(drop=True),
+        "events": ev[["id", "kind", "date_start", "title", "format"]].reset_index(drop=True),
+        "ties": ties.reset_index(drop=True),
+    }
+
+
+def list_events(
+    store: GraphStore, *, kind: str | None = None, year: int | None = None, topic: str | None = None
+) -> pd.DataFrame:
+    """Events filtered by kind, year and focus topic, in date order."""
+    e = store.events().copy()
+    hosts = store.event_hosts()
+    by_event = {k: sorted(g["project_id"]) for k, g in hosts.groupby("event_id")}
+    topics = _topics_by(store.event_topics(), "event_id")
+    e["hosts"] = e["id"].map(lambda i: by_event.get(i, []))
+    e["topics"] = e["id"].map(lambda i: topics.get(i, []))
+    if kind:
+        e = e[e["kind"] == kind]
+    if year is not None:
+        e = e[e["date_start"].fillna("").str.startswith(str(year))]
+    if topic:
+        check_topic(store, topic)
+        e = e[e["topics"].map(lambda t: topic in t)]
+    return e[EVENT_LIST_COLUMNS].reset_index(drop=True)
+
+
+def event_detail(store: GraphStore, event_id: str) -> dict[str, Any]:
+    """One event with hosts, topics and attendees."""
+    e = list_events(store)
+    row = e[e["id"] == event_id]
+    if row.empty:
+        raise NotFound(
+            f"no event with id {event_id!r}", hint="GET /events or `lernnetz events` lists the ids"
+        )
+    full = store.events()
+    record = full[full["id"] == event_id].iloc[0].to_dict()
+    att = store.attendances()
+    return {
+        "event": {**record, **row.iloc[0].to_dict()},
+        "attendees": att[att["event_id"] == event_id].reset_index(drop=True),
+    }
