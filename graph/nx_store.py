@@ -265,19 +265,17 @@ class NetworkXStore:
 
     def near(self, centres: Sequence[str], radius_km: float) -> pd.DataFrame:
         self._graph()
-        if self._tree is None:
-            return pd.DataFrame({"ags": pd.Series(dtype=str), "distance_km": pd.Series(dtype=float)})
         idx = [self._ags_index[a] for a in dict.fromkeys(centres) if a in self._ags_index]
-        if not idx:
-            return pd.DataFrame({"ags": pd.Series(dtype=str), "distance_km": pd.Series(dtype=float)})
+        if self._tree is None or not idx:
+            return _near_frame(np.array([], dtype=str), np.array([], dtype=np.float64))
         clat, clon = self._tree_lat[idx], self._tree_lon[idx]
         # a hair of slack so points exactly on the radius survive float noise; filtered below
         hits = self._tree.query_radius(
             np.radians(np.column_stack([clat, clon])), r=(radius_km + 1e-6) / EARTH_RADIUS_KM
         )
-        found = np.unique(np.concatenate(hits)) if len(hits) else np.array([], dtype=int)
+        found = hits[0] if len(hits) == 1 else np.unique(np.concatenate(hits))
         if len(found) == 0:
-            return pd.DataFrame({"ags": pd.Series(dtype=str), "distance_km": pd.Series(dtype=float)})
+            return _near_frame(np.array([], dtype=str), np.array([], dtype=np.float64))
         best = np.full(len(found), np.inf)
         lat, lon = self._tree_lat[found], self._tree_lon[found]
         for start in range(0, len(idx), 256):  # bounded memory for Land-sized regions
@@ -285,11 +283,11 @@ class NetworkXStore:
                 lat[:, None], lon[:, None], clat[None, start : start + 256], clon[None, start : start + 256]
             )
             best = np.minimum(best, d.min(axis=1))
-        inside = set(idx)
-        best = np.where([i in inside for i in found], 0.0, best)
+        best[np.isin(found, idx)] = 0.0
         keep = best <= radius_km
-        df = pd.DataFrame({"ags": self._tree_ags[found][keep], "distance_km": best[keep]})
-        return df.sort_values(["distance_km", "ags"], kind="mergesort").reset_index(drop=True)
+        ags, dist = self._tree_ags[found][keep], best[keep]
+        order = np.lexsort((ags, dist))
+        return _near_frame(ags[order], dist[order])
 
     def shortest_paths(
         self, source: str, target: str, *, max_hops: int = 6, limit: int = 5
@@ -372,6 +370,12 @@ class NetworkXStore:
             df = pd.DataFrame(rows, columns=columns)
             self._cache[name] = df.sort_values(order, kind="mergesort").reset_index(drop=True)
         return self._cache[name]
+
+
+def _near_frame(ags: np.ndarray[Any, Any], dist: np.ndarray[Any, Any]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"ags": pd.Series(ags, dtype=object), "distance_km": pd.Series(dist, dtype=np.float64)}
+    )
 
 
 def _tie_name(kind: NodeKind) -> str:

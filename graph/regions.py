@@ -138,13 +138,18 @@ def candidates(store: GraphStore, text: str) -> list[dict[str, Any]]:
         kind = {2: "state", 5: "district", 8: "municipality"}.get(len(q))
         hit = idx[(idx["kind"] == kind) & (idx["key"] == q)] if kind else idx.iloc[0:0]
     else:
-        hit = idx[(idx["kind"] == "project") & (idx["key"] == q.lower())]
+        # a project id is matched exactly; names mean places first, projects only when no place fits
+        hit = idx[(idx["kind"] == "project") & (idx["key"] == q)]
         if hit.empty:
             qf, qc = fold(q), core_name(q)
-            hit = idx[(idx["full"] == qf) | (idx["core"] == qc)]
+            places = idx[idx["kind"] != "project"]
+            hit = places[(places["full"] == qf) | (places["core"] == qc)]
             if hit.empty and qc:
                 # "Neustadt" → every "Neustadt an der …", "Neustadt (Hessen)" …
-                hit = idx[idx["core"].str.startswith(qc + " ")]
+                hit = places[places["core"].str.startswith(qc + " ")]
+            if hit.empty:
+                projects = idx[idx["kind"] == "project"]
+                hit = projects[(projects["full"] == qf) | (projects["core"] == qc)]
             hit = _narrow_by_prefix(hit, qf)
             hit = _prefer_independent(hit)
     m = store.municipalities().set_index("ags")
