@@ -109,7 +109,10 @@ def assemble(settings: Settings, *, with_programme: bool = True) -> GraphData:
                 unknown.append(n)
         data.neighbours = pairs
         data.register.extra["neighbour_rows_not_in_register"] = str(len(unknown))
-        data.neighbours_source = (str(neighbours), register.provenance.stichtag)
+        from loaders.fetch import read_boundaries_metadata
+
+        bmeta = read_boundaries_metadata(settings.data_dir) or {}
+        data.neighbours_source = (str(bmeta.get("source", neighbours)), str(bmeta.get("stand", "")))
     return data
 
 

@@ -451,7 +451,8 @@ def parse_xlsx(path: str | Path) -> Register:
         stichtag = stichtag_from_name(p.name)
         register = _parse_hierarchy(str(p), records(), stichtag)
         joined = " ".join(title_text)
-        m = re.search(r"Gebietsstand:?\s*(\d{2})\.(\d{2})\.(\d{4})", joined)
+        # The title reads "… mit ausgewählten Merkmalen am 31.12.2020 (4. Quartal)".
+        m = re.search(r"(?:Gebietsstand:?|\bam)\s*(\d{2})\.(\d{2})\.(\d{4})", joined)
         if m and not stichtag:
             register.provenance = Provenance(source=str(p), stichtag=f"{m[3]}-{m[2]}-{m[1]}")
         pm = re.search(r"Bevölkerung[^0-9]*(\d{2}\.\d{2}\.\d{4})", joined)
