@@ -1,0 +1,158 @@
+"""CLI commands for pictures and interactive pages: ``map``, ``interest-chart``, ``view``.
+
+Registered on :data:`graph.cli.app` by importing this module at the bottom of ``graph/cli.py``.
+(``lernnetz networks … --html`` lives with the analytics commands and calls
+:func:`graph.viz.learning_network_html`.)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from graph.cli import app, console, handled, store_from_settings
+from graph.config import Settings
+from graph.errors import InvalidArgument
+from graph.store import GraphStore
+
+PngOpt = Annotated[Path | None, typer.Option("--png", help="write a PNG picture here")]
+SvgOpt = Annotated[Path | None, typer.Option("--svg", help="write an SVG picture here")]
+
+
+def _outputs(png: Path | None, svg: Path | None) -> list[Path]:
+    out = [p for p in (png, svg) if p is not None]
+    if not out:
+        raise InvalidArgument("no output file given", hint="add --png out.png and/or --svg out.svg")
+    for p, ext in ((png, ".png"), (svg, ".svg")):
+        if p is not None and p.suffix.lower() != ext:
+            raise InvalidArgument(f"{p} does not end in {ext}", hint=f"name the file …{ext}")
+    return out
+
+
+def _check_topic(store: GraphStore, topic: str | None) -> str | None:
+    if topic is None:
+        return None
+    slugs = set(store.topics()["slug"])
+    if topic not in slugs:
+        raise InvalidArgument(f"unknown topic {topic!r}", hint="`lernnetz topics` lists the topic slugs")
+    return topic
+
+
+@app.command("map")
+def map_cmd(
+    png: PngOpt = None,
+    svg: SvgOpt = None,
+    topic: Annotated[
+        str | None, typer.Option(help="topic slug: shade only projects addressing it, show its white spots")
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option(help="zoom to this region and show its candidates (non-funded matches)")
+    ] = None,
+    radius_km: Annotated[
+        float, typer.Option("--radius-km", "-r", help="radius for candidates and white spots (km)")
+    ] = 50.0,
+    boundaries: Annotated[
+        Path | None,
+        typer.Option(help="BKG boundary source (default: the boundaries fetched into the data dir, if any)"),
+    ] = None,
+    points_only: Annotated[bool, typer.Option("--points-only", help="draw no outlines")] = False,
+    title: Annotated[str | None, typer.Option(help="picture title")] = None,
+) -> None:
+    """A static map (PNG/SVG): Länder and Kreise, project territories, candidates, white spots."""
+    from graph.maps import default_boundaries, germany_map, save_figure
+    from graph.queries_basic import check_radius, near_region
+
+    with handled():
+        outputs = _outputs(png, svg)
+        radius_km = check_radius(radius_km)
+        store = store_from_settings()
+        topic = _check_topic(store, topic)
+        projects = None
+        white = None
+        candidates = None
+        focus = None
+        if topic is not None:
+            pt = store.project_topics()
+            projects = sorted(set(pt.loc[pt["topic"] == topic, "project_id"]))
+            from graph.queries import white_spots
+
+            white = white_spots(store, topic, radius_km)
+        if region is not None:
+            focus = list(near_region(store, region, radius_km)["ags"])
+            from graph.queries import matches
+
+            candidates = matches(store, region, radius_km, topics=[topic] if topic else None)
+        source = None if points_only else (boundaries or default_boundaries(Settings().data_dir))
+        label = title or " · ".join(
+            x
+            for x in (
+                "Modellprojekte Smart Cities",
+                f"Thema / topic: {topic}" if topic else "",
+                f"{region}, {radius_km:g} km" if region else "",
+            )
+            if x
+        )
+        fig = germany_map(
+            store,
+            boundaries=source,
+            projects=projects,
+            candidates=candidates,
+            white_spots=white,
+            focus=focus,
+            title=label,
+        )
+        for p in outputs:
+            save_figure(fig, p)
+            console.print(f"wrote {p}", highlight=False)
+    if candidates is not None:
+        console.print(f"candidates: {len(candidates)}", highlight=False)
+    if white is not None:
+        console.print(f"white spots: {len(white)}", highlight=False)
+
+
+@app.command("interest-chart")
+def interest_chart_cmd(
+    png: PngOpt = None,
+    svg: SvgOpt = None,
+    top: Annotated[int, typer.Option(min=1, max=60, help="how many topics (most interest first)")] = 15,
+    title: Annotated[str | None, typer.Option(help="chart title")] = None,
+) -> None:
+    """A bar chart (PNG/SVG) of interested municipalities per topic and Land."""
+    from graph.maps import interest_chart, save_figure
+
+    with handled():
+        outputs = _outputs(png, svg)
+        store = store_from_settings()
+        fig = interest_chart(store, top=top, title=title or "")
+        for p in outputs:
+            save_figure(fig, p)
+            console.print(f"wrote {p}", highlight=False)
+
+
+@app.command("view")
+def view_cmd(
+    region: str,
+    html_out: Annotated[Path, typer.Option("--html", help="write the interactive page here")],
+    radius_km: Annotated[float, typer.Option("--radius-km", "-r", help="radius in km")] = 20.0,
+    physics: Annotated[bool, typer.Option(help="let vis-network's physics move the nodes")] = False,
+) -> None:
+    """An interactive offline page: the municipalities within a radius of a region and their projects."""
+    from graph.queries_basic import near_region
+    from graph.viz import store_subgraph, write_network_html
+
+    with handled():
+        store = store_from_settings()
+        near = near_region(store, region, radius_km)
+        G = store_subgraph(store, list(near["ags"]))
+        write_network_html(
+            G,
+            html_out,
+            title=f"{region}: Umkreis / within {radius_km:g} km",
+            physics=physics,
+            attribution=str(store.info().get("attribution", "")),
+        )
+    console.print(
+        f"wrote {html_out} ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)", highlight=False
+    )
