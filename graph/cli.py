@@ -158,28 +158,41 @@ def data_fetch(
         typer.Option("--from", help="a local copy (file or folder, e.g. ../shared/data) or another URL"),
     ] = None,
     boundaries: Annotated[
-        bool, typer.Option(help="also fetch BKG boundaries (Kreis/Land outlines, neighbours)")
+        bool, typer.Option(help="also fetch BKG boundaries (Kreis/Land outlines, Gemeinde neighbours)")
     ] = False,
+    boundaries_from: Annotated[
+        str | None,
+        typer.Option(
+            "--boundaries-from", help="BKG boundaries from a local copy or URL (default: --from if a folder)"
+        ),
+    ] = None,
 ) -> None:
     """Download the Destatis Gemeindeverzeichnis (newest year first) into the cache."""
-    from loaders.fetch import fetch_register
+    from pathlib import Path
+
+    from loaders.fetch import fetch_boundaries, fetch_register
 
     settings = Settings()
     with handled():
         result = fetch_register(settings.data_dir, source, progress=sys.stderr.isatty())
-        console.print(f"register: {result.path}  (Stichtag {result.stichtag}, sha256 {result.sha256[:12]}…)")
-        if boundaries:
-            from loaders.fetch import fetch_boundaries
-
-            b = fetch_boundaries(settings.data_dir, source)
-            console.print(f"boundaries: {b}")
+        console.print(
+            f"register: {result.path}  (Stichtag {result.stichtag}, sha256 {result.sha256[:12]}…)",
+            highlight=False,
+        )
+        if boundaries or boundaries_from:
+            bsource = boundaries_from or (source if source and Path(source).is_dir() else None)
+            meta = fetch_boundaries(settings.data_dir, bsource)
+            console.print(
+                f"boundaries: {meta.get('source', bsource)} (Stand {meta.get('stand', '?')}); "
+                f"neighbours: {settings.data_dir / 'neighbours.csv'}",
+                highlight=False,
+            )
 
 
 @data_app.command("info")
 def data_info() -> None:
     """Show the cached reference data, its source, Stichtag and the licence attribution."""
     from loaders.fetch import read_metadata
-
     from loaders.register import attribution
 
     settings = Settings()
@@ -295,4 +308,4 @@ def main() -> None:  # pragma: no cover - console entry point alias
 
 
 # Command groups defined in other modules register themselves on `app`.
-from graph import cli_programme  # noqa: E402,F401
+from graph import cli_analytics, cli_api, cli_programme, cli_viz  # noqa: E402,F401

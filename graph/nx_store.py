@@ -107,20 +107,29 @@ class NetworkXStore:
             except BaseException:
                 G.remove_edges_from([(u, v, k) for u, v, k, _ in new])
                 raise
-            for name in ("interests", "attendances"):
+            for name in ("interests", "attendances", "counts", "undirected"):
                 self._cache.pop(name, None)
             return len({(u, v, k) for u, v, k, _ in new})
 
     def info(self) -> dict[str, Any]:
         """Backend, metadata and counts per node and edge kind."""
         G = self._graph()
-        counts: dict[str, int] = {k.value: 0 for k in NodeKind}
-        for n in G.nodes:
-            counts[n.split(":", 1)[0]] += 1
-        edges: dict[str, int] = {k.value: 0 for k in EdgeKind}
-        for _, _, t in G.edges(data="type"):
-            edges[t] += 1
-        return {"backend": self.backend, **self.meta, "nodes": counts, "edges": edges}
+        cached: Any = self._cache.get("counts")  # cleared by _install and add_participation
+        if cached is None:
+            counts: dict[str, int] = {k.value: 0 for k in NodeKind}
+            for n in G.nodes:
+                counts[n.split(":", 1)[0]] += 1
+            edges: dict[str, int] = {k.value: 0 for k in EdgeKind}
+            for _, _, t in G.edges(data="type"):
+                edges[t] += 1
+            cached = {"nodes": counts, "edges": edges}
+            self._cache["counts"] = cached
+        return {
+            "backend": self.backend,
+            **self.meta,
+            "nodes": dict(cached["nodes"]),
+            "edges": dict(cached["edges"]),
+        }
 
     def ping(self) -> None:
         """The embedded store is always reachable once a graph is loaded."""

@@ -17,8 +17,6 @@ region's municipalities, 0 inside the region.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +24,10 @@ import pandas as pd
 
 from graph.errors import Ambiguous, InvalidArgument, NotFound
 from graph.store import GraphStore
+
+# name normalisation is shared with the participation import; re-exported for api.lookups
+from loaders.names import core_name as core_name  # noqa: PLC0414
+from loaders.names import fold as fold  # noqa: PLC0414
 
 REGION_KINDS = ("state", "district", "municipality", "project")
 
@@ -42,46 +44,6 @@ class Region:
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (members counted, not listed)."""
         return {"kind": self.kind, "key": self.key, "name": self.name, "member_count": len(self.members)}
-
-
-_PREFIXES = (
-    "landkreis ", "kreis ", "stadtkreis ", "kreisfreie stadt ", "stadt ", "gemeinde ", "markt ",
-    "verbandsgemeinde ", "hansestadt ", "landeshauptstadt ", "universitatsstadt ", "alte hansestadt ",
-    "freie und hansestadt ", "wissenschaftsstadt ", "regionalverband ", "eifelkreis ",
-)  # fmt: skip
-_SUFFIXES = (
-    ", stadt", ", landeshauptstadt", ", hansestadt", ", markt", ", gemeinde", ", universitatsstadt",
-    ", kreisfreie stadt", ", wissenschaftsstadt", ", freie und hansestadt", ", gkst", ", st",
-    ", m", ", gemfr. gebiet", ", landkreis", ", kreis",
-)  # fmt: skip
-
-
-def fold(text: str) -> str:
-    """Lower-case, umlauts and ß folded (ä→a, ß→ss), punctuation and spaces normalised."""
-    t = text.strip().lower().replace("ß", "ss")
-    t = "".join(c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c))
-    t = t.replace("ae", "a").replace("oe", "o").replace("ue", "u")
-    t = re.sub(r"\bst\.\s*", "sankt ", t)
-    t = re.sub(r"\ba\.\s*d\.\s*", "an der ", t)
-    t = re.sub(r"\bi\.\s*", "im ", t)
-    t = re.sub(r"[-/]", " ", t)
-    t = re.sub(r"[()]", " ", t)
-    return re.sub(r"\s+", " ", t).strip()
-
-
-def core_name(text: str) -> str:
-    """The folded name without administrative prefixes and suffixes ("Stadt", ", Hansestadt")."""
-    t = fold(text)
-    changed = True
-    while changed:
-        changed = False
-        for s in _SUFFIXES:
-            if t.endswith(s):
-                t, changed = t[: -len(s)].strip(), True
-        for p in _PREFIXES:
-            if t.startswith(p) and len(t) > len(p):
-                t, changed = t[len(p) :].strip(), True
-    return t.replace(",", "").strip()
 
 
 def _index(store: GraphStore) -> pd.DataFrame:

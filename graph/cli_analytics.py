@@ -1,0 +1,364 @@
+"""CLI commands for the analytics and participation imports.
+
+Registered on the main ``lernnetz`` app (``graph/cli.py`` imports this module at its end):
+``import participation``, ``match``, ``recommend``, ``networks``, ``white-spots``,
+``plan-events``, ``connections`` and ``demo-data``. Every table command takes
+``--format table|csv|json`` (and ``geojson`` where rows have places).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+
+from graph.cli import Format, FormatOpt, app, console, emit, err, frame_records, handled, store_from_settings
+from graph.config import Settings
+
+import_app = typer.Typer(help="Import participation lists (registrations, attendance lists, surveys).")
+app.add_typer(import_app, name="import")
+
+BackendOpt = Annotated[str | None, typer.Option(help="networkx or neo4j; default from LERNNETZ_BACKEND")]
+RadiusOpt = Annotated[float, typer.Option("--radius-km", "-r", help="radius in km (0 < r ≤ 1000)")]
+
+
+class ProjectsScope(StrEnum):
+    """Which projects ``match`` considers."""
+
+    near = "near"
+    all = "all"
+
+
+class NetworkPart(StrEnum):
+    """Which table of a learning-network proposal to print as CSV/JSON."""
+
+    groups = "groups"
+    members = "members"
+    unassigned = "unassigned"
+
+
+class PlanPart(StrEnum):
+    """Which table of an event plan to print as CSV/JSON."""
+
+    hosts = "hosts"
+    coverage = "coverage"
+    uncovered = "uncovered"
+
+
+def _json(data: Any) -> None:
+    from graph.cli import _jsonable
+
+    sys.stdout.write(json.dumps(_jsonable(data), ensure_ascii=False, indent=2) + "\n")
+
+
+# ---------------------------------------------------------------------------- import
+
+
+@import_app.command("participation")
+def import_participation_cmd(
+    file: Annotated[
+        Path, typer.Argument(help="CSV or XLSX list; header e.g. municipality,land,topics,kind,date,source")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="read, resolve and report; write nothing")
+    ] = False,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(help="where to write rejected rows (default: FILE.rejects.csv beside the file)"),
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="provenance for rows without a source (default: file name)")
+    ] = None,
+    date: Annotated[str | None, typer.Option(help="date for rows without a date (2024-05-07)")] = None,
+    report_file: Annotated[
+        Path | None, typer.Option("--report", help="also write the import report as JSON to this file")
+    ] = None,
+    fmt: FormatOpt = Format.table,
+    backend: BackendOpt = None,
+) -> None:
+    """Import a participation list: names → AGS, topics/events checked, edges added to the
+    graph and to the participation ledger (atomically; importing twice changes nothing)."""
+    from graph.participation import import_participation
+
+    settings = Settings()
+    rejects_path = rejects or file.with_name(file.name + ".rejects.csv")
+    with handled():
+        store = store_from_settings(backend)
+        report = import_participation(
+            store, settings, file, dry_run, rejects_path=rejects_path, source=source, date=date
+        )
+    if report_file is not None:
+        from graph.cli import _jsonable
+
+        report_file.write_text(
+            json.dumps(_jsonable(report.as_dict()), ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+    if fmt in (Format.json, Format.geojson):
+        _json(report.as_dict())
+    elif fmt == Format.csv:
+        emit(pd.DataFrame(report.rejected, columns=["row", "column", "value", "reason"]), Format.csv)
+    else:
+        mode = "[yellow]DRY RUN — nothing written[/yellow]\n" if dry_run else ""
+        console.print(
+            f"{mode}{file}: {report.rows_read} row(s) read; names matched exactly {report.matched_exact}, "
+            f"fuzzily {report.matched_fuzzy}; ambiguous {report.ambiguous}; unmatched {report.unmatched}",
+            highlight=False,
+        )
+        console.print(
+            f"imported {report.rows_imported} row(s) as {report.records} record(s): {report.records_new} new in the "
+            f"ledger, {report.edges_new} new edge(s){' (would be)' if dry_run else ''}; rejected {report.rows_rejected} row(s)",
+            highlight=False,
+        )
+        if report.review:
+            emit(pd.DataFrame(report.review), Format.table, title="matches to check (partial or fuzzy)")
+        if report.rejected:
+            emit(pd.DataFrame(report.rejected), Format.table, title="rejected")
+            if report.rejects_file:
+                console.print(f"rejects written to {report.rejects_file}", highlight=False)
+    if report.rows_read and not report.rows_imported:
+        err.print("error: no row could be imported (see the rejects)", highlight=False)
+        raise typer.Exit(2)
+
+
+# ---------------------------------------------------------------------------- match, recommend
+
+
+@app.command()
+def match(
+    region: Annotated[str, typer.Argument(help="AGS (2/5/8 digits), project id or name")],
+    radius_km: RadiusOpt = 50.0,
+    topic: Annotated[
+        list[str] | None,
+        typer.Option("--topic", "-t", help="restrict to a topic (slug or label); repeatable"),
+    ] = None,
+    projects: Annotated[
+        ProjectsScope, typer.Option(help="near: projects within the radius; all: every project")
+    ] = (ProjectsScope.near),
+    fmt: FormatOpt = Format.table,
+    backend: BackendOpt = None,
+) -> None:
+    """Non-funded municipalities near a region that share a topic with a model project."""
+    from graph.queries import matches
+
+    with handled():
+        store = store_from_settings(backend)
+        df = matches(store, region, radius_km, topics=topic or None, projects=projects.value)
+        _synthetic_note(store)
+    if fmt == Format.table:
+        view = df[["ags", "name", "district", "distance_km", "shared_topics", "projects", "score"]]
+        emit(
+            view, fmt, title=f"non-funded municipalities within {radius_km:g} km of {region} sharing a topic"
+        )
+    else:
+        emit(df, fmt)
+
+
+@app.command()
+def recommend(
+    municipality: Annotated[str, typer.Argument(help="Gemeinde name or 8-digit AGS")],
+    top: Annotated[int, typer.Option(help="how many projects (1–100)")] = 5,
+    fmt: FormatOpt = Format.table,
+    backend: BackendOpt = None,
+) -> None:
+    """Model projects a municipality could learn from, ranked, with reasons."""
+    from graph.queries import recommend as run
+
+    with handled():
+        store = store_from_settings(backend)
+        df = run(store, municipality, top)
+        _synthetic_note(store)
+    if fmt == Format.table:
+        emit(df.drop(columns=["reasons"]), fmt, title=f"projects for {municipality} to learn from")
+        for r in frame_records(df):
+            console.print(
+                f"[bold]{r['rank']}. {r['name']}[/bold]: " + "; ".join(r["reasons"]), highlight=False
+            )
+    else:
+        emit(df, fmt)
+
+
+# ---------------------------------------------------------------------------- networks
+
+
+@app.command()
+def networks(
+    region: Annotated[str, typer.Argument(help="AGS, project id or name")],
+    topic: Annotated[str | None, typer.Option("--topic", "-t", help="one topic (slug or label)")] = None,
+    radius_km: RadiusOpt = 50.0,
+    max_size: Annotated[int, typer.Option(help="members per group at most")] = 12,
+    seed: Annotated[int, typer.Option(help="seed of the community detection")] = 42,
+    html: Annotated[Path | None, typer.Option(help="also write an interactive offline HTML view")] = None,
+    part: Annotated[
+        NetworkPart, typer.Option(help="table printed for csv/json/geojson")
+    ] = NetworkPart.groups,
+    fmt: FormatOpt = Format.table,
+    backend: BackendOpt = None,
+) -> None:
+    """Propose regional learning networks: one hub project each, members sharing the topic within reach."""
+    from graph.queries import learning_networks
+
+    with handled():
+        store = store_from_settings(backend)
+        result = learning_networks(store, region, topic, radius_km, max_size, seed)
+        _synthetic_note(store)
+    if html is not None:
+        from graph.viz import learning_network_html
+
+        with handled():
+            learning_network_html(result, html)
+        err.print(f"wrote {html}", highlight=False)
+    if fmt == Format.table:
+        emit(result.groups, fmt, title=f"learning networks around {region} ({radius_km:g} km)")
+        if not result.unassigned.empty:
+            emit(result.unassigned, fmt, title="not assigned")
+        console.print(
+            f"stability (mean adjusted Rand index over seeds {result.params['stability_seeds'][0]}–"
+            f"{result.params['stability_seeds'][-1]}): {result.stability:.3f}",
+            highlight=False,
+        )
+    else:
+        emit(getattr(result, part.value), fmt)
+
+
+# ---------------------------------------------------------------------------- white spots, events
+
+
+@app.command("white-spots")
+def white_spots_cmd(
+    topic: Annotated[str, typer.Argument(help="topic slug or label")],
+    radius_km: RadiusOpt = 50.0,
+    by_district: Annotated[bool, typer.Option("--by-district", help="aggregate per Kreis")] = False,
+    fmt: FormatOpt = Format.table,
+    backend: BackendOpt = None,
+) -> None:
+    """Municipalities interested in a topic with no project addressing it within reach."""
+    from graph.queries import white_spots, white_spots_by_district
+
+    with handled():
+        store = store_from_settings(backend)
+        df = (white_spots_by_district if by_district else white_spots)(store, topic, radius_km)
+        _synthetic_note(store)
+    emit(df, fmt, title=f"white spots for {topic} ({radius_km:g} km)")
+
+
+@app.command("plan-events")
+def plan_events_cmd(
+    topic: Annotated[str, typer.Argument(help="topic slug or label")],
+    k: Annotated[int, typer.Option("--k", "-k", help="how many events/hosts")] = 3,
+    radius_km: RadiusOpt = 50.0,
+    part: Annotated[PlanPart, typer.Option(help="table printed for csv/json/geojson")] = PlanPart.hosts,
+    fmt: FormatOpt = Format.table,
+    backend: BackendOpt = None,
+) -> None:
+    """Where to hold the next events on a topic (greedy maximum coverage of interested
+    non-funded municipalities)."""
+    from graph.queries import plan_events
+
+    with handled():
+        store = store_from_settings(backend)
+        plan = plan_events(store, topic, k, radius_km)
+        _synthetic_note(store)
+    if fmt == Format.table:
+        emit(plan.hosts, fmt, title=f"hosts for {topic} (greedy maximum coverage, {radius_km:g} km)")
+        console.print(
+            f"{len(plan.coverage)} of {plan.params['interested_non_funded']} interested non-funded municipalities "
+            f"covered; {len(plan.uncovered)} not",
+            highlight=False,
+        )
+    else:
+        emit(getattr(plan, part.value), fmt)
+
+
+@app.command("connections")
+def connections_cmd(
+    a: Annotated[str, typer.Argument(help="Gemeinde (name/AGS) or project id")],
+    b: Annotated[str, typer.Argument(help="Gemeinde (name/AGS) or project id")],
+    fmt: FormatOpt = Format.table,
+    backend: BackendOpt = None,
+) -> None:
+    """How two municipalities or projects are linked: shared topics and events, ties, paths."""
+    from graph.queries import connections
+
+    with handled():
+        store = store_from_settings(backend)
+        c = connections(store, a, b)
+    if fmt == Format.json:
+        _json(
+            {
+                "a": c.a,
+                "b": c.b,
+                "shared_topics": frame_records(c.shared_topics),
+                "shared_events": frame_records(c.shared_events),
+                "ties": frame_records(c.ties),
+                "paths": c.paths,
+            }
+        )
+    else:
+        emit(
+            c.to_frame(),
+            Format.csv if fmt == Format.csv else Format.table,
+            title=f"{c.a['name']} ↔ {c.b['name']}",
+        )
+
+
+# ---------------------------------------------------------------------------- demo data
+
+
+@app.command("demo-data")
+def demo_data(
+    n: Annotated[int, typer.Option(help="how many synthetic records")] = 10000,
+    seed: Annotated[int, typer.Option(help="random seed")] = 7,
+    remove: Annotated[
+        bool, typer.Option("--remove", help="drop all synthetic records from the ledger")
+    ] = False,
+    backend: BackendOpt = None,
+) -> None:
+    """Add SYNTHETIC participation (source=synthetic) for demos — not real data."""
+    from graph.participation import persist_records, remove_synthetic
+    from graph.synthetic import synthetic_participation
+
+    settings = Settings()
+    if remove:
+        with handled():
+            removed = remove_synthetic(settings)
+        console.print(
+            f"removed {removed} synthetic record(s) from the ledger; run `lernnetz load` to rebuild the graph without them",
+            highlight=False,
+        )
+        return
+    err.print(
+        "[bold yellow]SYNTHETIC DATA:[/bold yellow] adding generated participation records (source=synthetic). "
+        "They are NOT real registrations or survey answers; every result built on them says so. "
+        "Remove them with `lernnetz demo-data --remove` and `lernnetz load`.",
+        highlight=False,
+    )
+    with handled():
+        store = store_from_settings(backend)
+        records = synthetic_participation(store, n, seed)
+        new_rows, new_edges = persist_records(store, settings, records)
+    console.print(
+        f"synthetic participation: {len(records)} record(s) generated (seed {seed}); {new_rows} new in the ledger, "
+        f"{new_edges} new edge(s) in the {store.backend} store",
+        highlight=False,
+    )
+
+
+def _synthetic_note(store: Any) -> None:
+    """Say on stderr when the graph holds synthetic participation (results rest on it)."""
+    try:
+        i = store.interests()
+        a = store.attendances()
+    except Exception:
+        return
+    n = int((i["source"] == "synthetic").sum()) + int((a["source"] == "synthetic").sum())
+    if n:
+        err.print(
+            f"[yellow]note:[/yellow] the graph holds {n} SYNTHETIC participation edge(s) (source=synthetic); "
+            "results based on them are demo output, not real interest",
+            highlight=False,
+        )

@@ -1,0 +1,234 @@
+"""Import participation lists into the graph: resolve, report, persist atomically.
+
+``import_participation(store, settings, path)`` reads a CSV/XLSX list with
+:func:`loaders.participation.read_participation` (names resolved against the store's
+register, topics and events checked against the programme data), then persists the
+resolved records twice, as one unit:
+
+1. the participation ledger (``participation_ledger.csv`` in the data directory, so a
+   later ``lernnetz load`` rebuilds the same edges), via :func:`graph.pipeline.append_ledger`;
+2. the store (:meth:`GraphStore.add_participation`: INTERESTED_IN and ATTENDED edges
+   with kind, date, source and weight as provenance).
+
+If the ledger write fails the store is not touched; if the store write fails the
+ledger is restored to its previous bytes. Both merge identical records, so importing
+the same file twice changes nothing. ``dry_run=True`` reads, resolves and counts what
+would be new, and writes nothing at all (no ledger, no store, no rejects file).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import weakref
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graph.config import Settings
+from graph.pipeline import append_ledger, ledger_path, read_ledger
+from graph.store import GraphStore
+from loaders.names import NameResolver
+from loaders.participation import ParticipationImport, TopicLookup, read_participation, write_rejects
+from loaders.records import ParticipationRecord
+
+SYNTHETIC_SOURCE = "synthetic"
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """What an import did (``as_dict()`` for JSON)."""
+
+    file: str
+    rows_read: int
+    matched_exact: int
+    matched_fuzzy: int
+    ambiguous: int
+    unmatched: int
+    rows_imported: int
+    rows_rejected: int
+    records: int
+    records_new: int
+    edges_new: int
+    dry_run: bool
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    review: list[dict[str, Any]] = field(default_factory=list)
+    rejects_file: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    ignored_columns: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for JSON."""
+        return asdict(self)
+
+
+_RESOLVERS: weakref.WeakKeyDictionary[Any, tuple[Any, NameResolver]] = weakref.WeakKeyDictionary()
+
+
+def resolver_for(store: GraphStore) -> NameResolver:
+    """A name resolver over the store's register (Gemeinden and Kreise); kept per store
+    until its node counts or register change."""
+    info = store.info()
+    stamp = (sorted((info.get("nodes") or {}).items()), info.get("stichtag"), info.get("register_sha256"))
+    try:
+        hit = _RESOLVERS.get(store)
+    except TypeError:
+        hit = None
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    resolver = NameResolver.from_frames(store.municipalities(), store.districts())
+    with contextlib.suppress(TypeError):
+        _RESOLVERS[store] = (stamp, resolver)
+    return resolver
+
+
+def read_file(
+    store: GraphStore, path: Path, *, source: str | None = None, date: str | None = None
+) -> ParticipationImport:
+    """Read and resolve a participation file against the store's register and programme data."""
+    events = store.events()
+    return read_participation(
+        Path(path),
+        resolver_for(store),
+        topics=TopicLookup.from_frame(store.topics()),
+        events={str(i): str(d or "") for i, d in zip(events["id"], events["date_start"], strict=True)},
+        default_source=source,
+        default_date=date,
+    )
+
+
+def import_participation(
+    store: GraphStore,
+    settings: Settings,
+    path: str | Path,
+    dry_run: bool = False,
+    *,
+    rejects_path: str | Path | None = None,
+    source: str | None = None,
+    date: str | None = None,
+) -> ImportReport:
+    """Import one participation file (see module docstring).
+
+    ``source`` is the provenance for rows without a source column (default: the file
+    name — give the original name when importing an uploaded temporary file, so a
+    re-upload stays idempotent); ``date`` the default date for rows without one.
+    ``rejects_path``: where to write the rejects CSV (only when there are rejects and
+    not in a dry run). Raises :class:`loaders.errors.InputError` for a bad file.
+    """
+    result = read_file(store, Path(path), source=source, date=date)
+    records = result.records
+    if dry_run:
+        known = set(read_ledger(settings))
+        records_new = sum(1 for r in records if r not in known)
+        edges_new = count_new_edges(store, records)
+    else:
+        records_new, edges_new = persist_records(store, settings, records)
+    written: str | None = None
+    if rejects_path is not None and result.rejects and not dry_run:
+        write_rejects(Path(rejects_path), result.rejects)
+        written = str(rejects_path)
+    s = result.summary()
+    return ImportReport(
+        file=str(path),
+        rows_read=s["rows_read"],
+        matched_exact=s["matched_exact"],
+        matched_fuzzy=s["matched_fuzzy"],
+        ambiguous=s["ambiguous"],
+        unmatched=s["unmatched"],
+        rows_imported=s["rows_imported"],
+        rows_rejected=s["rows_rejected"],
+        records=len(records),
+        records_new=records_new,
+        edges_new=edges_new,
+        dry_run=dry_run,
+        rejected=s["rejected"],
+        review=s["review"],
+        rejects_file=written,
+        columns=s["columns"],
+        ignored_columns=s["ignored_columns"],
+    )
+
+
+def persist_records(
+    store: GraphStore, settings: Settings, records: Sequence[ParticipationRecord]
+) -> tuple[int, int]:
+    """Append records to the ledger and the store as one unit; ``(ledger rows new, edges new)``.
+
+    The ledger is written first (atomic rewrite); if the store then fails, the ledger's
+    previous bytes are put back and the error is raised.
+    """
+    if not records:
+        return 0, 0
+    path = ledger_path(settings)
+    before = path.read_bytes() if path.exists() else None
+    records_new = append_ledger(settings, records)
+    try:
+        edges_new = store.add_participation(list(records))
+    except BaseException:
+        if records_new:
+            _restore(path, before)
+        raise
+    return records_new, edges_new
+
+
+def _restore(path: Path, content: bytes | None) -> None:
+    if content is None:
+        path.unlink(missing_ok=True)
+        return
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".restore", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def interest_identity(r: ParticipationRecord) -> tuple[str, str, str, str, str, str]:
+    """The identity of the INTERESTED_IN edge a record makes (as the stores merge it)."""
+    return (r.ags, r.topic or "", r.kind, r.date, r.source, r.event_id or "")
+
+
+def attendance_identity(r: ParticipationRecord) -> tuple[str, str, str, str, str]:
+    """The identity of the ATTENDED edge a record makes."""
+    return (r.ags, r.event_id or "", r.kind, r.date, r.source)
+
+
+def count_new_edges(store: GraphStore, records: Sequence[ParticipationRecord]) -> int:
+    """How many edges :meth:`GraphStore.add_participation` would add (for dry runs)."""
+    ags = sorted({r.ags for r in records})
+    if not ags:
+        return 0
+    i = store.interests(ags)
+    have_i = set(
+        zip(i["ags"], i["topic"], i["kind"], i["date"], i["source"], i["event_id"].fillna(""), strict=True)
+    )
+    a = store.attendances(ags)
+    have_a = set(zip(a["ags"], a["event_id"], a["kind"], a["date"], a["source"], strict=True))
+    new_i = {interest_identity(r) for r in records if r.topic} - have_i
+    new_a = {attendance_identity(r) for r in records if r.event_id} - have_a
+    return len(new_i) + len(new_a)
+
+
+def remove_synthetic(settings: Settings) -> int:
+    """Drop every ``source=synthetic`` row from the ledger (atomic rewrite); returns how many.
+
+    The store keeps its edges until the next ``lernnetz load`` rebuilds it from the ledger.
+    """
+    path = ledger_path(settings)
+    records = read_ledger(settings)
+    keep = [r for r in records if r.source != SYNTHETIC_SOURCE]
+    removed = len(records) - len(keep)
+    if not removed:
+        return 0
+    if not keep:
+        path.unlink()
+        return removed
+    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+        staged = settings.model_copy(update={"data_dir": Path(tmp)})
+        append_ledger(staged, keep)
+        os.replace(ledger_path(staged), path)
+    return removed
