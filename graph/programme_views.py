@@ -35,7 +35,7 @@ EVENT_LIST_COLUMNS = [
 
 
 def _topics_by(df: pd.DataFrame, key: str) -> dict[str, list[str]]:
-    return {k: sorted(g["topic"]) for k, g in df.groupby(key)}
+    return {str(k): sorted(g["topic"]) for k, g in df.groupby(key)}
 
 
 def check_topic(store: GraphStore, topic: str) -> str:
@@ -63,10 +63,10 @@ def list_projects(
     if category:
         p = p[p["category"] == category.upper()]
     if state:
-        p = p[p["states"].map(lambda s: state.upper() in s)]
+        p = p[p["states"].map(lambda s: state.upper() in s).astype(bool)]
     if topic:
         check_topic(store, topic)
-        p = p[p["topics"].map(lambda t: topic in t)]
+        p = p[p["topics"].map(lambda t: topic in t).astype(bool)]
     return p[PROJECT_LIST_COLUMNS].reset_index(drop=True)
 
 
@@ -115,7 +115,7 @@ def list_events(
         e = e[e["date_start"].fillna("").str.startswith(str(year))]
     if topic:
         check_topic(store, topic)
-        e = e[e["topics"].map(lambda t: topic in t)]
+        e = e[e["topics"].map(lambda t: topic in t).astype(bool)]
     return e[EVENT_LIST_COLUMNS].reset_index(drop=True)
 
 

@@ -120,7 +120,7 @@ def candidates(store: GraphStore, text: str) -> list[dict[str, Any]]:
     for r in hit.itertuples():
         c: dict[str, Any] = {"kind": r.kind, "key": r.key, "name": r.name}
         if r.kind == "municipality" and r.key in m.index:
-            row = m.loc[r.key]
+            row: Any = m.loc[str(r.key)]
             dk = row["district_key"]
             c["district"] = str(d.loc[str(dk), "name"]) if dk in d.index else ""
             c["state"] = row["state_code"]
