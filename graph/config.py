@@ -8,6 +8,8 @@ Environment variables (also read from a ``.env`` file in the working directory):
 * ``NEO4J_URI``, ``NEO4J_USER``, ``NEO4J_PASSWORD`` (secret), ``NEO4J_DATABASE``.
 * ``LERNNETZ_API_TOKEN`` (secret): bearer token for write endpoints of the API.
 * ``LERNNETZ_CORS_ORIGINS``: comma-separated origins allowed by CORS.
+* ``LERNNETZ_API_CACHE``: ``1`` (default) lets the API cache rendered answers of the
+  embedded store (keyed on the graph generation); ``0`` switches it off.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class Settings(BaseSettings):
     neo4j_database: str = Field(default="neo4j", alias="NEO4J_DATABASE")
     api_token: SecretStr = Field(default=SecretStr(""), alias="LERNNETZ_API_TOKEN")
     cors_origins: str = Field(default="", alias="LERNNETZ_CORS_ORIGINS")
+    api_cache: bool = Field(default=True, alias="LERNNETZ_API_CACHE")
 
     @property
     def snapshot_path(self) -> Path:

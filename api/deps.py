@@ -1,0 +1,285 @@
+"""Shared state and dependencies: the store (opened once), settings, auth, the response cache."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import secrets
+import threading
+import time
+import unicodedata
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+
+from api.cache import ResponseCache
+from api.errors import ApiError
+from graph.config import Settings, open_store
+from graph.errors import LernnetzError, StoreUnavailable
+from graph.store import GraphStore
+
+log = logging.getLogger("lernnetz.api")
+T = TypeVar("T")
+
+#: Shown when the store cannot tell its own source note (e.g. it is not reachable).
+FALLBACK_ATTRIBUTION = (
+    "© Statistisches Bundesamt (Destatis), Gemeindeverzeichnis-Informationssystem GV-ISys "
+    "(Daten verändert); Datenlizenz Deutschland – Namensnennung – Version 2.0 "
+    "(https://www.govdata.de/dl-de/by-2-0)"
+)
+LICENCE_URL = "https://www.govdata.de/dl-de/by-2-0"
+#: How long after a failed open the API tries again (seconds).
+REOPEN_INTERVAL_S = 2.0
+
+_ASCII = str.maketrans(
+    {
+        "©": "(c)",
+        "–": "-",
+        "—": "-",
+        "ä": "ae",
+        "ö": "oe",
+        "ü": "ue",
+        "Ä": "Ae",
+        "Ö": "Oe",
+        "Ü": "Ue",
+        "ß": "ss",
+    }
+)
+
+
+def ascii_header(text: str) -> str:
+    """An ASCII transliteration for an HTTP header (headers are latin-1; we keep them ASCII)."""
+    t = unicodedata.normalize("NFKD", text.translate(_ASCII))
+    return "".join(c for c in t if c.isascii() and (c.isprintable() or c == " "))
+
+
+class ApiState:
+    """What the app holds for its lifetime: settings, the store, the cache, the write lock."""
+
+    def __init__(self, settings: Settings, store: GraphStore | None = None) -> None:
+        self.settings = settings
+        self.store: GraphStore | None = store
+        self.owns_store = store is None
+        self.generation = 0
+        self.cache = ResponseCache()
+        self.write_lock = threading.Lock()
+        self._open_lock = threading.Lock()
+        self.last_error: LernnetzError | None = None
+        self._last_attempt = 0.0
+        self.attribution = FALLBACK_ATTRIBUTION
+        self.attribution_header = ascii_header(FALLBACK_ATTRIBUTION)
+        self.stichtag = ""
+
+    # ------------------------------------------------------------------ store lifecycle
+
+    def open(self) -> None:
+        """Open the configured store (once); a failure is remembered and retried later."""
+        with self._open_lock:
+            self._last_attempt = time.monotonic()
+            if self.store is None:
+                try:
+                    self.store = open_store(self.settings)
+                    self.last_error = None
+                except LernnetzError as exc:
+                    self.last_error = exc
+                    log.warning("store not available at start: %s", exc.detail)
+                    return
+            self.refresh_metadata()
+            self.warm()
+            self.settle()
+
+    def warm(self) -> None:
+        """Build the analytics' precomputed context now, not in the first analytics request."""
+        from graph import queries
+
+        store = self.store
+        if store is None:
+            return
+        try:
+            topics = store.topics()["slug"]
+            if len(topics):
+                queries.white_spots(store, str(topics.iloc[0]), 1.0)
+        except Exception as exc:  # optional: the first analytics request builds it otherwise
+            log.warning("analytics warm-up skipped: %s", getattr(exc, "detail", exc))
+
+    def settle(self) -> None:
+        """Move everything allocated so far (the loaded graph and the analytics context: millions
+        of objects) out of the cyclic garbage collector's view, so a full collection does not walk
+        them under load (pauses of 100-200 ms otherwise). Only for a store the API opened itself
+        (a server process); :meth:`close` hands the objects back to the collector."""
+        if self.owns_store:
+            gc.collect()
+            gc.freeze()
+
+    def refresh_metadata(self) -> None:
+        """Read the Stichtag and the attribution from the store (after open and after writes)."""
+        store = self.store
+        if store is None:
+            return
+        try:
+            info = store.info()
+        except LernnetzError as exc:
+            self.last_error = exc
+            return
+        self.attribution = str(info.get("attribution") or FALLBACK_ATTRIBUTION)
+        self.attribution_header = ascii_header(self.attribution)
+        self.stichtag = str(info.get("stichtag") or "")
+
+    def ready(self) -> GraphStore | None:
+        """The store when it needs no (re)opening, else ``None`` (then call :meth:`get_store`)."""
+        store = self.store
+        if store is not None and (not self.owns_store or getattr(store, "loaded", True)):
+            return store
+        return None
+
+    def get_store(self) -> GraphStore:
+        """The open store; retries opening one the API owns when it was not available (blocking)."""
+        store = self.ready()
+        if store is not None:
+            return store
+        store = self.store
+        if self.owns_store and time.monotonic() - self._last_attempt >= REOPEN_INTERVAL_S:
+            if store is not None:  # an embedded store without a graph: a snapshot may exist by now
+                self.store = None
+            self.open()
+            store = self.store
+        if store is None:
+            err = self.last_error
+            raise StoreUnavailable(
+                err.detail if err else "the graph store is not available",
+                hint=(
+                    err.hint if err and err.hint else "check the store settings; GET /health shows the state"
+                ),
+            )
+        return store
+
+    def cacheable(self) -> bool:
+        """Whether answers may be cached: only for the embedded store (see :mod:`api.cache`)."""
+        return self.settings.api_cache and self.store is not None and self.store.backend == "networkx"
+
+    def write(self, fn: Callable[[], T], *, changes: bool = True) -> T:
+        """Run a write under the one write lock; afterwards the cache is invalidated."""
+        with self.write_lock:
+            result = fn()  # a failed write changed nothing (imports are atomic): no bump
+            if changes:
+                self.bump()
+            return result
+
+    def bump(self) -> None:
+        """The graph changed: new generation, cache cleared, metadata re-read."""
+        self.generation += 1
+        self.cache.clear()
+        self.refresh_metadata()
+        self.warm()
+        self.settle()
+
+    def health(self) -> dict[str, Any]:
+        """What ``GET /health`` says: never raises; ``status`` is ``unavailable`` when the store is down."""
+        out: dict[str, Any] = {
+            "status": "unavailable",
+            "backend": self.store.backend if self.store is not None else self.settings.backend,
+            "store_reachable": False,
+            "stichtag": self.stichtag,
+            "population_date": "",
+            "nodes": {},
+            "edges": {},
+            "generation": self.generation,
+            "detail": "",
+            "hint": "",
+            "attribution": self.attribution,
+        }
+        try:
+            store = self.get_store()
+            store.ping()
+            info = store.info()
+        except LernnetzError as exc:
+            out.update(detail=exc.detail, hint=exc.hint)
+            return out
+        self.attribution = str(
+            info.get("attribution") or self.attribution
+        )  # e.g. Neo4j back after a start without it
+        self.attribution_header = ascii_header(self.attribution)
+        self.stichtag = str(info.get("stichtag") or self.stichtag)
+        out.update(
+            status="ok",
+            store_reachable=True,
+            stichtag=str(info.get("stichtag") or ""),
+            population_date=str(info.get("population_date") or ""),
+            nodes={str(k): int(v) for k, v in info.get("nodes", {}).items()},
+            edges={str(k): int(v) for k, v in info.get("edges", {}).items()},
+            attribution=str(info.get("attribution") or self.attribution),
+        )
+        return out
+
+    def close(self) -> None:
+        """Close the store if the API opened it."""
+        if self.owns_store and self.store is not None:
+            self.store.close()
+            self.store = None
+            gc.unfreeze()
+
+
+def get_state(request: Request) -> ApiState:
+    """The app's :class:`ApiState`."""
+    state: ApiState = request.app.state.lernnetz
+    return state
+
+
+StateDep = Annotated[ApiState, Depends(get_state)]
+
+
+async def get_store(request: Request) -> GraphStore:
+    """The store, or 503 (``store_unavailable``/``no_graph``) with a hint."""
+    state = get_state(request)
+    store = state.ready()
+    if store is not None:
+        return store
+    return await run_in_threadpool(state.get_store)  # reopening reads a snapshot: not on the event loop
+
+
+StoreDep = Annotated[GraphStore, Depends(get_store)]
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearerToken",
+    description="The API token from `LERNNETZ_API_TOKEN`, sent as `Authorization: Bearer <token>`.",
+)
+
+
+async def require_token(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> None:
+    """Write endpoints need ``Authorization: Bearer <token>`` matching ``LERNNETZ_API_TOKEN``.
+
+    401 without (or with a malformed) header, 403 with a wrong token, 503 when the server
+    has no token configured (writes are then switched off). The token is never logged.
+    """
+    expected = get_state(request).settings.api_token.get_secret_value()
+    if not expected:
+        raise ApiError(
+            503,
+            "auth_not_configured",
+            "this server accepts no writes: no API token is configured",
+            hint="set LERNNETZ_API_TOKEN on the server to enable imports",
+        )
+    if credentials is None or not credentials.credentials:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "this endpoint needs an API token",
+            hint="send the header `Authorization: Bearer <token>`",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if not secrets.compare_digest(credentials.credentials.encode(), expected.encode()):
+        raise ApiError(403, "forbidden", "the API token is wrong", hint="check LERNNETZ_API_TOKEN")
+
+
+def attribution_headers(state: ApiState) -> list[tuple[bytes, bytes]]:
+    """The licence headers every response carries."""
+    return [
+        (b"x-data-attribution", state.attribution_header.encode("ascii")),
+        (b"link", f'<{LICENCE_URL}>; rel="license"'.encode("ascii")),
+    ]

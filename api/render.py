@@ -1,0 +1,197 @@
+"""Turning query results into responses: JSON (validated against the response schema), CSV,
+GeoJSON or HTML; pagination; the response cache.
+
+Routes hand :func:`respond` a function that computes a :class:`Result`; :func:`respond` runs
+it in the thread pool (the store and pandas are blocking), renders the chosen format and keeps
+the bytes in the cache (see :mod:`api.cache`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+from fastapi import Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from api.cache import Rendered
+from api.deps import get_state
+from graph.cli import frame_records
+
+TableFormat = Literal["json", "csv"]
+PlaceFormat = Literal["json", "csv", "geojson"]
+MAX_LIMIT = 1000
+
+TableFormatQuery = Annotated[
+    TableFormat,
+    Query(alias="format", description="`json` (default) or `csv` (the rows as a CSV table, UTF-8)."),
+]
+PlaceFormatQuery = Annotated[
+    PlaceFormat,
+    Query(
+        alias="format",
+        description="`json` (default), `csv` (the rows as a CSV table, UTF-8) or `geojson` "
+        "(a FeatureCollection of points at the official centre coordinates, for QGIS or a web map).",
+    ),
+]
+LimitQuery = Annotated[
+    int, Query(ge=1, le=MAX_LIMIT, description=f"Page size: at most this many rows (1 … {MAX_LIMIT}).")
+]
+OffsetQuery = Annotated[
+    int, Query(ge=0, le=10_000_000, description="Skip this many rows (for the next page).")
+]
+
+CSV_MEDIA = "text/csv; charset=utf-8"
+GEOJSON_MEDIA = "application/geo+json"
+HTML_MEDIA = "text/html; charset=utf-8"
+
+#: OpenAPI ``responses`` entry for table endpoints that also answer as CSV / GeoJSON.
+GEOJSON_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "features"],
+    "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "features": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+def alt_formats(*, geojson: bool) -> dict[int | str, dict[str, Any]]:
+    """The 200 response's extra media types for the OpenAPI document."""
+    content: dict[str, Any] = {"text/csv": {"schema": {"type": "string"}}}
+    if geojson:
+        content[GEOJSON_MEDIA] = {"schema": GEOJSON_SCHEMA}
+    return {200: {"content": content}}
+
+
+@dataclass(slots=True)
+class Result:
+    """What a route computed: the JSON document and, for CSV/GeoJSON, the table of rows."""
+
+    payload: dict[str, Any] = field(default_factory=dict)
+    table: pd.DataFrame | None = None
+    total: int | None = None
+    html: str | None = None
+    filename: str = "lernnetz"
+
+
+def page(df: pd.DataFrame, limit: int, offset: int, *, filename: str = "lernnetz", **extra: Any) -> Result:
+    """One page of a table: ``{"total", "limit", "offset", "items", **extra}`` (DataFrames as rows)."""
+    part = df.iloc[offset : offset + limit]
+    payload = {"total": len(df), "limit": limit, "offset": offset, "items": part, **extra}
+    return Result(payload=payload, table=part, total=len(df), filename=filename)
+
+
+def document(
+    payload: dict[str, Any], table: pd.DataFrame | None = None, *, filename: str = "lernnetz"
+) -> Result:
+    """A JSON document (DataFrame values become lists of rows; ``table`` is what CSV/GeoJSON export)."""
+    return Result(
+        payload=payload, table=table, total=None if table is None else len(table), filename=filename
+    )
+
+
+def rows(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows for the response model: pandas boxes numpy scalars, NaN cells become ``None``;
+    nested values are left to the pydantic model (it accepts numpy scalars and arrays)."""
+    cols = [str(c) for c in df.columns]
+    columns = [df[c].tolist() for c in df.columns]
+    out = [dict(zip(cols, values, strict=True)) for values in zip(*columns, strict=True)]
+    for r in out:
+        for k, v in r.items():
+            if isinstance(v, float) and math.isnan(v):
+                r[k] = None
+    return out
+
+
+def _for_model(payload: dict[str, Any]) -> dict[str, Any]:
+    return {k: rows(v) if isinstance(v, pd.DataFrame) else v for k, v in payload.items()}
+
+
+def _plain(payload: dict[str, Any]) -> dict[str, Any]:
+    return {k: frame_records(v) if isinstance(v, pd.DataFrame) else jsonable(v) for k, v in payload.items()}
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON values: numpy scalars unwrapped, NaN as ``None``, tuples as lists."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "tolist") and not isinstance(value, str):
+        return jsonable(value.tolist())
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _cell(v: Any) -> Any:
+    v = jsonable(v)
+    if isinstance(v, list | dict):
+        return json.dumps(v, ensure_ascii=False)
+    return "" if v is None else v
+
+
+def to_csv(df: pd.DataFrame) -> bytes:
+    """The table as CSV; list and dict cells as JSON text."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([str(c) for c in df.columns])
+    for row in df.itertuples(index=False):
+        w.writerow([_cell(v) for v in row])
+    return buf.getvalue().encode("utf-8")
+
+
+def _render(
+    compute: Callable[[], Result], model: type[BaseModel] | None, fmt: str, attribution: str
+) -> Rendered:
+    result = compute()
+    headers: list[tuple[str, str]] = []
+    if result.total is not None:
+        headers.append(("x-total-count", str(result.total)))
+    if result.html is not None:
+        return Rendered(result.html.encode("utf-8"), HTML_MEDIA, tuple(headers))
+    if fmt == "csv" and result.table is not None:
+        headers.append(("content-disposition", f'attachment; filename="{result.filename}.csv"'))
+        return Rendered(to_csv(result.table), CSV_MEDIA, tuple(headers))
+    if fmt == "geojson" and result.table is not None:
+        from graph.export import to_geojson
+
+        body = json.dumps(to_geojson(result.table, attribution=attribution), ensure_ascii=False).encode(
+            "utf-8"
+        )
+        return Rendered(body, GEOJSON_MEDIA, tuple(headers))
+    if model is None:
+        body = json.dumps(_plain(result.payload), ensure_ascii=False).encode("utf-8")
+        return Rendered(body, "application/json", tuple(headers))
+    body = model.model_validate(_for_model(result.payload)).model_dump_json().encode("utf-8")
+    return Rendered(body, "application/json", tuple(headers))
+
+
+async def respond(
+    request: Request,
+    compute: Callable[[], Result],
+    *,
+    model: type[BaseModel] | None,
+    fmt: str = "json",
+) -> Response:
+    """Compute (in the thread pool), render and cache one answer."""
+    state = get_state(request)
+    key: tuple[object, ...] | None = None
+    if state.cacheable():
+        key = (state.generation, request.url.path, tuple(sorted(request.query_params.multi_items())))
+        hit = state.cache.get(key)
+        if hit is not None:
+            return Response(hit.body, media_type=hit.media_type, headers=dict(hit.headers))
+    rendered = await run_in_threadpool(_render, compute, model, fmt, state.attribution)
+    if key is not None:
+        state.cache.put(key, rendered)
+    return Response(rendered.body, media_type=rendered.media_type, headers=dict(rendered.headers))

@@ -1,0 +1,1 @@
+"""One router per resource; every route only maps parameters onto a ``graph`` function."""

@@ -1,0 +1,283 @@
+"""The analytics of :mod:`graph.queries` over HTTP (parameter mapping only)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from api.deps import StateDep, StoreDep
+from api.render import (
+    LimitQuery,
+    OffsetQuery,
+    PlaceFormatQuery,
+    Result,
+    TableFormatQuery,
+    alt_formats,
+    document,
+    page,
+    respond,
+)
+from api.responses import errors
+from api.schemas import Connections, EventPlan, LearningNetworks, MatchRow, Page, WhiteSpots
+from graph import queries
+from graph.store import GraphStore
+from graph.viz import learning_network_html
+
+router = APIRouter(tags=["analytics"])
+
+MAX_API_RADIUS_KM = 300.0
+
+RegionQuery = Annotated[
+    str,
+    Query(min_length=1, max_length=200,
+          description="AGS (2 Land, 5 Kreis, 8 Gemeinde), project id or name; ambiguous → 409 with candidates.",
+          examples=["Ulm"]),
+]  # fmt: skip
+
+
+def radius(default: float, what: str) -> Any:
+    """A ``radius_km`` query parameter (0 < r ≤ 300 km in the API)."""
+    return Query(
+        gt=0,
+        le=MAX_API_RADIUS_KM,
+        description=f"{what} in km, great-circle between official centres (0 < r ≤ 300).",
+        examples=[default],
+    )
+
+
+TopicRequired = Annotated[
+    str,
+    Query(min_length=1, max_length=100, description="Topic slug or German label (GET /topics); unknown → 404.",
+          examples=["mobility"]),
+]  # fmt: skip
+TopicOptional = Annotated[
+    str | None,
+    Query(max_length=100, description="Only this topic (slug or label; unknown → 404). Default: every topic.",
+          examples=["strategy-development"]),
+]  # fmt: skip
+
+
+@router.get(
+    "/matches",
+    response_model=Page[MatchRow],
+    summary="Non-funded municipalities near a region sharing a topic with a model project",
+    responses={**alt_formats(geojson=True), **errors(404, 409, 422, 503)},
+)
+async def matches(
+    request: Request,
+    store: StoreDep,
+    region: RegionQuery,
+    radius_km: Annotated[float, radius(30.0, "Radius around the region")] = 30.0,
+    topic: Annotated[
+        list[str] | None,
+        Query(
+            max_length=20,
+            description="Only these topics (repeat the parameter for several). Default: every topic.",
+            examples=[["strategy-development"]],
+        ),
+    ] = None,
+    projects: Annotated[
+        Literal["near", "all"],
+        Query(
+            description="`near`: projects whose territory lies within the radius of the region; `all`: every project."
+        ),
+    ] = "near",
+    fmt: PlaceFormatQuery = "json",
+    limit: LimitQuery = 100,
+    offset: OffsetQuery = 0,
+) -> Response:
+    """Every **non-funded** municipality within `radius_km` of the region that shares at least one topic
+    (from its interests or the focus of events it attended) with a considered model project. Each row
+    lists the shared topics, the matching projects with their distance, the evidence (which interest or
+    event gave the topic, with its source) and the score with its components
+    (`topic_idf × evidence × distance_decay`, decay halving every 30 km). Ordered by score, distance, AGS."""
+    return await respond(
+        request,
+        lambda: page(
+            queries.matches(store, region, radius_km, topics=topic or None, projects=projects),
+            limit, offset, filename="matches",
+        ),
+        model=Page[MatchRow],
+        fmt=fmt,
+    )  # fmt: skip
+
+
+@router.get(
+    "/learning-networks",
+    response_model=LearningNetworks,
+    summary="Proposed regional learning networks",
+    responses={**alt_formats(geojson=True), **errors(404, 409, 422, 503)},
+)
+async def learning_networks(
+    request: Request,
+    store: StoreDep,
+    region: RegionQuery,
+    topic: TopicOptional = None,
+    radius_km: Annotated[float, radius(50.0, "Reach around the region and to a hub's territory")] = 50.0,
+    max_size: Annotated[int, Query(ge=1, le=200, description="At most this many members per group.")] = 12,
+    seed: Annotated[int, Query(ge=0, le=2**31 - 1, description="Seed of the community detection.")] = 42,
+    fmt: PlaceFormatQuery = "json",
+) -> Response:
+    """Groups of one hub project and non-funded members that share the topic and lie within reach
+    (seeded Louvain, then capacity-limited deferred acceptance; deterministic), the unassigned
+    candidates with the reason, and a stability figure over 10 seeds. `csv`/`geojson` export the
+    member table. The interactive picture: GET /learning-networks/view with the same parameters."""
+    return await respond(
+        request,
+        lambda: _networks(store, region, topic, radius_km, max_size, seed),
+        model=LearningNetworks,
+        fmt=fmt,
+    )
+
+
+def _networks(
+    store: GraphStore, region: str, topic: str | None, radius_km: float, max_size: int, seed: int
+) -> Result:
+    ln = queries.learning_networks(
+        store, region, topic=topic, radius_km=radius_km, max_size=max_size, seed=seed
+    )
+    return document(
+        {"groups": ln.groups, "members": ln.members, "unassigned": ln.unassigned, "stability": ln.stability,
+         "params": ln.params},
+        ln.members, filename="learning-networks",
+    )  # fmt: skip
+
+
+@router.get(
+    "/learning-networks/view",
+    response_class=Response,
+    summary="Proposed learning networks as an interactive page (HTML)",
+    responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}, "description": "The page."},
+               **errors(404, 409, 422, 503)},
+)  # fmt: skip
+async def learning_networks_view(
+    request: Request,
+    state: StateDep,
+    store: StoreDep,
+    region: RegionQuery,
+    topic: TopicOptional = None,
+    radius_km: Annotated[float, radius(50.0, "Reach around the region and to a hub's territory")] = 50.0,
+    max_size: Annotated[int, Query(ge=1, le=200, description="At most this many members per group.")] = 12,
+    seed: Annotated[int, Query(ge=0, le=2**31 - 1, description="Seed of the community detection.")] = 42,
+    physics: Annotated[
+        bool, Query(description="Let the layout move (default: nodes at their geography).")
+    ] = False,
+) -> Response:
+    """The proposal of GET /learning-networks as one self-contained, offline HTML page: nodes placed
+    by geography, coloured by kind (project, funded, candidate, topic, event), sized by population,
+    edges labelled with shared topics and distances, tooltips with sources, a legend and the data
+    attribution. No script or stylesheet is loaded from the network."""
+    return await respond(
+        request,
+        lambda: Result(
+            html=learning_network_html(
+                queries.learning_networks(
+                    store, region, topic=topic, radius_km=radius_km, max_size=max_size, seed=seed
+                ),
+                attribution=state.attribution,
+                physics=physics,
+            )
+        ),
+        model=None,
+        fmt="html",
+    )
+
+
+@router.get(
+    "/white-spots",
+    response_model=WhiteSpots,
+    summary="Where interest in a topic meets no project within reach",
+    responses={**alt_formats(geojson=True), **errors(404, 422, 503)},
+)
+async def white_spots(
+    request: Request,
+    store: StoreDep,
+    topic: TopicRequired,
+    radius_km: Annotated[float, radius(30.0, "Reach of a project's territory")] = 30.0,
+    fmt: PlaceFormatQuery = "json",
+    limit: LimitQuery = 100,
+    offset: OffsetQuery = 0,
+) -> Response:
+    """Municipalities interested in the topic (interests or attended events) with no project addressing
+    it whose territory lies within `radius_km`, each with its nearest such project; `by_district`
+    aggregates all of them per Kreis (number of municipalities, population)."""
+    return await respond(
+        request,
+        lambda: page(
+            queries.white_spots(store, topic, radius_km), limit, offset, filename="white-spots",
+            by_district=queries.white_spots_by_district(store, topic, radius_km),
+        ),
+        model=WhiteSpots,
+        fmt=fmt,
+    )  # fmt: skip
+
+
+@router.get(
+    "/event-plans",
+    response_model=EventPlan,
+    summary="Where to hold the next events on a topic",
+    responses={**alt_formats(geojson=True), **errors(404, 422, 503)},
+)
+async def event_plans(
+    request: Request,
+    store: StoreDep,
+    topic: TopicRequired,
+    k: Annotated[int, Query(ge=1, le=100, description="How many host projects to choose.", examples=[3])] = 3,
+    radius_km: Annotated[float, radius(50.0, "Reach of an event around its host's territory")] = 50.0,
+    fmt: PlaceFormatQuery = "json",
+) -> Response:
+    """Up to `k` host projects addressing the topic, chosen greedily to cover the most interested
+    non-funded municipalities within `radius_km` (greedy maximum coverage, a (1 − 1/e) approximation),
+    with the coverage per host and the uncovered rest. `csv`/`geojson` export the hosts."""
+    return await respond(request, lambda: _plan(store, topic, k, radius_km), model=EventPlan, fmt=fmt)
+
+
+def _plan(store: GraphStore, topic: str, k: int, radius_km: float) -> Result:
+    plan = queries.plan_events(store, topic, k, radius_km)
+    return document(
+        {"hosts": plan.hosts, "coverage": plan.coverage, "uncovered": plan.uncovered, "params": plan.params},
+        plan.hosts, filename="event-plans",
+    )  # fmt: skip
+
+
+@router.get(
+    "/connections",
+    response_model=Connections,
+    summary="How two municipalities or projects are linked",
+    responses={**alt_formats(geojson=False), **errors(404, 409, 422, 503)},
+)
+async def connections(
+    request: Request,
+    store: StoreDep,
+    a: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="A Gemeinde (name or AGS) or a project id.",
+            examples=["ulm"],
+        ),
+    ],
+    b: Annotated[
+        str,
+        Query(
+            min_length=1, max_length=200, description="Another Gemeinde or project.", examples=["08425141"]
+        ),
+    ],
+    fmt: TableFormatQuery = "json",
+) -> Response:
+    """Shared topics (with the evidence on each side), shared events, typed KTS ties and the shortest
+    paths through the graph — material for a warm introduction. `csv` gives the one-table summary."""
+    return await respond(request, lambda: _connections(store, a, b), model=Connections, fmt=fmt)
+
+
+def _connections(store: GraphStore, a: str, b: str) -> Result:
+    c = queries.connections(store, a, b)
+    summary = c.to_frame()
+    return document(
+        {"a": c.a, "b": c.b, "shared_topics": c.shared_topics, "shared_events": c.shared_events, "ties": c.ties,
+         "paths": c.paths, "summary": summary},
+        summary, filename="connections",
+    )  # fmt: skip

@@ -1,0 +1,57 @@
+"""Writes: participation lists into the graph (authenticated)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import StateDep, StoreDep, require_token
+from api.responses import errors
+from api.schemas import ImportReport
+from api.uploads import UPLOAD_BODY, as_file, receive_upload
+from graph.participation import import_participation
+
+router = APIRouter(prefix="/imports", tags=["imports"])
+
+
+@router.post(
+    "/participation",
+    response_model=ImportReport,
+    summary="Import a participation list (CSV/XLSX)",
+    dependencies=[Depends(require_token)],
+    openapi_extra=UPLOAD_BODY,
+    responses=errors(400, 401, 403, 413, 422, 503),
+)
+async def import_participation_route(
+    request: Request,
+    state: StateDep,
+    store: StoreDep,
+    dry_run: Annotated[
+        bool, Query(description="Resolve and report only; nothing is written to the graph.")
+    ] = False,
+) -> ImportReport:
+    """Conference registrations, attendance lists or survey answers as KTS gets them (canonical header
+    `municipality,land,topics,kind,date,source`; see the README for the flexible columns). Names are
+    resolved to AGS (normalised, with Land hints, then fuzzy); an ambiguous name is flagged, never
+    guessed. Returns the import report: rows read, matched exactly / fuzzily, ambiguous, unmatched,
+    the rejected rows with row, column, value and reason, and how many edges are new.
+
+    Needs `Authorization: Bearer <token>` (401 without, 403 wrong, 503 when the server has no token).
+    At most 20 MB (413). Atomic: a file with bad content (422, naming file, row, column and value)
+    changes nothing; importing the same file twice adds nothing the second time."""
+    name, content = await receive_upload(request)
+
+    def run() -> ImportReport:
+        with as_file(name, content) as path:
+            report = state.write(
+                lambda: import_participation(store, state.settings, path, dry_run=dry_run),
+                changes=not dry_run,
+            )
+        body = report.as_dict()
+        body.update(file=name)  # the name as uploaded, not the server's temporary path
+        body.pop("rejects_file", None)
+        return ImportReport.model_validate(body)
+
+    return await run_in_threadpool(run)
