@@ -66,16 +66,50 @@ def _index(store: GraphStore) -> pd.DataFrame:
     return df
 
 
-_INDEX_CACHE: dict[int, tuple[int, pd.DataFrame]] = {}
+@dataclass(slots=True)
+class _Lookup:
+    """The name index plus dict lookups, built once per store state (queries are dict hits)."""
+
+    table: pd.DataFrame
+    by_full: dict[str, list[int]]
+    by_core: dict[str, list[int]]
+    by_key: dict[tuple[str, str], int]
+    details: dict[str, dict[str, Any]]
+    by_district: dict[str, tuple[str, ...]]
+    by_state: dict[str, tuple[str, ...]]
 
 
-def _cached_index(store: GraphStore) -> pd.DataFrame:
+_INDEX_CACHE: dict[int, tuple[int, _Lookup]] = {}
+
+
+def _lookup(store: GraphStore) -> _Lookup:
     stamp = hash(str(store.info().get("nodes")))
     cached = _INDEX_CACHE.get(id(store))
     if cached is None or cached[0] != stamp:
-        cached = (stamp, _index(store))
+        table = _index(store)
+        by_full: dict[str, list[int]] = {}
+        by_core: dict[str, list[int]] = {}
+        for i, (full, core) in enumerate(zip(table["full"], table["core"], strict=True)):
+            by_full.setdefault(full, []).append(i)
+            by_core.setdefault(core, []).append(i)
+        by_key = {(k, key): i for i, (k, key) in enumerate(zip(table["kind"], table["key"], strict=True))}
+        m = store.municipalities()
+        dnames = dict(zip(store.districts()["key"], store.districts()["name"], strict=True))
+        details = {
+            a: {"district": dnames.get(dk, ""), "state": st, "population": int(pop)}
+            for a, dk, st, pop in zip(
+                m["ags"], m["district_key"], m["state_code"], m["population"], strict=True
+            )
+        }
+        by_district = {str(k): tuple(g["ags"]) for k, g in m.groupby("district_key")}
+        by_state = {str(k): tuple(g["ags"]) for k, g in m.groupby("state_code")}
+        cached = (stamp, _Lookup(table, by_full, by_core, by_key, details, by_district, by_state))
         _INDEX_CACHE[id(store)] = cached
     return cached[1]
+
+
+def _cached_index(store: GraphStore) -> pd.DataFrame:
+    return _lookup(store).table
 
 
 def members_of(store: GraphStore, kind: str, key: str) -> tuple[str, ...]:
@@ -84,10 +118,10 @@ def members_of(store: GraphStore, kind: str, key: str) -> tuple[str, ...]:
         return (key,)
     if kind == "project":
         return tuple(store.territories([key])["ags"])
-    m = store.municipalities()
+    look = _lookup(store)
     if kind == "district":
-        return tuple(m.loc[m["district_key"] == key, "ags"])
-    return tuple(m.loc[m["state_code"] == key, "ags"])
+        return look.by_district.get(key, ())
+    return look.by_state.get(key, ())
 
 
 def candidates(store: GraphStore, text: str) -> list[dict[str, Any]]:
@@ -95,36 +129,34 @@ def candidates(store: GraphStore, text: str) -> list[dict[str, Any]]:
     q = text.strip()
     if not q:
         return []
-    idx = _cached_index(store)
+    look = _lookup(store)
+    idx = look.table
     if q.isdigit():
-        kind = {2: "state", 5: "district", 8: "municipality"}.get(len(q))
-        hit = idx[(idx["kind"] == kind) & (idx["key"] == q)] if kind else idx.iloc[0:0]
+        kind = {2: "state", 5: "district", 8: "municipality"}.get(len(q), "")
+        row = look.by_key.get((kind, q))
+        hit = idx.iloc[[row] if row is not None else []]
     else:
         # a project id is matched exactly; names mean places first, projects only when no place fits
-        hit = idx[(idx["kind"] == "project") & (idx["key"] == q)]
+        row = look.by_key.get(("project", q))
+        hit = idx.iloc[[row] if row is not None else []]
         if hit.empty:
             qf, qc = fold(q), core_name(q)
-            places = idx[idx["kind"] != "project"]
-            hit = places[(places["full"] == qf) | (places["core"] == qc)]
+            rows = sorted(set(look.by_full.get(qf, [])) | set(look.by_core.get(qc, [])))
+            both = idx.iloc[rows]
+            hit = both[both["kind"] != "project"]
             if hit.empty and qc:
                 # "Neustadt" → every "Neustadt an der …", "Neustadt (Hessen)" …
+                places = idx[idx["kind"] != "project"]
                 hit = places[places["core"].str.startswith(qc + " ")]
             if hit.empty:
-                projects = idx[idx["kind"] == "project"]
-                hit = projects[(projects["full"] == qf) | (projects["core"] == qc)]
+                hit = both[both["kind"] == "project"]
             hit = _narrow_by_prefix(hit, qf)
             hit = _prefer_independent(hit)
-    m = store.municipalities().set_index("ags")
-    d = store.districts().set_index("key")
     out = []
-    for r in hit.itertuples():
-        c: dict[str, Any] = {"kind": r.kind, "key": r.key, "name": r.name}
-        if r.kind == "municipality" and r.key in m.index:
-            row: Any = m.loc[str(r.key)]
-            dk = row["district_key"]
-            c["district"] = str(d.loc[str(dk), "name"]) if dk in d.index else ""
-            c["state"] = row["state_code"]
-            c["population"] = int(row["population"])
+    for kind, key, name in zip(hit["kind"], hit["key"], hit["name"], strict=True):
+        c: dict[str, Any] = {"kind": kind, "key": key, "name": name}
+        if kind == "municipality" and key in look.details:
+            c.update(look.details[key])
         out.append(c)
     return out
 
