@@ -1,0 +1,150 @@
+"""pytest plugin: a real Neo4j server for the tests (registered in ``tests/conftest.py``).
+
+* ``neo4j_uri`` (session): ``NEO4J_URI`` if set (CI starts the server in ``.ci/run``; the
+  fixture waits for it), otherwise a server started for this session with
+  ``.ci/neo4j/start.sh`` on 127.0.0.1:7687 and stopped at the end. If no server answers
+  the fixture **errors** — Neo4j tests never skip.
+* ``neo4j_driver`` (session): one driver for the whole session.
+* :class:`ScratchServer`: a second, separately managed server (own port, own home folder
+  kept across restarts) for the fault tests that stop and start a server. It runs the
+  same ``Launcher.java`` with the same JVM flags as ``start.sh`` but does not touch
+  ``start.sh``'s pid file, so the session's server is never stopped by it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from neo4j import Driver, GraphDatabase
+
+from tests.neo4j_util import CI_DIR, DEFAULT_URI, server_log, start_server, stop_server, wait_ready
+
+#: The JVM flags of ``.ci/neo4j/start.sh`` (what the packaged server gets from neo4j.conf).
+JVM_FLAGS = [
+    "-XX:+UseG1GC",
+    "--add-opens=java.base/java.lang=ALL-UNNAMED",
+    "--add-opens=java.base/java.nio=ALL-UNNAMED",
+    "--add-opens=java.base/java.io=ALL-UNNAMED",
+    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+    "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+    "-Dio.netty.tryReflectionSetAccessible=true",
+    "-Dfile.encoding=UTF-8",
+]
+
+
+def _auth() -> tuple[str, str] | None:
+    password = os.environ.get("NEO4J_PASSWORD", "")
+    return (os.environ.get("NEO4J_USER", "neo4j"), password) if password else None
+
+
+def make_driver(uri: str) -> Driver:
+    """A driver like the store's (auth from NEO4J_USER/NEO4J_PASSWORD if set, else none)."""
+    return GraphDatabase.driver(
+        uri,
+        auth=_auth(),
+        connection_timeout=5.0,
+        max_transaction_retry_time=5.0,
+        notifications_min_severity="OFF",
+    )
+
+
+@pytest.fixture(scope="session")
+def neo4j_uri() -> Iterator[str]:
+    """The Bolt URI of a running Neo4j (see module docstring). Never skips."""
+    uri = os.environ.get("NEO4J_URI")
+    if uri:
+        wait_ready(uri, timeout=180)
+        yield uri
+        return
+    start_server(7687)
+    try:
+        try:
+            wait_ready(DEFAULT_URI, timeout=180)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}\n--- neo4j.out ---\n{server_log()[-4000:]}") from exc
+        yield DEFAULT_URI
+    finally:
+        stop_server()
+
+
+@pytest.fixture(scope="session")
+def neo4j_driver(neo4j_uri: str) -> Iterator[Driver]:
+    """One driver for the session's server."""
+    driver = make_driver(neo4j_uri)
+    try:
+        yield driver
+    finally:
+        driver.close()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ScratchServer:
+    """A Neo4j server on its own port whose database folder survives stop/start."""
+
+    def __init__(self, home: Path, port: int, heap: str = "512m") -> None:
+        self.home, self.port, self.heap = home, port, heap
+        self.uri = f"bolt://127.0.0.1:{port}"
+        self.log = home.parent / f"neo4j-{port}.out"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 180.0) -> None:
+        """Start the JVM and wait until Bolt answers (raises with the log if it does not)."""
+        if not (CI_DIR / "lib" / ".complete").exists():
+            raise RuntimeError(f"Neo4j jars missing in {CI_DIR / 'lib'}: run .ci/neo4j/start.sh once")
+        java = os.environ.get("NEO4J_JAVA", "java")
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [
+                    java,
+                    "-Xms128m",
+                    f"-Xmx{self.heap}",
+                    *JVM_FLAGS,
+                    "-cp",
+                    "lib/*",
+                    "Launcher.java",
+                    str(self.home),
+                    str(self.port),
+                ],
+                cwd=CI_DIR,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        try:
+            wait_ready(self.uri, timeout=timeout)
+        except RuntimeError as exc:
+            self.stop()
+            raise RuntimeError(
+                f"{exc}\n--- {self.log} ---\n{self.log.read_text(errors='replace')[-4000:]}"
+            ) from exc
+
+    def stop(self) -> None:
+        """SIGTERM (clean shutdown hook), then SIGKILL after 30 s; waits until the port is free."""
+        proc, self.proc = self.proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) != 0:
+                    return
+            time.sleep(0.2)

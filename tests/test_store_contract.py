@@ -1,0 +1,438 @@
+"""The store contract: NetworkX and Neo4j hold the same real graph and give the same answers.
+
+Both stores are loaded with the same data: the official register (Destatis, Gebietsstand
+31.12.2020), the curated programme in ``data/``, the Gemeinde neighbourhood derived from the
+BKG VG5000 boundaries (``../shared/data/derived``, pairs of the register's AGS) and the fixed
+participation list below.
+
+* ``test_<method>_*`` tests are parametrised over both stores and check each store
+  against expectations computed independently from the loader records.
+* ``test_cross_store_*`` compute every store call on both stores and compare the
+  DataFrames with ``assert_frame_equal`` (same columns, dtypes, rows and order;
+  distances within 0.01 km — in practice they agree to about 1e-9 km).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from neo4j import Driver
+
+from graph import store as S
+from graph.errors import InvalidArgument
+from graph.model import GraphData, NodeKind, build_tables, edge_key, participation_edges
+from graph.neo4j_store import Neo4jStore
+from graph.nx_store import NetworkXStore
+from graph.store import GraphStore
+from loaders.records import ParticipationRecord, Programme, Register
+
+# A fixed participation list: real municipalities, topics and events of data/.
+# Two rows share an identity (Blaubeuren/mobility/survey) with different weights.
+PARTICIPATION = [
+    ParticipationRecord("09775135", "survey", "2024-03-01", "contract-test", topic="mobility", weight=2.0),
+    ParticipationRecord("09775135", "survey", "2024-03-01", "contract-test", topic="digital-twin"),
+    ParticipationRecord("08425020", "survey", "2024-03-01", "contract-test", topic="mobility", weight=1.0),
+    ParticipationRecord("08425020", "survey", "2024-03-01", "contract-test", topic="mobility", weight=3.0),
+    ParticipationRecord(
+        "08425072",
+        "registered",
+        "2022-04-05",
+        "contract-test",
+        topic="buergerbeteiligung",
+        event_id="rk-03-2022-04-05",
+    ),
+    ParticipationRecord("08425033", "attended", "2022-04-05", "contract-test", event_id="rk-03-2022-04-05"),
+    ParticipationRecord(
+        "05766008",
+        "attended",
+        "2022-03-31",
+        "contract-test",
+        topic="akteursnetzwerke",
+        event_id="rk-02-2022-03-31",
+    ),
+    ParticipationRecord(
+        "07111000",
+        "attended",
+        "2022-03-22",
+        "contract-test",
+        topic="buergerbeteiligung",
+        event_id="rk-01-2022-03-22",
+    ),
+    ParticipationRecord("05916000", "survey", "2023-05-10", "contract-test", topic="energy", weight=0.5),
+    ParticipationRecord("14626110", "peer-learning", "2023-06-01", "contract-test", topic="city-app"),
+]
+
+ULM = "08421000"
+UNLOCATED = "07000999"  # Gemeinsames deutsch-luxemburgisches Hoheitsgebiet: no coordinates
+BACKENDS = ["networkx", pytest.param("neo4j", marks=pytest.mark.neo4j)]
+
+
+@pytest.fixture(scope="module")
+def contract_data(register: Register, programme: Programme, shared_data: Path) -> GraphData:
+    """Register + programme + Gemeinde neighbours + the fixed participation list."""
+    adjacency = shared_data / "derived" / "adjacency_gemeinden_vg5000_2021-01-01.csv"
+    known = {m.ags for m in register.municipalities}
+    with adjacency.open(encoding="utf-8", newline="") as fh:
+        pairs = [
+            (r["ags_a"], r["ags_b"], float(r["shared_border_km"]))
+            for r in csv.DictReader(fh)
+            if r["ags_a"] in known and r["ags_b"] in known
+        ]
+    assert len(pairs) > 25_000
+    return GraphData(
+        register=register,
+        programme=programme,
+        participation=list(PARTICIPATION),
+        neighbours=pairs,
+        neighbours_source=(str(adjacency), "2021-01-01"),
+    )
+
+
+@pytest.fixture(scope="module")
+def nx_contract(contract_data: GraphData, tmp_path_factory: pytest.TempPathFactory) -> NetworkXStore:
+    store = NetworkXStore(tmp_path_factory.mktemp("contract") / "graph.pickle")
+    store.replace(contract_data)
+    return store
+
+
+@pytest.fixture(scope="module")
+def neo_contract(neo4j_driver: Driver, contract_data: GraphData) -> Iterator[Neo4jStore]:
+    store = Neo4jStore(neo4j_driver)
+    store.wipe()
+    store.replace(contract_data)
+    yield store
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest) -> GraphStore:
+    """Each loaded store in turn (the Neo4j one is marked ``neo4j``)."""
+    name = "nx_contract" if request.param == "networkx" else "neo_contract"
+    result: GraphStore = request.getfixturevalue(name)
+    return result
+
+
+def _haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """An independent haversine (math module, mean Earth radius)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0088 * math.asin(math.sqrt(a))
+
+
+# ---------------------------------------------------------------------------- per store
+
+
+def test_is_a_graph_store(store: GraphStore) -> None:
+    assert isinstance(store, GraphStore)
+    assert store.backend in {"networkx", "neo4j"}
+
+
+@pytest.mark.parametrize(
+    ("method", "kind", "columns", "order"),
+    [
+        ("municipalities", NodeKind.MUNICIPALITY, S.MUNICIPALITY_COLUMNS, ["ags"]),
+        ("districts", NodeKind.DISTRICT, S.DISTRICT_COLUMNS, ["key"]),
+        ("states", NodeKind.STATE, S.STATE_COLUMNS, ["code"]),
+        ("projects", NodeKind.PROJECT, S.PROJECT_COLUMNS, ["id"]),
+        ("topics", NodeKind.TOPIC, S.TOPIC_COLUMNS, ["slug"]),
+        ("events", NodeKind.EVENT, S.EVENT_COLUMNS, ["date_start", "id"]),
+    ],
+)
+def test_node_tables_equal_the_records(
+    store: GraphStore,
+    contract_data: GraphData,
+    method: str,
+    kind: NodeKind,
+    columns: list[str],
+    order: list[str],
+) -> None:
+    rows = [[n.props.get(c) for c in columns] for n in build_tables(contract_data).nodes_of(kind)]
+    expected = pd.DataFrame(rows, columns=columns).sort_values(order, kind="mergesort").reset_index(drop=True)
+    got = getattr(store, method)()
+    assert list(got.columns) == columns
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_register_figures(store: GraphStore) -> None:
+    m = store.municipalities()
+    assert len(m) == 11_004
+    assert int(m["unincorporated"].sum()) == 210
+    assert int(m["population"].sum()) == 83_166_711
+    assert len(store.districts()) == 401
+    assert len(store.states()) == 16
+
+
+def test_municipalities_by_key(store: GraphStore) -> None:
+    got = store.municipalities(["09775135", ULM, "99999999", ULM])
+    assert got["ags"].tolist() == [ULM, "09775135"]
+    assert got.loc[0, "name"] == "Ulm, Universitätsstadt"
+    assert bool(got.loc[0, "funded"]) is True
+    none = store.municipalities([])
+    assert none.empty and list(none.columns) == S.MUNICIPALITY_COLUMNS
+
+
+def test_territory_of_a_kreis_project_is_the_whole_kreis(store: GraphStore, register: Register) -> None:
+    kreis = sorted(m.ags for m in register.municipalities if m.district_key == "09479")
+    t = store.territories(["landkreis-wunsiedel"])
+    assert len(kreis) > 10
+    assert t["ags"].tolist() == kreis
+    assert set(t["via"]) == {"Wunsiedel i.Fichtelgebirge"}
+    # Mayen-Koblenz lists the Kreis and its Verbandsgemeinden: the more specific listing wins
+    mayen = store.territories(["landkreis-mayen-koblenz"])
+    assert mayen["ags"].tolist() == sorted(
+        m.ags for m in register.municipalities if m.district_key == "07137"
+    )
+    assert "Vordereifel" in set(mayen["via"])
+
+
+def test_members_and_programme_edges(store: GraphStore, programme: Programme) -> None:
+    members = store.members()
+    assert set(members["project_id"]) <= {p.id for p in programme.projects}
+    assert set(members["kind"]) <= {"Municipality", "District"}
+    pt = store.project_topics()
+    assert len(pt) == len({(r.project_id, r.topic) for r in programme.project_topics})
+    hosts = store.event_hosts()
+    assert len(hosts) == len({(e.id, p) for e in programme.events for p in e.host_projects})
+    assert len(store.relations()) == len(programme.relations)
+
+
+def test_interests_and_attendances_are_the_participation(store: GraphStore) -> None:
+    edges = participation_edges(PARTICIPATION)
+    interests = {(e.src, e.dst, edge_key(e.kind, e.props)) for e in edges if e.kind == "INTERESTED_IN"}
+    got = store.interests()
+    assert len(got) == len(interests) == 8  # the repeated Blaubeuren row is one edge
+    blaubeuren = store.interests(ags=["08425020"])
+    assert blaubeuren["weight"].tolist() == [3.0]  # the last row wins, as on a load
+    assert store.interests(topics=["buergerbeteiligung"])["ags"].tolist() == ["07111000", "08425072"]
+    # a row naming a topic and an event is an interest and an attendance
+    assert store.attendances()["ags"].tolist() == ["05766008", "07111000", "08425033", "08425072"]
+
+
+def test_near_ulm_matches_an_independent_haversine(store: GraphStore, register: Register) -> None:
+    ulm = next(m for m in register.municipalities if m.ags == ULM)
+    assert ulm.lat is not None and ulm.lon is not None
+    expected = {
+        m.ags: _haversine(m.lat, m.lon, ulm.lat, ulm.lon)
+        for m in register.municipalities
+        if m.lat is not None and m.lon is not None
+    }
+    expected = {a: (0.0 if a == ULM else d) for a, d in expected.items() if d <= 20.0}
+    got = store.near([ULM], 20.0)
+    assert list(got.columns) == S.NEAR_COLUMNS
+    assert set(got["ags"]) == set(expected)
+    assert got.iloc[0].tolist() == [ULM, 0.0]
+    for ags, d in zip(got["ags"], got["distance_km"], strict=True):
+        assert abs(d - expected[ags]) < 1e-9
+    assert got["distance_km"].is_monotonic_increasing
+
+
+def test_near_edge_cases(store: GraphStore) -> None:
+    assert store.near([UNLOCATED], 50.0).empty
+    assert store.near(["99999999"], 50.0).empty
+    assert store.near([ULM], 0.0)["ags"].tolist() == [ULM]
+
+
+def test_shortest_paths(store: GraphStore) -> None:
+    # Werdohl exchanges with Lübeck (Peer-Learning tie): one hop
+    assert store.shortest_paths("Municipality:05962060", "Project:luebeck") == [
+        ["Municipality:05962060", "Project:luebeck"]
+    ]
+    paths = store.shortest_paths("Municipality:09775135", "Project:ulm")
+    assert paths and all(p[0] == "Municipality:09775135" and p[-1] == "Project:ulm" for p in paths)
+    assert paths == sorted(paths) and len({len(p) for p in paths}) == 1
+    assert store.shortest_paths("Municipality:09775135", "Project:ulm", max_hops=1) == []
+    assert store.shortest_paths("Project:ulm", "Project:ulm") == [["Project:ulm"]]
+    assert store.shortest_paths("Project:nope", "Project:ulm") == []
+    assert store.shortest_paths("Nonsense", "Project:ulm") == []
+
+
+def test_info(store: GraphStore, contract_data: GraphData) -> None:
+    info = store.info()
+    tables = build_tables(contract_data)
+    assert info["backend"] == store.backend
+    assert info["stichtag"] == "2020-12-31"
+    assert info["nodes"]["Municipality"] == 11_004
+    assert sum(info["nodes"].values()) == len({(n.kind, n.key) for n in tables.nodes})
+    assert info["edges"]["INTERESTED_IN"] == 8
+    store.ping()
+
+
+# ---------------------------------------------------------------------------- across stores
+
+_SOME_AGS = [ULM, "09775135", UNLOCATED, "05766008", "99999999"]
+CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
+    ("municipalities", (), {}),
+    ("municipalities", (_SOME_AGS,), {}),
+    ("municipalities", ([UNLOCATED],), {}),
+    ("municipalities", ([],), {}),
+    ("districts", (), {}),
+    ("states", (), {}),
+    ("projects", (), {}),
+    ("topics", (), {}),
+    ("events", (), {}),
+    ("territories", (), {}),
+    ("territories", (["ulm", "eifelkreis-bitburg-pruem", "nope"],), {}),
+    ("territories", ([],), {}),
+    ("members", (), {}),
+    ("members", (["landkreis-mayen-koblenz", "suederbrarup"],), {}),
+    ("members", (["nope"],), {}),
+    ("project_topics", (), {}),
+    ("event_topics", (), {}),
+    ("event_hosts", (), {}),
+    ("interests", (), {}),
+    ("interests", (), {"ags": ["08425020", "09775135"]}),
+    ("interests", (), {"topics": ["mobility", "energy"]}),
+    ("interests", (), {"ags": ["08425020"], "topics": ["mobility"]}),
+    ("interests", (), {"ags": ["99999999"]}),
+    ("attendances", (), {}),
+    ("attendances", (), {"ags": ["07111000", "99999999"]}),
+    ("attendances", (), {"ags": []}),
+    ("relations", (), {}),
+    ("near", ([ULM], 20.0), {}),
+    ("near", ([ULM], 75.0), {}),
+    ("near", ([ULM, "05766044", "07137068"], 30.0), {}),
+    ("near", ([UNLOCATED], 10.0), {}),
+    ("near", ([], 10.0), {}),
+]
+PATHS = [
+    ("Municipality:05962060", "Project:luebeck"),
+    ("Municipality:08425020", "Municipality:08421000"),
+    ("Municipality:08425020", "Project:ulm"),
+    ("Municipality:01001000", "Project:ulm"),
+    ("Municipality:09775135", "Project:ulm"),
+    ("Municipality:08425020", "Municipality:07111000"),
+    ("Topic:mobility", "Event:rk-01-2022-03-22"),
+    ("District:07137", "Project:ulm"),
+    ("State:08", "Project:ulm"),
+    ("Project:lemgo-kalletal", "Project:landkreis-mayen-koblenz"),
+    ("Project:ulm", "Project:ulm"),
+    ("Municipality:99999999", "Project:ulm"),
+]
+
+
+def _assert_same(a: Any, b: Any, what: str) -> None:
+    if isinstance(a, pd.DataFrame):
+        assert isinstance(b, pd.DataFrame), what
+        if "distance_km" in a.columns:
+            pd.testing.assert_frame_equal(a, b, check_exact=False, atol=0.01, rtol=0, obj=what)
+            assert (a["distance_km"] - b["distance_km"]).abs().max(skipna=True) < 1e-9 or a.empty, what
+        else:
+            pd.testing.assert_frame_equal(a, b, obj=what)
+    else:
+        assert a == b, what
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize(("method", "args", "kwargs"), CALLS, ids=lambda v: str(v)[:40])
+def test_cross_store_tables(
+    nx_contract: NetworkXStore,
+    neo_contract: Neo4jStore,
+    method: str,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> None:
+    a = getattr(nx_contract, method)(*args, **kwargs)
+    b = getattr(neo_contract, method)(*args, **kwargs)
+    _assert_same(a, b, f"{method}{args}{kwargs}")
+
+
+@pytest.mark.neo4j
+def test_cross_store_near_for_a_whole_kreis(nx_contract: NetworkXStore, neo_contract: Neo4jStore) -> None:
+    kreis = nx_contract.territories(["landkreis-mayen-koblenz"])["ags"].tolist()
+    a, b = nx_contract.near(kreis, 40.0), neo_contract.near(kreis, 40.0)
+    assert len(a) > len(kreis)
+    _assert_same(a, b, "near(Mayen-Koblenz, 40)")
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize(("source", "target"), PATHS)
+@pytest.mark.parametrize("max_hops", [6, 2])
+def test_cross_store_shortest_paths(
+    nx_contract: NetworkXStore, neo_contract: Neo4jStore, source: str, target: str, max_hops: int
+) -> None:
+    for limit in (5, 50):
+        a = nx_contract.shortest_paths(source, target, max_hops=max_hops, limit=limit)
+        b = neo_contract.shortest_paths(source, target, max_hops=max_hops, limit=limit)
+        assert a == b, (source, target, max_hops, limit)
+
+
+@pytest.mark.neo4j
+def test_cross_store_info(nx_contract: NetworkXStore, neo_contract: Neo4jStore) -> None:
+    a, b = nx_contract.info(), neo_contract.info()
+    assert a.pop("backend") == "networkx" and b.pop("backend") == "neo4j"
+    assert a == b
+
+
+# ---------------------------------------------------------------------------- writes
+
+NEW_ROWS = [
+    ParticipationRecord("08425020", "survey", "2024-03-01", "contract-test", topic="mobility", weight=9.0),
+    ParticipationRecord("08425020", "survey", "2025-01-15", "contract-test-2", topic="energy"),
+    ParticipationRecord("08425020", "survey", "2025-01-15", "contract-test-2", topic="energy", weight=4.0),
+    ParticipationRecord(
+        "01001000", "attended", "2022-03-22", "contract-test-2", topic="mobility", event_id="rk-01-2022-03-22"
+    ),
+]
+
+
+#: Removes what the write test added (every new edge has source "contract-test-2").
+_UNDO_WRITES = """
+MATCH (:Municipality)-[r:INTERESTED_IN|ATTENDED]->() WHERE r.source = 'contract-test-2' DELETE r
+WITH count(*) AS n MATCH (g:LernnetzGraph) SET g.rev = g.rev + 1
+"""
+
+
+@pytest.fixture
+def restore(
+    nx_contract: NetworkXStore, neo_contract: Neo4jStore, contract_data: GraphData, neo4j_driver: Driver
+) -> Iterator[None]:
+    """Tests that write get the module's stores; afterwards the contract data is put back
+    (NetworkX: reloaded; Neo4j: the new edges deleted, which is much faster than a reload)."""
+    before = neo_contract.interests(), neo_contract.attendances()
+    yield
+    nx_contract.replace(contract_data)
+    neo4j_driver.execute_query(_UNDO_WRITES, database_=neo_contract.database)
+    pd.testing.assert_frame_equal(neo_contract.interests(), before[0])
+    pd.testing.assert_frame_equal(neo_contract.attendances(), before[1])
+
+
+@pytest.mark.neo4j
+@pytest.mark.usefixtures("restore")
+def test_add_participation_same_on_both_stores(nx_contract: NetworkXStore, neo_contract: Neo4jStore) -> None:
+    for store in (nx_contract, neo_contract):
+        before = store.interests()
+        # unknown keys: an error naming the first one, nothing written
+        bad = [*NEW_ROWS, ParticipationRecord("99999999", "survey", "2024-01-01", "x", topic="mobility")]
+        with pytest.raises(InvalidArgument, match="Municipality '99999999'"):
+            store.add_participation(bad)
+        with pytest.raises(InvalidArgument, match="Topic 'no-such-topic'"):
+            store.add_participation(
+                [ParticipationRecord(ULM, "survey", "2024-01-01", "x", topic="no-such-topic")]
+            )
+        with pytest.raises(InvalidArgument, match="Event 'no-such-event'"):
+            store.add_participation(
+                [ParticipationRecord(ULM, "attended", "2024-01-01", "x", event_id="no-such-event")]
+            )
+        pd.testing.assert_frame_equal(store.interests(), before)
+        # the first row exists already (kept as it is); the next two are one new edge; the last two new
+        assert store.add_participation(NEW_ROWS) == 3, store.backend
+        assert store.add_participation(NEW_ROWS) == 0, store.backend
+        assert store.add_participation([]) == 0
+    for method in ("interests", "attendances"):
+        _assert_same(getattr(nx_contract, method)(), getattr(neo_contract, method)(), method)
+    got = neo_contract.interests(ags=["08425020"])
+    assert got[["topic", "weight"]].values.tolist() == [["energy", 4.0], ["mobility", 3.0]]
+    _assert_same(nx_contract.info()["edges"], neo_contract.info()["edges"], "edge counts")
+    _assert_same(
+        nx_contract.shortest_paths("Municipality:01001000", "Event:rk-01-2022-03-22"),
+        neo_contract.shortest_paths("Municipality:01001000", "Event:rk-01-2022-03-22"),
+        "path over a new edge",
+    )
