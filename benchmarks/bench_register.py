@@ -54,10 +54,26 @@ def main() -> None:
         build = timed(lambda: NetworkXStore(snap).replace(GraphData(register)), 3)
         snap_load = timed(lambda: NetworkXStore(snap), 5)
         store = NetworkXStore(snap)
-    rows.append(("parse clean CSV (register records)", statistics.median(raw_clean), None, statistics.median(naive_read)))
-    rows.append(("parse publisher CSV export", statistics.median(raw_orig), None, statistics.median(naive_read)))
+    rows.append(
+        (
+            "parse clean CSV (register records)",
+            statistics.median(raw_clean),
+            None,
+            statistics.median(naive_read),
+        )
+    )
+    rows.append(
+        ("parse publisher CSV export", statistics.median(raw_orig), None, statistics.median(naive_read))
+    )
     rows.append(("build graph + write snapshot", statistics.median(build), None, None))
-    rows.append(("open snapshot (restart)", statistics.median(snap_load), None, statistics.median(raw_clean) + statistics.median(build)))
+    rows.append(
+        (
+            "open snapshot (restart)",
+            statistics.median(snap_load),
+            None,
+            statistics.median(raw_clean) + statistics.median(build),
+        )
+    )
 
     m = store.municipalities()
     m = m[m["lat"].notna()].reset_index(drop=True)
@@ -70,7 +86,13 @@ def main() -> None:
         """The pandas full scan an analyst would write: every row, every query."""
         c = m[m["ags"] == ags].iloc[0]
         la, lo = np.radians(c["lat"]), np.radians(c["lon"])
-        d = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.sin((lat - la) / 2) ** 2 + np.cos(la) * np.cos(lat) * np.sin((lon - lo) / 2) ** 2))
+        d = (
+            2
+            * EARTH_RADIUS_KM
+            * np.arcsin(
+                np.sqrt(np.sin((lat - la) / 2) ** 2 + np.cos(la) * np.cos(lat) * np.sin((lon - lo) / 2) ** 2)
+            )
+        )
         out = m.assign(distance_km=d)
         return out[out["distance_km"] <= r].sort_values(["distance_km", "ags"])
 
@@ -99,15 +121,21 @@ def main() -> None:
     rw = timed(lambda: rowwise(centres[next(k) % 50], 20.0), 10)
 
     print(f"{'measure':<40} {'median s':>10} {'p99 s':>10} {'baseline s':>11} {'ratio':>8}")
-    for name, med, p99, base in rows:
+    for name, med, _p99, base in rows:
         ratio = f"{base / med:8.1f}" if base else "       –"
         print(f"{name:<40} {med:10.4f} {'':>10} {base if base is not None else float('nan'):11.4f} {ratio}")
-    print(f"{'radius query 20 km (store.near)':<40} {p(q, 50):10.6f} {p(q, 99):10.6f} {p(nv, 50):11.6f} {p(nv, 50) / p(q, 50):8.1f}")
-    print(f"{'  vs row-wise pandas apply (naivest)':<40} {p(q, 50):10.6f} {p(q, 99):10.6f} {p(rw, 50):11.6f} {p(rw, 50) / p(q, 50):8.1f}")
+    print(
+        f"{'radius query 20 km (store.near)':<40} {p(q, 50):10.6f} {p(q, 99):10.6f} {p(nv, 50):11.6f} {p(nv, 50) / p(q, 50):8.1f}"
+    )
+    print(
+        f"{'  vs row-wise pandas apply (naivest)':<40} {p(q, 50):10.6f} {p(q, 99):10.6f} {p(rw, 50):11.6f} {p(rw, 50) / p(q, 50):8.1f}"
+    )
     print("\nbaselines for queries, same run: vectorised numpy full scan over the frame (filter, sort),")
     print("and the row-wise DataFrame.apply an analyst might write first")
-    print(f"targets: snapshot load ≤ 2 s → {statistics.median(snap_load):.3f} s; "
-          f"query p50 ≤ 1 ms → {p(q, 50) * 1000:.3f} ms; ≥ 20× naive → {p(nv, 50) / p(q, 50):.1f}×")
+    print(
+        f"targets: snapshot load ≤ 2 s → {statistics.median(snap_load):.3f} s; "
+        f"query p50 ≤ 1 ms → {p(q, 50) * 1000:.3f} ms; ≥ 20× naive → {p(nv, 50) / p(q, 50):.1f}×"
+    )
 
 
 if __name__ == "__main__":
