@@ -17,8 +17,20 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from graph.cli import Format, FormatOpt, app, console, emit, err, frame_records, handled, store_from_settings
+from graph.cli import (
+    Format,
+    FormatOpt,
+    _jsonable,
+    app,
+    console,
+    emit,
+    err,
+    frame_records,
+    handled,
+    store_from_settings,
+)
 from graph.config import Settings
+from graph.store import GraphStore
 
 import_app = typer.Typer(help="Import participation lists (registrations, attendance lists, surveys).")
 app.add_typer(import_app, name="import")
@@ -51,8 +63,6 @@ class PlanPart(StrEnum):
 
 
 def _json(data: Any) -> None:
-    from graph.cli import _jsonable
-
     sys.stdout.write(json.dumps(_jsonable(data), ensure_ascii=False, indent=2) + "\n")
 
 
@@ -93,8 +103,6 @@ def import_participation_cmd(
             store, settings, file, dry_run, rejects_path=rejects_path, source=source, date=date
         )
     if report_file is not None:
-        from graph.cli import _jsonable
-
         report_file.write_text(
             json.dumps(_jsonable(report.as_dict()), ensure_ascii=False, indent=2), encoding="utf-8"
         )
@@ -299,11 +307,7 @@ def connections_cmd(
             }
         )
     else:
-        emit(
-            c.to_frame(),
-            Format.csv if fmt == Format.csv else Format.table,
-            title=f"{c.a['name']} ↔ {c.b['name']}",
-        )
+        emit(c.to_frame(), fmt, title=f"{c.a['name']} ↔ {c.b['name']}")
 
 
 # ---------------------------------------------------------------------------- demo data
@@ -348,17 +352,16 @@ def demo_data(
     )
 
 
-def _synthetic_note(store: Any) -> None:
+def _synthetic_note(store: GraphStore) -> None:
     """Say on stderr when the graph holds synthetic participation (results rest on it)."""
-    try:
-        i = store.interests()
-        a = store.attendances()
-    except Exception:
-        return
-    n = int((i["source"] == "synthetic").sum()) + int((a["source"] == "synthetic").sum())
+    from graph.synthetic import SOURCE
+
+    n = int((store.interests()["source"] == SOURCE).sum()) + int(
+        (store.attendances()["source"] == SOURCE).sum()
+    )
     if n:
         err.print(
-            f"[yellow]note:[/yellow] the graph holds {n} SYNTHETIC participation edge(s) (source=synthetic); "
+            f"[yellow]note:[/yellow] the graph holds {n} SYNTHETIC participation edge(s) (source={SOURCE}); "
             "results based on them are demo output, not real interest",
             highlight=False,
         )

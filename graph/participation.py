@@ -30,11 +30,10 @@ from typing import Any
 from graph.config import Settings
 from graph.pipeline import append_ledger, ledger_path, read_ledger
 from graph.store import GraphStore
+from graph.synthetic import SOURCE as SYNTHETIC_SOURCE
 from loaders.names import NameResolver
 from loaders.participation import ParticipationImport, TopicLookup, read_participation, write_rejects
 from loaders.records import ParticipationRecord
-
-SYNTHETIC_SOURCE = "synthetic"
 
 
 @dataclass(slots=True)

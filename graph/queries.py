@@ -258,8 +258,7 @@ def clear_cache(store: GraphStore | None = None) -> None:
         _CACHE_BY_ID.pop(id(store), None)
 
 
-def _stamp(store: GraphStore) -> Any:
-    info = store.info()
+def _stamp(info: dict[str, Any]) -> Any:
     nodes = tuple(sorted((info.get("nodes") or {}).items()))
     edges = tuple(sorted((info.get("edges") or {}).items()))
     meta = tuple(
@@ -269,7 +268,8 @@ def _stamp(store: GraphStore) -> Any:
 
 
 def _context(store: GraphStore) -> _Context:
-    stamp = _stamp(store)
+    info = store.info()
+    stamp = _stamp(info)
     with _LOCK:
         try:
             ctx = _CACHE.get(store)
@@ -277,7 +277,7 @@ def _context(store: GraphStore) -> _Context:
             ctx = _CACHE_BY_ID.get(id(store))
         if ctx is not None and ctx.stamp == stamp:
             return ctx
-        ctx = _build_context(store, stamp)
+        ctx = _build_context(store, stamp, str(info.get("attribution", "")))
         try:
             _CACHE[store] = ctx
         except TypeError:
@@ -297,7 +297,7 @@ def _columns(df: pd.DataFrame, *names: str) -> list[list[Any]]:
     return [df[n].tolist() for n in names]
 
 
-def _build_context(store: GraphStore, stamp: Any) -> _Context:
+def _build_context(store: GraphStore, stamp: Any, attribution: str) -> _Context:
     m = store.municipalities().sort_values("ags", kind="mergesort").reset_index(drop=True)
     d = store.districts()
     s = store.states()
@@ -414,7 +414,6 @@ def _build_context(store: GraphStore, stamp: Any) -> _Context:
             "source": str(r.source or ""),
             "topics": sorted(set(ev_topics.get(str(r.id), []))),
         }
-    info = store.info()
     return _Context(
         stamp=stamp,
         ags=ags,
@@ -437,7 +436,7 @@ def _build_context(store: GraphStore, stamp: Any) -> _Context:
         has_topic=has_topic,
         has_any=has_any,
         events=events,
-        attribution=str(info.get("attribution", "")),
+        attribution=attribution,
     )
 
 
@@ -477,38 +476,14 @@ def _near(store: GraphStore, ctx: _Context, region: Region, radius_km: float) ->
     return idx[keep], hits["distance_km"].to_numpy(dtype=np.float64)[keep]
 
 
-def _projects_near(ctx: _Context, pos: IntArray, dist: FloatArray) -> dict[str, float]:
-    """Projects whose territory has a Gemeinde among the hits, with the smallest such distance."""
-    out: dict[str, float] = {}
-    funded = ctx.funded[pos]
-    for p, d in zip(pos[funded].tolist(), dist[funded].tolist(), strict=True):
-        for pid in ctx.projects_at.get(p, ()):
-            if d < out.get(pid, math.inf):
-                out[pid] = d
-    return out
+def _projects_near(ctx: _Context, pos: IntArray) -> list[str]:
+    """Projects whose territory has a Gemeinde among the hits (lies within the radius), sorted."""
+    return sorted({pid for p in pos[ctx.funded[pos]].tolist() for pid in ctx.projects_at.get(p, ())})
 
 
-def _projects_all(ctx: _Context, region: Region) -> dict[str, float]:
-    """Every project with its distance to the region (min over territory × region Gemeinden)."""
-    rpos = ctx.positions(region.members)
-    rpos = rpos[~np.isnan(ctx.lat[rpos])]
-    out: dict[str, float] = {}
-    for pid in sorted(ctx.projects):
-        p = ctx.projects[pid]
-        if len(p.territory) == 0 or len(rpos) == 0:
-            continue
-        if np.isin(p.territory, rpos).any():
-            out[pid] = 0.0
-            continue
-        best = math.inf
-        for start in range(0, len(rpos), 512):
-            chunk = rpos[start : start + 512]
-            dm = haversine_km(
-                p.lat[:, None], p.lon[:, None], ctx.lat[chunk][None, :], ctx.lon[chunk][None, :]
-            )
-            best = min(best, float(dm.min()))
-        out[pid] = best
-    return out
+def _projects_all(ctx: _Context) -> list[str]:
+    """Every project with a placed territory, sorted."""
+    return [pid for pid in sorted(ctx.projects) if len(ctx.projects[pid].territory)]
 
 
 # ---------------------------------------------------------------------------- matches
@@ -562,10 +537,10 @@ def matches(
     pos, dist = _near(store, ctx, reg, radius_km)
     keep = ~ctx.funded[pos] & ctx.mask(wanted)[pos]
     cand, cand_dist = pos[keep], dist[keep]
-    considered = _projects_near(ctx, pos, dist) if projects == "near" else _projects_all(ctx, reg)
+    considered = _projects_near(ctx, pos) if projects == "near" else _projects_all(ctx)
     proj_topics = {
         pid: (ctx.projects[pid].topics if allowed is None else ctx.projects[pid].topics & allowed)
-        for pid in sorted(considered)
+        for pid in considered
     }
     proj_topics = {pid: ts for pid, ts in proj_topics.items() if ts}
     offered = frozenset().union(*proj_topics.values()) if proj_topics else frozenset()
@@ -818,13 +793,12 @@ def learning_networks(
     reg = _region(store, ctx, region)
     wanted = ctx.topic_args([topic]) if topic is not None else None
     allowed = frozenset(wanted) if wanted is not None else None
-    pos, dist = _near(store, ctx, reg, radius_km)
+    pos, _ = _near(store, ctx, reg, radius_km)
     keep = ~ctx.funded[pos] & ctx.mask(wanted)[pos]
     cands = sorted(pos[keep].tolist())
-    hub_dist = _projects_near(ctx, pos, dist)
     hubs = {
         pid: (ctx.projects[pid].topics if allowed is None else ctx.projects[pid].topics & allowed)
-        for pid in sorted(hub_dist)
+        for pid in _projects_near(ctx, pos)
     }
     hubs = {pid: ts for pid, ts in hubs.items() if ts}
     params: dict[str, Any] = {
@@ -1400,7 +1374,7 @@ def _entity(store: GraphStore, ctx: _Context, text: str) -> dict[str, Any]:
     return {"kind": reg.kind, "key": reg.key, "name": reg.name}
 
 
-def _entity_topics(store: GraphStore, ctx: _Context, ent: dict[str, Any]) -> dict[str, str]:
+def _entity_topics(ctx: _Context, ent: dict[str, Any]) -> dict[str, str]:
     """topic → description of why the entity has it."""
     if ent["kind"] == "project":
         return dict.fromkeys(sorted(ctx.projects[ent["key"]].topics), "addresses")
@@ -1443,7 +1417,7 @@ def connections(store: GraphStore, a: str, b: str) -> Connections:
     ea, eb = _entity(store, ctx, a), _entity(store, ctx, b)
     if (ea["kind"], ea["key"]) == (eb["kind"], eb["key"]):
         raise InvalidArgument(f"{a!r} and {b!r} are the same {ea['kind']}")
-    ta, tb = _entity_topics(store, ctx, ea), _entity_topics(store, ctx, eb)
+    ta, tb = _entity_topics(ctx, ea), _entity_topics(ctx, eb)
     shared_t = [
         {"topic": t, "label": ctx.topic_labels.get(t, t), "a_evidence": ta[t], "b_evidence": tb[t]}
         for t in sorted(set(ta) & set(tb))

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from sklearn.neighbors import BallTree
 
+from graph.errors import InvalidArgument
 from graph.geo import EARTH_RADIUS_KM
 from graph.store import GraphStore
 from loaders.records import ParticipationRecord
@@ -43,7 +44,7 @@ def synthetic_participation(
 ) -> list[ParticipationRecord]:
     """``n`` distinct synthetic participation records (see module docstring)."""
     if n < 0:
-        raise ValueError("n must be ≥ 0")
+        raise InvalidArgument(f"n must be ≥ 0 (got {n})")
     rng = np.random.default_rng(seed)
     m = store.municipalities()
     m = m[~m["unincorporated"].astype(bool) & m["lat"].notna()].sort_values("ags").reset_index(drop=True)

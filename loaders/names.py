@@ -32,8 +32,11 @@ finds anything:
    qualifier ("Frankfurt" → "Frankfurt am Main" and "Frankfurt (Oder)"; "Weiden" →
    "Weiden" and "Weiden i.d.OPf."), plus names equal after stripping prefixes on either
    side ("Erlbach" → "Erlbach" and "Markt Erlbach"), plus equal compact forms;
-3. the Land and Kreis hints narrow those candidates. One left → ``exact`` (method
-   ``name`` when its full name equals the input, otherwise ``partial``); several →
+3. the Land and Kreis hints narrow those candidates, then the input's spelling does
+   where several are left (folding makes "Münster" = "Munster" and "Neunkirchen" =
+   "Neuenkirchen"; "Münster"/"Muenster" rule out Munster, "Munster" fits both). One left →
+   ``exact`` (method ``name`` when its full name equals the input, otherwise ``partial``,
+   ``+hint`` when a hint decided); several →
    ``ambiguous`` with the candidates; none left because a hint excludes them →
    ``unmatched`` (the hint conflicts with the name);
 4. when stage 2 found nothing: fuzzy matching with rapidfuzz (``fuzz.ratio`` on the
@@ -362,7 +365,10 @@ class NameResolver:
         found = self._name_candidates(raw)
         if found:
             method_of, ags_list = found
-            allowed = self._apply_hints(ags_list, land_code, kreis_keys)
+            hinted = self._apply_hints(ags_list, land_code, kreis_keys)
+            allowed = hinted
+            if len(allowed) > 1:  # several left: drop those the input's spelling rules out
+                allowed = [a for a in allowed if _spelling_fits(raw, self.places[a].name)] or allowed
             if not allowed:
                 places = tuple(self.places[a] for a in ags_list)
                 return Resolution(
@@ -391,7 +397,7 @@ class NameResolver:
                 "exact",
                 ags=ags,
                 name=self.places[ags].name,
-                method=method + ("+hint" if len(ags_list) > 1 else ""),
+                method=method + ("+hint" if len(hinted) < len(ags_list) else ""),
                 score=100.0,
                 reason=_join("", notes),
             )
@@ -517,6 +523,38 @@ class NameResolver:
             score=top,
             reason=_join(f"{raw!r} read as {self.places[ags].name!r} (score {top:.0f})", notes),
         )
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _spelled_out(word: str) -> str:
+    """A word with umlauts written out (ä → ae, ß → ss), other accents dropped: lossless for
+    German spellings, unlike :func:`fold`."""
+    t = word.replace("ß", "ss").replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
+    return "".join(c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c))
+
+
+def _umlauts_dropped(word: str) -> str:
+    return _spelled_out(word.replace("ä", "a").replace("ö", "o").replace("ü", "u"))
+
+
+def _spelling_fits(raw: str, register_name: str) -> bool:
+    """Whether the input could be the register name spelled with or without umlauts.
+
+    :func:`fold` makes "Münster" = "Munster" and "Neunkirchen" = "Neuenkirchen" (ae/oe/ue →
+    a/o/u). Word by word, an input word that folds like a word of the name must be that word
+    with its umlauts written out ("Muenster", "Münster") or left off ("Munster"): so
+    "Münster" and "Muenster" rule out Munster and "Neunkirchen" rules out Neuenkirchen, while
+    "Munster" still fits both (flagged as ambiguous, never guessed)."""
+    said: dict[str, set[str]] = defaultdict(set)
+    for u in _WORD.findall(raw.lower()):
+        said[fold(u)].add(_spelled_out(u))
+    for w in _WORD.findall(register_name.split(",", maxsplit=1)[0].lower()):
+        forms = said.get(fold(w))
+        if forms and not forms & {_spelled_out(w), _umlauts_dropped(w)}:
+            return False
+    return True
 
 
 def _describe(places: Iterable[Place]) -> str:

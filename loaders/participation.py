@@ -40,7 +40,9 @@ are ignored (and listed in the report). Per row:
 * **date**: ISO ``2024-05-07`` or German ``07.05.2024`` (Excel dates too). Empty: the
   event's date, else the import's default date; a row with no date at all is rejected.
 * **source**: empty → the import's default source (the file name).
-* **weight**: optional number in [0, 10], default 1.
+* **weight**: optional number in [0, 10], default 1; it scales the evidence of the row's
+  topics (interests). An attendance counts by its kind alone (the store's attendances carry
+  no weight).
 
 A row with any problem is rejected as a whole, with one reject line per problem
 (row, column, value, reason); nothing is dropped silently. Identical records are
@@ -450,8 +452,8 @@ def read_participation(
                 problems.append(
                     Reject(row, used["topics"], u, "unknown topic (give a slug or label of topics.csv)")
                 )
-        if not topics_cell.strip() and not event_cell:
-            problems.append(Reject(row, used.get("topics", used.get("event", "topics")), "",
+        if not slugs and not unknown and not event_cell:  # also a cell of bare separators (";")
+            problems.append(Reject(row, used.get("topics", used.get("event", "topics")), topics_cell,
                                    "the row names neither a topic nor an event"))  # fmt: skip
 
         # kind

@@ -142,3 +142,30 @@ def test_keys_and_nonsense(register: Register, resolver: NameResolver) -> None:
     assert resolver.resolve("").status == "unmatched"
     unincorporated = next(m for m in register.municipalities if m.is_unincorporated)
     assert resolver.resolve(unincorporated.ags).status == "unmatched"
+
+
+def test_umlaut_spelling_rules_out_namesakes_but_never_guesses(
+    register: Register, resolver: NameResolver
+) -> None:
+    # folding makes "Münster" = "Munster" and "Neunkirchen" = "Neuenkirchen"; the spelling decides
+    (munster,) = _ags_where(register, lambda n: n.split(",")[0] == "Munster")
+    muenster = _ags_where(register, lambda n: re.match(r"Münster\b", n) is not None)
+    assert len(muenster) > 1
+    for text in ("Münster", "Muenster"):
+        r = resolver.resolve(text)
+        assert r.status == "ambiguous" and munster not in {p.ags for p in r.candidates}, text
+        assert set(muenster) >= {p.ags for p in r.candidates}, text
+    plain = resolver.resolve("Munster")  # written without umlaut: Munster or a Münster — flagged
+    assert plain.status == "ambiguous" and munster in {p.ags for p in plain.candidates}
+    assert {p.ags for p in plain.candidates} & set(muenster)
+    neuen = _ags_where(register, lambda n: n.split(",")[0] == "Neuenkirchen")
+    neun = _ags_where(register, lambda n: n.split(",")[0] == "Neunkirchen")
+    assert neuen and neun
+    for text, own, other in (("Neunkirchen", neun, neuen), ("Neuenkirchen", neuen, neun)):
+        got = {p.ags for p in resolver.resolve(text).candidates}
+        assert set(own) <= got and not got & set(other), text
+    (buende,) = _ags_where(register, lambda n: n.split(",")[0] == "Bünde")
+    assert _ags_where(register, lambda n: n.split(",")[0] == "Bunde")  # the namesake exists
+    r = resolver.resolve("Bünde")
+    assert (r.status, r.ags, r.method) == ("exact", buende, "name")
+    assert resolver.resolve("Bunde").status == "ambiguous"

@@ -181,16 +181,18 @@ def test_unknown_event_topic_kind_date_are_rejected_per_row(
         "Ulm,BW,Quantencomputing;mobility,survey,2024-01-01,s,\n"
         "Ulm,BW,mobility,gelesen,2024-01-01,s,\n"
         "Ulm,BW,mobility,survey,31.02.2024,s,\n"
-        "Ulm,BW,,survey,2024-01-01,s,\n",
+        "Ulm,BW,,survey,2024-01-01,s,\n"
+        "Ulm,BW,;,survey,2024-01-01,s,\n",
     )
     report = import_participation(store, settings, f)
-    assert report.rows_read == 6 and report.rows_imported == 1
+    assert report.rows_read == 7 and report.rows_imported == 1
     assert report.rows_imported + report.rows_rejected == report.rows_read  # no row disappears
     by_row = {r["row"]: r for r in report.rejected}
     assert by_row[3]["column"] == "event" and by_row[3]["value"] == "rk-99-1999-01-01"
     assert by_row[4]["column"] == "topics" and by_row[4]["value"] == "Quantencomputing"
     assert by_row[5]["column"] == "kind" and by_row[6]["column"] == "date"
     assert "neither a topic nor an event" in by_row[7]["reason"]
+    assert by_row[8]["value"] == ";" and "neither a topic nor an event" in by_row[8]["reason"]
     assert len(store.interests()) == 1  # the whole row 4 is held back, not half of it
 
 
@@ -307,6 +309,8 @@ def test_synthetic_generator_is_seeded_and_labelled(nx_store: NetworkXStore, reg
 
 def test_cli_demo_data_says_synthetic_and_can_be_removed(store: NetworkXStore, settings: Settings) -> None:
     runner = CliRunner()
+    res = runner.invoke(app, ["demo-data", "--n", "-1"])
+    assert res.exit_code == 2 and "n must be ≥ 0" in res.stderr and not ledger_path(settings).exists()
     res = runner.invoke(app, ["demo-data", "--n", "50", "--seed", "1"])
     assert res.exit_code == 0, res.output
     assert "SYNTHETIC" in res.output
