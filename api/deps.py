@@ -124,9 +124,13 @@ class ApiState:
         except LernnetzError as exc:
             self.last_error = exc
             return
-        self.attribution = str(info.get("attribution") or FALLBACK_ATTRIBUTION)
+        self._remember(info)
+
+    def _remember(self, info: dict[str, Any]) -> None:
+        """Keep the store's attribution and Stichtag (kept as they were when it does not say)."""
+        self.attribution = str(info.get("attribution") or self.attribution)
         self.attribution_header = ascii_header(self.attribution)
-        self.stichtag = str(info.get("stichtag") or "")
+        self.stichtag = str(info.get("stichtag") or self.stichtag)
 
     def ready(self) -> GraphStore | None:
         """The store when it needs no (re)opening, else ``None`` (then call :meth:`get_store`)."""
@@ -198,11 +202,7 @@ class ApiState:
         except LernnetzError as exc:
             out.update(detail=exc.detail, hint=exc.hint)
             return out
-        self.attribution = str(
-            info.get("attribution") or self.attribution
-        )  # e.g. Neo4j back after a start without it
-        self.attribution_header = ascii_header(self.attribution)
-        self.stichtag = str(info.get("stichtag") or self.stichtag)
+        self._remember(info)  # e.g. Neo4j back after a start without it
         out.update(
             status="ok",
             store_reachable=True,
@@ -210,7 +210,7 @@ class ApiState:
             population_date=str(info.get("population_date") or ""),
             nodes={str(k): int(v) for k, v in info.get("nodes", {}).items()},
             edges={str(k): int(v) for k, v in info.get("edges", {}).items()},
-            attribution=str(info.get("attribution") or self.attribution),
+            attribution=self.attribution,
         )
         return out
 

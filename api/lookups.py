@@ -1,20 +1,23 @@
 """Lookups behind the API's read endpoints that the graph layer does not already offer.
 
 Plain functions over the :class:`graph.store.GraphStore` protocol returning pandas objects
-or plain dicts (no FastAPI here), so the routes stay parameter mapping only. Programme
-lookups (projects, events) come from :mod:`graph.programme_views`, the analytics from
-:mod:`graph.queries`.
+or plain dicts (no FastAPI here), so the routes stay parameter mapping only. What the CLI
+shows too comes from ``graph``: programme lookups (projects, events) from
+:mod:`graph.programme_views`, one municipality and the counts from :mod:`graph.queries_basic`,
+the analytics from :mod:`graph.queries`.
 """
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import pandas as pd
 
-from graph.errors import NotFound
+from graph.errors import Ambiguous, NotFound
 from graph.programme_views import list_events
-from graph.regions import candidates, fold, members_of
+from graph.queries_basic import with_district_state
+from graph.regions import candidates, fold, resolve_region
 from graph.store import GraphStore
 
 MUNICIPALITY_LIST_COLUMNS = [
@@ -26,26 +29,20 @@ EVENT_ROW_COLUMNS = [
     "hosts", "topics", "lat", "lon",
 ]  # fmt: skip
 
-_FOLDED: dict[tuple[int, int], pd.Series] = {}
+#: Folded names per municipality frame (the embedded store hands out the same frame each time);
+#: the weak reference makes sure a hit is that very frame, not a later one at the same address.
+_FOLDED: dict[int, tuple[weakref.ref[pd.DataFrame], pd.Series]] = {}
 
 
-def _folded_names(store: GraphStore, m: pd.DataFrame) -> pd.Series:
-    key = (id(store), id(m))
-    hit = _FOLDED.get(key)
-    if hit is None or len(hit) != len(m):
-        if len(_FOLDED) > 8:
-            _FOLDED.clear()
-        hit = m["name"].map(fold)
-        _FOLDED[key] = hit
-    return hit
-
-
-def _named(store: GraphStore, m: pd.DataFrame) -> pd.DataFrame:
-    d = store.districts()[["key", "name"]].rename(columns={"key": "district_key", "name": "district"})
-    s = store.states()[["code", "name"]].rename(columns={"code": "state_code", "name": "state"})
-    out = m.merge(d, on="district_key", how="left").merge(s, on="state_code", how="left")
-    out["district"] = out["district"].fillna("")
-    return out
+def _folded_names(m: pd.DataFrame) -> pd.Series:
+    hit = _FOLDED.get(id(m))
+    if hit is not None and hit[0]() is m:
+        return hit[1]
+    if len(_FOLDED) > 8:
+        _FOLDED.clear()
+    folded = m["name"].map(fold)
+    _FOLDED[id(m)] = (weakref.ref(m), folded)
+    return folded
 
 
 def state_code(store: GraphStore, state: str) -> str:
@@ -102,7 +99,7 @@ def municipalities(
         if needle.isdigit():
             keep &= m["ags"].str.startswith(needle)
         else:
-            keep &= _folded_names(store, m).str.contains(fold(needle), regex=False)
+            keep &= _folded_names(m).str.contains(fold(needle), regex=False)
     if state:
         keep &= m["state_code"] == state_code(store, state)
     if district:
@@ -113,30 +110,8 @@ def municipalities(
         keep &= m["population"] >= min_population
     if max_population is not None:
         keep &= m["population"] <= max_population
-    out = _named(store, m[keep])
+    out = with_district_state(store, m[keep])
     return out[MUNICIPALITY_LIST_COLUMNS].reset_index(drop=True)
-
-
-def municipality_detail(store: GraphStore, ags: str) -> dict[str, Any]:
-    """One municipality with its Kreis, Land, projects covering it and the interests recorded."""
-    m = store.municipalities([ags])
-    if m.empty:
-        raise NotFound(
-            f"no municipality with AGS {ags!r}",
-            hint="an AGS has 8 digits, e.g. 08421000 (Ulm); GET /regions/resolve?q=NAME or "
-            "GET /municipalities?q=NAME finds the AGS of a name",
-        )
-    row: dict[str, Any] = {str(k): v for k, v in _named(store, m).iloc[0].to_dict().items()}
-    terr = store.territories()
-    covering = terr[terr["ags"] == ags]
-    names = dict(zip(store.projects()["id"], store.projects()["name"], strict=True))
-    row["projects"] = [
-        {"id": r.project_id, "name": str(names.get(str(r.project_id), "")), "via": r.via}
-        for r in covering.itertuples()
-    ]
-    row["interests"] = store.interests(ags=[ags])
-    row["attendances"] = store.attendances(ags=[ags])
-    return row
 
 
 def topics(store: GraphStore) -> pd.DataFrame:
@@ -166,53 +141,14 @@ def events(
     return out[EVENT_ROW_COLUMNS].reset_index(drop=True)
 
 
-def event_kinds(store: GraphStore) -> list[str]:
-    """The event kinds in the graph."""
-    return sorted(str(k) for k in store.events()["kind"].dropna().unique())
-
-
 def region_answer(store: GraphStore, q: str) -> dict[str, Any]:
-    """What a region string means: one region, or the candidates when it fits several places.
+    """What a region string means: one region (as :func:`graph.regions.resolve_region` resolves
+    every ``region=`` parameter), or the candidates when it fits several places.
 
     Raises :class:`NotFound` when nothing fits.
     """
-    found = candidates(store, q)
-    if not found:
-        raise NotFound(
-            f"no Land, Kreis, Gemeinde or project is called {q!r}",
-            hint="give an AGS (2, 5 or 8 digits), a project id, or an official name such as "
-            "'Ulm', 'Landkreis Mayen-Koblenz' or 'Bayern'",
-        )
-    if len(found) > 1:
-        return {"q": q, "status": "ambiguous", "region": None, "candidates": found}
-    c = found[0]
-    members = members_of(store, c["kind"], c["key"])
-    region = {"kind": c["kind"], "key": c["key"], "name": c["name"], "member_count": len(members)}
-    return {"q": q, "status": "resolved", "region": region, "candidates": found}
-
-
-def stats(store: GraphStore) -> dict[str, Any]:
-    """Counts behind ``GET /stats``: nodes, edges, Gemeinden, population, funded, projects by round."""
-    info = store.info()
-    m = store.municipalities()
-    unincorporated = m["unincorporated"].astype(bool)
-    funded = m["funded"].astype(bool)
-    p = store.projects()
-    return {
-        "backend": info["backend"],
-        "stichtag": str(info.get("stichtag") or ""),
-        "population_date": str(info.get("population_date") or ""),
-        "nodes": {str(k): int(v) for k, v in info["nodes"].items()},
-        "edges": {str(k): int(v) for k, v in info["edges"].items()},
-        "municipalities": int((~unincorporated).sum()),
-        "unincorporated_areas": int(unincorporated.sum()),
-        "population": int(m["population"].sum()),
-        "funded_municipalities": int((funded & ~unincorporated).sum()),
-        "funded_unincorporated_areas": int((funded & unincorporated).sum()),
-        "projects_by_round": {str(k): int(v) for k, v in p.groupby("round")["id"].count().items()},
-        "projects_by_category": {str(k): int(v) for k, v in p.groupby("category")["id"].count().items()},
-        "interest_sources": {
-            str(k): int(v) for k, v in store.interests().groupby("source")["ags"].count().items()
-        },
-        "attribution": str(info.get("attribution") or ""),
-    }
+    try:
+        region = resolve_region(store, q)
+    except Ambiguous as exc:
+        return {"q": q, "status": "ambiguous", "region": None, "candidates": exc.candidates}
+    return {"q": q, "status": "resolved", "region": region.as_dict(), "candidates": candidates(store, q)}

@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.cache import Rendered
 from api.deps import get_state
-from graph.cli import frame_records
+from graph.viz import py
 
 TableFormat = Literal["json", "csv"]
 PlaceFormat = Literal["json", "csv", "geojson"]
@@ -100,14 +100,14 @@ def document(
 
 
 def rows(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows for the response model: pandas boxes numpy scalars, NaN cells become ``None``;
-    nested values are left to the pydantic model (it accepts numpy scalars and arrays)."""
+    """Rows for the response model: plain Python scalars (one conversion of the whole table),
+    missing cells (NaN, ``pd.NA``) as ``None``; nested values are left to the pydantic model
+    (it accepts numpy scalars and arrays)."""
     cols = [str(c) for c in df.columns]
-    columns = [df[c].tolist() for c in df.columns]
-    out = [dict(zip(cols, values, strict=True)) for values in zip(*columns, strict=True)]
+    out = [dict(zip(cols, values, strict=True)) for values in df.to_numpy(dtype=object).tolist()]
     for r in out:
         for k, v in r.items():
-            if isinstance(v, float) and math.isnan(v):
+            if (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
                 r[k] = None
     return out
 
@@ -116,25 +116,8 @@ def _for_model(payload: dict[str, Any]) -> dict[str, Any]:
     return {k: rows(v) if isinstance(v, pd.DataFrame) else v for k, v in payload.items()}
 
 
-def _plain(payload: dict[str, Any]) -> dict[str, Any]:
-    return {k: frame_records(v) if isinstance(v, pd.DataFrame) else jsonable(v) for k, v in payload.items()}
-
-
-def jsonable(value: Any) -> Any:
-    """Plain JSON values: numpy scalars unwrapped, NaN as ``None``, tuples as lists."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if hasattr(value, "tolist") and not isinstance(value, str):
-        return jsonable(value.tolist())
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
-
-
 def _cell(v: Any) -> Any:
-    v = jsonable(v)
+    v = py(v)
     if isinstance(v, list | dict):
         return json.dumps(v, ensure_ascii=False)
     return "" if v is None else v
@@ -169,10 +152,11 @@ def _render(
             "utf-8"
         )
         return Rendered(body, GEOJSON_MEDIA, tuple(headers))
+    payload = _for_model(result.payload)
     if model is None:
-        body = json.dumps(_plain(result.payload), ensure_ascii=False).encode("utf-8")
-        return Rendered(body, "application/json", tuple(headers))
-    body = model.model_validate(_for_model(result.payload)).model_dump_json().encode("utf-8")
+        body = json.dumps(py(payload), ensure_ascii=False).encode("utf-8")
+    else:  # validated once against the response schema, serialised once; the cache keeps the bytes
+        body = model.model_validate(payload).model_dump_json().encode("utf-8")
     return Rendered(body, "application/json", tuple(headers))
 
 

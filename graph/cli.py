@@ -127,7 +127,9 @@ def emit(
             from graph.export import to_geojson
 
             geojson = to_geojson
-        sys.stdout.write(json.dumps(geojson(df), ensure_ascii=False) + "\n")
+        with handled():  # a table without coordinates: exit 2 with a message, not a traceback
+            doc = geojson(df)
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
     else:
         table = Table(title=title or None, show_lines=False)
         for c in df.columns:
@@ -220,14 +222,36 @@ def load(
     ] = None,
 ) -> None:
     """Build the graph from the cached register, the curated programme data and imports."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     from graph.pipeline import load as run_load
 
     settings = Settings()
+    notes: list[str] = []
     with handled():
-        with console.status("loading …") as status:
-            store = run_load(settings, backend=backend, progress=status.update)
+        columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+        with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
+            task = bar.add_task("loading …", total=None)
+            store = run_load(
+                settings,
+                backend=backend,
+                progress=lambda msg: bar.update(task, description=msg),
+                batches=lambda stage, done, total: bar.update(
+                    task, description=f"writing {stage}", completed=done, total=total
+                ),
+                notes=notes.append,
+            )
         info = store.info()
         store.close()
+    for note in notes:
+        err.print(f"[yellow]note:[/yellow] {note}", highlight=False)
     console.print(
         f"loaded into {info['backend']}: " + ", ".join(f"{v} {k}" for k, v in info["nodes"].items())
     )
@@ -236,46 +260,40 @@ def load(
 @app.command()
 def stats(backend: Annotated[str | None, typer.Option(help="networkx or neo4j")] = None) -> None:
     """Counts of nodes and edges, funded municipalities, Stichtag and sources."""
+    from graph.queries_basic import graph_stats
+
     with handled():
-        store = store_from_settings(backend)
-        info = store.info()
-        m = store.municipalities()
-    real = m[~m["unincorporated"].astype(bool)]
-    console.print(f"backend: {info['backend']}   Stichtag: {info.get('stichtag', '')}", highlight=False)
-    for k, v in info["nodes"].items():
+        st = graph_stats(store_from_settings(backend))
+    console.print(f"backend: {st['backend']}   Stichtag: {st['stichtag']}", highlight=False)
+    for k, v in st["nodes"].items():
         console.print(f"  {k:<14} {v:>7}")
     console.print(
-        f"  municipalities: {len(real)} Gemeinden + {len(m) - len(real)} gemeindefreie Gebiete; "
-        f"population {int(m['population'].sum()):,}"
+        f"  municipalities: {st['municipalities']} Gemeinden + {st['unincorporated_areas']} gemeindefreie "
+        f"Gebiete; population {st['population']:,}"
     )
     console.print(
-        f"  funded: {int(real['funded'].sum())} Gemeinden lie in a model project's territory "
-        f"({int(m['funded'].sum()) - int(real['funded'].sum())} gemeindefreie Gebiete too)"
+        f"  funded: {st['funded_municipalities']} Gemeinden lie in a model project's territory "
+        f"({st['funded_unincorporated_areas']} gemeindefreie Gebiete too)"
     )
-    for k, v in info["edges"].items():
+    for k, v in st["edges"].items():
         if v:
             console.print(f"  {k:<16} {v:>7}")
-    console.print(f"\n{info.get('attribution', '')}", highlight=False)
+    console.print(f"\n{st['attribution']}", highlight=False)
 
 
 @app.command()
 def municipality(name_or_ags: str, backend: Annotated[str | None, typer.Option()] = None) -> None:
     """One municipality: key, Kreis, Land, population, area, position, funded by which projects."""
+    from graph.queries_basic import municipality_detail
     from graph.regions import resolve_municipality
 
     with handled():
         store = store_from_settings(backend)
-        ags = resolve_municipality(store, name_or_ags)
-        row = store.municipalities([ags]).iloc[0]
-        d = store.districts().set_index("key")
-        s = store.states().set_index("code")
-        terr = store.territories()
-        projects = sorted(terr.loc[terr["ags"] == ags, "project_id"])
-    console.print(f"[bold]{row['name']}[/bold]  AGS {ags}  ARS {row['ars']}")
+        row = municipality_detail(store, resolve_municipality(store, name_or_ags))
+    projects = sorted(p["id"] for p in row["projects"])
+    console.print(f"[bold]{row['name']}[/bold]  AGS {row['ags']}  ARS {row['ars']}")
     dk = row["district_key"]
-    console.print(
-        f"  Kreis: {d.loc[dk, 'name'] if dk in d.index else '—'} ({dk or '—'})   Land: {s.loc[row['state_code'], 'name']}"
-    )
+    console.print(f"  Kreis: {row['district'] or '—'} ({dk or '—'})   Land: {row['state']}")
     console.print(
         f"  type: {row['type']}   Gemeindeverband: {row['association_name']} ({row['association_key']})"
     )

@@ -4,6 +4,9 @@ Environment variables (also read from a ``.env`` file in the working directory):
 
 * ``LERNNETZ_DATA_DIR``: cache for downloaded reference data and the embedded
   snapshot (default: the platform's user cache dir, e.g. ``~/.cache/lernnetz``).
+* ``LERNNETZ_CURATED_DIR``: the curated programme files (default: ``data/`` of the
+  source tree, which an installed wheel does not contain — set it there; the Docker image
+  does). ``lernnetz load`` says so when the folder is missing.
 * ``LERNNETZ_BACKEND``: ``networkx`` (default, embedded) or ``neo4j``.
 * ``NEO4J_URI``, ``NEO4J_USER``, ``NEO4J_PASSWORD`` (secret), ``NEO4J_DATABASE``.
 * ``LERNNETZ_API_TOKEN`` (secret): bearer token for write endpoints of the API.
@@ -23,7 +26,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graph.store import GraphStore
 
-#: Where the curated programme files live (``data/`` at the repository root).
+#: Where the curated programme files live by default (``data/`` at the repository root).
 CURATED_DIR = Path(__file__).resolve().parent.parent / "data"
 
 

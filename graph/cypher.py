@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from graph.geo import EARTH_RADIUS_KM
-from graph.model import KEY_PROPERTY, EdgeKind, NodeKind
+from graph.model import KEY_PROPERTY, TIE_KINDS, EdgeKind, NodeKind
 
 #: The label of the pointer node holding the active generation (an internal constant).
 META_LABEL = "LernnetzGraph"
@@ -35,7 +35,7 @@ GRAPH_ID = "lernnetz"
 #: Edge types ignored by path search (the administrative hierarchy).
 STRUCTURAL = (EdgeKind.IN_DISTRICT, EdgeKind.IN_STATE)
 #: The KTS tie types (relations table).
-TIES = (EdgeKind.ROLE_MODEL_FOR, EdgeKind.EXCHANGES_WITH, EdgeKind.CO_DEVELOPS_WITH, EdgeKind.TRANSFERS_TO)
+TIES = TIE_KINDS
 #: Largest ``max_hops`` accepted by :func:`shortest_paths`.
 MAX_HOPS_LIMIT = 32
 #: ``point.distance`` works on a sphere of the WGS-84 equatorial radius (6378.137 km), our

@@ -125,6 +125,8 @@ class GraphData:
     neighbours: list[tuple[str, str, float]] = field(default_factory=list)
     #: Provenance of the neighbours: source file/URL and Stichtag.
     neighbours_source: tuple[str, str] = ("", "")
+    #: Input rows kept out of the graph, in words for the user (``lernnetz load`` prints them).
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -167,7 +169,7 @@ def _index(register: Register) -> _Index:
     )
 
 
-def territory_members(data: GraphData) -> dict[str, dict[str, str]]:
+def territory_members(data: GraphData, idx: _Index | None = None) -> dict[str, dict[str, str]]:
     """Each project's territory as ``{project_id: {ags: via}}``.
 
     ``via`` says how the Gemeinde came in: ``gemeinde`` (listed itself), the
@@ -176,7 +178,7 @@ def territory_members(data: GraphData) -> dict[str, dict[str, str]]:
     """
     if data.programme is None:
         return {}
-    idx = _index(data.register)
+    idx = idx or _index(data.register)
     out: dict[str, dict[str, str]] = defaultdict(dict)
     # the most specific listing names the way in: the Gemeinde itself, then its Verband, then its Kreis
     specificity = {"gemeinde": 0, "verband": 1, "kreis": 2}
@@ -200,7 +202,8 @@ def build_tables(data: GraphData) -> GraphTables:
     nodes: list[NodeRow] = []
     edges: list[EdgeRow] = []
 
-    territory = territory_members(data)
+    idx = _index(reg)
+    territory = territory_members(data, idx)
     funded: dict[str, list[str]] = defaultdict(list)
     for pid, members in territory.items():
         for ags in members:
@@ -359,7 +362,6 @@ def build_tables(data: GraphData) -> GraphTables:
                         {"source": e.source, "confidence": e.confidence, "ref_date": e.date_start},
                     )
                 )
-        idx = _index(reg)
         for mem in prog.members:
             props = {
                 "role": mem.role,
@@ -368,41 +370,16 @@ def build_tables(data: GraphData) -> GraphTables:
                 "confidence": mem.confidence,
                 "note": mem.note,
                 "ref_date": prov.stichtag,
+                "via": "",
             }
-            if mem.level == "kreis":
+            # a Kreis is a member itself; a Verband stands for its Gemeinden (named in ``via``)
+            ends = [(NodeKind.DISTRICT if mem.level == "kreis" else NodeKind.MUNICIPALITY, mem.key)]
+            if mem.level == "verband":
+                props["via"] = idx.association_names.get(mem.key, mem.name)
+                ends = [(NodeKind.MUNICIPALITY, ags) for ags in idx.by_association.get(mem.key, [])]
+            for kind, key in ends:
                 edges.append(
-                    EdgeRow(
-                        EdgeKind.MEMBER_OF,
-                        NodeKind.DISTRICT,
-                        mem.key,
-                        NodeKind.PROJECT,
-                        mem.project_id,
-                        {**props, "via": ""},
-                    )
-                )
-            elif mem.level == "verband":
-                via = idx.association_names.get(mem.key, mem.name)
-                for ags in idx.by_association.get(mem.key, []):
-                    edges.append(
-                        EdgeRow(
-                            EdgeKind.MEMBER_OF,
-                            NodeKind.MUNICIPALITY,
-                            ags,
-                            NodeKind.PROJECT,
-                            mem.project_id,
-                            {**props, "via": via},
-                        )
-                    )
-            else:
-                edges.append(
-                    EdgeRow(
-                        EdgeKind.MEMBER_OF,
-                        NodeKind.MUNICIPALITY,
-                        mem.key,
-                        NodeKind.PROJECT,
-                        mem.project_id,
-                        {**props, "via": ""},
-                    )
+                    EdgeRow(EdgeKind.MEMBER_OF, kind, key, NodeKind.PROJECT, mem.project_id, dict(props))
                 )
         for pt in prog.project_topics:
             edges.append(

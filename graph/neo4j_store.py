@@ -86,10 +86,6 @@ log = logging.getLogger(__name__)
 # user as StoreUnavailable; applications that configure logging still see the records.
 logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
-#: ``progress(stage, done, total)``: called after every written batch (stage ``nodes`` or
-#: ``edges``; ``done``/``total`` count rows of both stages together).
-ProgressFn = Callable[[str, int, int], None]
-
 BATCH_SIZE = 5000
 #: Driver settings that make a dead server fail a request within seconds, not minutes.
 CONNECTION_TIMEOUT_S = 5.0
@@ -297,8 +293,11 @@ class Neo4jStore:
             self._run(statement, write=True)
         self._schema_ready = True
 
-    def replace(self, data: GraphData, *, progress: ProgressFn | None = None) -> None:
-        """Load the graph as a new generation and switch to it (see module docstring)."""
+    def replace(self, data: GraphData, *, progress: S.ProgressFn | None = None) -> None:
+        """Load the graph as a new generation and switch to it (see module docstring).
+
+        ``progress`` is called after every written batch (stage ``nodes`` or ``edges``;
+        ``done``/``total`` count rows of both stages together)."""
         tables = build_tables(data)
         nodes, edges, expected_nodes, expected_edges = _prepare(tables)
         if not self._schema_ready:
@@ -616,15 +615,3 @@ def _prepare(
         expected_edges[edge_kind.value] += len(edge_rows)
     node_rows = {k: list(v.values()) for k, v in nodes.items()}
     return node_rows, edges, expected_nodes, dict(expected_edges)
-
-
-def load_into_neo4j(
-    settings: Settings, data: GraphData, *, progress: ProgressFn | None = None
-) -> dict[str, Any]:
-    """Open the configured Neo4j, replace its graph with ``data`` and return :meth:`Neo4jStore.info`."""
-    store = Neo4jStore.from_settings(settings)
-    try:
-        store.replace(data, progress=progress)
-        return store.info()
-    finally:
-        store.close()

@@ -29,6 +29,7 @@ from graph import store as S
 from graph.errors import InvalidArgument, NoGraph, StoreUnavailable
 from graph.geo import EARTH_RADIUS_KM, haversine_km
 from graph.model import (
+    TIE_KINDS,
     EdgeKind,
     GraphData,
     GraphTables,
@@ -67,16 +68,21 @@ class NetworkXStore:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def replace(self, data: GraphData) -> None:
-        """Build a new graph from the records; swap it in only if everything succeeded."""
+    def replace(self, data: GraphData, *, progress: S.ProgressFn | None = None) -> None:
+        """Build a new graph from the records; swap it in only if everything succeeded.
+        ``progress`` hears of the three steps: tables, graph, snapshot."""
+        step = progress or (lambda _stage, _done, _total: None)
         tables = build_tables(data)
+        step("tables", 1, 3)
         graph = graph_from_tables(tables)
+        step("graph", 2, 3)
         with self._lock:
             if self.snapshot is not None:
                 _write_atomically(
                     self.snapshot, {"version": SNAPSHOT_VERSION, "graph": graph, "meta": tables.meta}
                 )
             self._install(graph, tables.meta)
+        step("snapshot", 3, 3)
 
     def add_participation(self, records: Sequence[ParticipationRecord]) -> int:
         """Add INTERESTED_IN/ATTENDED edges; existing identical edges are left as they are."""
@@ -258,7 +264,7 @@ class NetworkXStore:
     def relations(self) -> pd.DataFrame:
         if "relations" not in self._cache:
             G = self._graph()
-            ties = {"ROLE_MODEL_FOR", "EXCHANGES_WITH", "CO_DEVELOPS_WITH", "TRANSFERS_TO"}
+            ties = {t.value for t in TIE_KINDS}
             rows = []
             for u, v, d in G.edges(data=True):
                 if d["type"] in ties:

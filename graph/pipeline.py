@@ -9,20 +9,18 @@ the participation ledger (every import so far), and returns one
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
+import io
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, fields
 from pathlib import Path
 
 from graph.config import Settings, open_store
-from graph.errors import NoGraph
 from graph.model import GraphData
-from graph.store import GraphStore
+from graph.store import GraphStore, ProgressFn
+from loaders.errors import InputError
 from loaders.programme import read_programme
 from loaders.records import ParticipationRecord
-from loaders.register import read_register
-from loaders.textio import csv_rows
+from loaders.textio import csv_rows, write_text_atomic
 
 LEDGER_NAME = "participation_ledger.csv"
 _LEDGER_FIELDS = [f.name for f in fields(ParticipationRecord)]
@@ -58,72 +56,88 @@ def append_ledger(settings: Settings, records: Iterable[ParticipationRecord]) ->
         return 0
     path = ledger_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=LEDGER_NAME, dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            w = csv.DictWriter(fh, fieldnames=_LEDGER_FIELDS)
-            w.writeheader()
-            for r in [*old, *new]:
-                w.writerow({k: ("" if v is None else v) for k, v in asdict(r).items()})
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    out = io.StringIO()
+    w = csv.DictWriter(out, fieldnames=_LEDGER_FIELDS)
+    w.writeheader()
+    for r in [*old, *new]:
+        w.writerow({k: ("" if v is None else v) for k, v in asdict(r).items()})
+    write_text_atomic(path, out.getvalue())
     return len(new)
 
 
-def register_path(settings: Settings) -> Path:
-    """The cached register file, or a clear error telling how to fetch it."""
-    from loaders.fetch import cached_register_path
-
-    path = cached_register_path(settings.data_dir)
-    if path is None:
-        raise NoGraph(
-            f"no official register in {settings.data_dir}",
-            hint="run `lernnetz data fetch` (or `lernnetz data fetch --from ../shared/data` offline)",
-        )
-    return path
-
-
 def assemble(settings: Settings, *, with_programme: bool = True) -> GraphData:
-    """Read every input into one GraphData; raises InputError on bad input."""
-    from loaders.fetch import read_metadata
+    """Read every input into one GraphData; raises InputError on bad input.
 
-    meta = read_metadata(settings.data_dir) or {}
-    register = read_register(
-        register_path(settings),
-        stichtag=str(meta.get("stichtag", "")),
-        sha256=str(meta.get("sha256", "")),
-        url=str(meta.get("source", "")),
-    )
-    programme = read_programme(settings.curated_dir, register) if with_programme else None
+    Neighbour pairs (from ``lernnetz data fetch --boundaries``) whose AGS are not in the
+    register (boundaries of another Gebietsstand) are left out and counted in
+    ``GraphData.notes``, never dropped silently.
+    """
+    from loaders.fetch import NEIGHBOURS_FILE, load_cached_register, read_boundaries_metadata
+
+    register = load_cached_register(settings.data_dir)
+    programme = None
+    if with_programme:
+        if not settings.curated_dir.is_dir():
+            raise InputError.single(
+                settings.curated_dir,
+                "the folder of curated programme files (projects.csv, …) does not exist; set "
+                "LERNNETZ_CURATED_DIR to the data/ folder of the lernnetz sources",
+            )
+        programme = read_programme(settings.curated_dir, register)
     data = GraphData(register=register, programme=programme, participation=read_ledger(settings))
-    neighbours = settings.data_dir / "neighbours.csv"
+    neighbours = settings.data_dir / NEIGHBOURS_FILE
     if neighbours.exists():
         known = {m.ags for m in register.municipalities}
-        pairs, unknown = [], []
+        unknown: set[str] = set()
+        skipped = 0
         for n, r in csv_rows(neighbours, ["ags_a", "ags_b", "shared_border_km"]):
-            if r["ags_a"] in known and r["ags_b"] in known:
-                pairs.append((r["ags_a"], r["ags_b"], float(r["shared_border_km"])))
-            else:  # boundaries of another Gebietsstand: reported by `lernnetz load`, not dropped silently
-                unknown.append(n)
-        data.neighbours = pairs
-        data.register.extra["neighbour_rows_not_in_register"] = str(len(unknown))
-        from loaders.fetch import read_boundaries_metadata
-
+            a, b = r["ags_a"], r["ags_b"]
+            try:
+                km = float(r["shared_border_km"])
+            except ValueError:
+                raise InputError.single(
+                    neighbours,
+                    "expected a number",
+                    row=n,
+                    column="shared_border_km",
+                    value=r["shared_border_km"],
+                ) from None
+            if a in known and b in known:
+                data.neighbours.append((a, b, km))
+            else:
+                skipped += 1
+                unknown.update(k for k in (a, b) if k not in known)
+        if skipped:
+            keys = sorted(unknown)
+            data.notes.append(
+                f"{skipped} neighbour pair(s) in {neighbours} left out: AGS not in the register "
+                f"(boundaries of another Gebietsstand?): {', '.join(keys[:10])}{' …' if len(keys) > 10 else ''}"
+            )
         bmeta = read_boundaries_metadata(settings.data_dir) or {}
         data.neighbours_source = (str(bmeta.get("source", neighbours)), str(bmeta.get("stand", "")))
     return data
 
 
 def load(
-    settings: Settings, *, backend: str | None = None, progress: Callable[[str], None] | None = None
+    settings: Settings,
+    *,
+    backend: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    batches: ProgressFn | None = None,
+    notes: Callable[[str], None] | None = None,
 ) -> GraphStore:
-    """Assemble the inputs and replace the configured store's graph. Returns the store."""
+    """Assemble the inputs and replace the configured store's graph. Returns the store.
+
+    ``progress`` gets a message per step, ``batches`` the store's progress while it writes
+    (see :data:`graph.store.ProgressFn`), ``notes`` every note of :func:`assemble` (input
+    rows left out of the graph).
+    """
     say = progress or (lambda _msg: None)
     say("reading the register, programme data and participation ledger")
     data = assemble(settings)
+    for note in data.notes:
+        (notes or say)(note)
     store = open_store(settings, backend=backend)
     say(f"writing the graph into the {store.backend} store")
-    store.replace(data)
+    store.replace(data, progress=batches)
     return store

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
-from graph.errors import InvalidArgument
+from graph.errors import InvalidArgument, NotFound
 from graph.regions import resolve_region
 from graph.store import GraphStore
 
@@ -32,20 +34,74 @@ def check_radius(radius_km: float, *, maximum: float = MAX_RADIUS_KM) -> float:
     return float(radius_km)
 
 
+def with_district_state(store: GraphStore, df: pd.DataFrame) -> pd.DataFrame:
+    """Add the Kreis and Land names (``district``, ``state``) to a frame with ``district_key``
+    and ``state_code`` columns (``district`` is ``""`` where there is no Kreis)."""
+    d = store.districts()[["key", "name"]].rename(columns={"key": "district_key", "name": "district"})
+    s = store.states()[["code", "name"]].rename(columns={"code": "state_code", "name": "state"})
+    out = df.merge(d, on="district_key", how="left").merge(s, on="state_code", how="left")
+    out["district"] = out["district"].fillna("")
+    return out
+
+
 def with_names(store: GraphStore, df: pd.DataFrame) -> pd.DataFrame:
     """Add name, Kreis, Land, population, funded and position to a frame with an ``ags`` column."""
     m = store.municipalities(list(df["ags"]))[
         ["ags", "name", "district_key", "state_code", "population", "funded", "lat", "lon"]
     ]
-    d = store.districts()[["key", "name"]].rename(columns={"key": "district_key", "name": "district"})
-    s = store.states()[["code", "name"]].rename(columns={"code": "state_code", "name": "state"})
-    out = (
-        df.merge(m, on="ags", how="left")
-        .merge(d, on="district_key", how="left")
-        .merge(s, on="state_code", how="left")
-    )
-    out["district"] = out["district"].fillna("")
-    return out
+    return with_district_state(store, df.merge(m, on="ags", how="left"))
+
+
+def municipality_detail(store: GraphStore, ags: str) -> dict[str, Any]:
+    """One municipality (all register fields, Kreis and Land names), the projects whose territory
+    contains it (``id``, ``name``, ``via``), and its recorded interests and attendances (frames)."""
+    m = store.municipalities([ags])
+    if m.empty:
+        raise NotFound(
+            f"no municipality with AGS {ags!r}",
+            hint="an AGS has 8 digits, e.g. 08421000 (Ulm); GET /regions/resolve?q=NAME, "
+            "GET /municipalities?q=NAME or `lernnetz municipality NAME` finds the AGS of a name",
+        )
+    row: dict[str, Any] = {str(k): v for k, v in with_district_state(store, m).iloc[0].to_dict().items()}
+    terr = store.territories()
+    p = store.projects()
+    names = dict(zip(p["id"], p["name"], strict=True))
+    row["projects"] = [
+        {"id": str(pid), "name": str(names.get(str(pid), "")), "via": str(via)}
+        for pid, via in zip(*(terr.loc[terr["ags"] == ags, c] for c in ("project_id", "via")), strict=True)
+    ]
+    row["interests"] = store.interests(ags=[ags])
+    row["attendances"] = store.attendances(ags=[ags])
+    return row
+
+
+def graph_stats(store: GraphStore) -> dict[str, Any]:
+    """Counts of the graph (behind ``lernnetz stats`` and ``GET /stats``): nodes and edges per kind,
+    Gemeinden and gemeindefreie Gebiete, population, funded ones, projects by round and category,
+    interest edges by source, Stichtag and the data attribution."""
+    info = store.info()
+    m = store.municipalities()
+    unincorporated = m["unincorporated"].astype(bool)
+    funded = m["funded"].astype(bool)
+    p = store.projects()
+    return {
+        "backend": info["backend"],
+        "stichtag": str(info.get("stichtag") or ""),
+        "population_date": str(info.get("population_date") or ""),
+        "nodes": {str(k): int(v) for k, v in info["nodes"].items()},
+        "edges": {str(k): int(v) for k, v in info["edges"].items()},
+        "municipalities": int((~unincorporated).sum()),
+        "unincorporated_areas": int(unincorporated.sum()),
+        "population": int(m["population"].sum()),
+        "funded_municipalities": int((funded & ~unincorporated).sum()),
+        "funded_unincorporated_areas": int((funded & unincorporated).sum()),
+        "projects_by_round": {str(k): int(v) for k, v in p.groupby("round")["id"].count().items()},
+        "projects_by_category": {str(k): int(v) for k, v in p.groupby("category")["id"].count().items()},
+        "interest_sources": {
+            str(k): int(v) for k, v in store.interests().groupby("source")["ags"].count().items()
+        },
+        "attribution": str(info.get("attribution") or ""),
+    }
 
 
 def near_region(store: GraphStore, region: str, radius_km: float) -> pd.DataFrame:

@@ -10,7 +10,7 @@ its key columns, so two stores holding the same graph return equal frames.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
@@ -46,6 +46,10 @@ ATTENDANCE_COLUMNS = ["ags", "event_id", "kind", "date", "source"]
 RELATION_COLUMNS = ["type", "from_kind", "from_key", "to_kind", "to_key", "source", "confidence", "note"]
 NEAR_COLUMNS = ["ags", "distance_km"]
 
+#: ``progress(stage, done, total)``: how far :meth:`GraphStore.replace` is (``done`` of
+#: ``total`` units of work, counted over all stages together).
+ProgressFn = Callable[[str, int, int], None]
+
 
 @runtime_checkable
 class GraphStore(Protocol):
@@ -54,8 +58,9 @@ class GraphStore(Protocol):
     backend: str
 
     # ---- lifecycle
-    def replace(self, data: GraphData) -> None:
-        """Replace the whole graph atomically: on failure the previous graph stays."""
+    def replace(self, data: GraphData, *, progress: ProgressFn | None = None) -> None:
+        """Replace the whole graph atomically: on failure the previous graph stays.
+        ``progress`` is called as the load advances (for a progress bar)."""
         ...
 
     def add_participation(self, records: Sequence[ParticipationRecord]) -> int:

@@ -49,6 +49,7 @@ from loaders.boundaries import (
 from loaders.errors import InputError, Problem
 from loaders.records import Register
 from loaders.register import attribution, read_register, stichtag_from_name
+from loaders.textio import write_text_atomic
 
 DESTATIS_URL = (
     "https://www.destatis.de/DE/Themen/Laender-Regionen/Regionales/Gemeindeverzeichnis/"
@@ -137,18 +138,7 @@ def _url_name(url: str) -> str:
 
 
 def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, indent=2, sort_keys=True)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        Path(tmp).chmod(FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
 
 
 @contextlib.contextmanager
@@ -733,18 +723,9 @@ def write_neighbours(data_dir: Path) -> dict[str, Any]:
     result = gemeinde_neighbours(data_dir, known)
     rows = sorted(result.pairs + result.unknown)
     target = data_dir / NEIGHBOURS_FILE
-    fd, tmp = tempfile.mkstemp(prefix=".neighbours-", suffix=".tmp", dir=data_dir)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write("ags_a,ags_b,shared_border_km\n")
-            fh.writelines(f"{a},{b},{km:.3f}\n" for a, b, km in rows)
-            fh.flush()
-            os.fsync(fh.fileno())
-        Path(tmp).chmod(FILE_MODE)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(
+        target, "ags_a,ags_b,shared_border_km\n" + "".join(f"{a},{b},{km:.3f}\n" for a, b, km in rows)
+    )
     return {
         "file": target.name,
         "pairs": len(rows),

@@ -14,7 +14,6 @@ valid ISO date; no project without territory; no member listed twice.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from pathlib import Path
 
 from loaders.errors import InputError, Problem
@@ -129,35 +128,36 @@ def read_programme(folder: str | Path, register: Register) -> Programme:
     if missing:
         raise InputError.single(base, f"missing programme file(s): {', '.join(missing)}")
     c = _Checker(register, _read_key_changes(base))
-
-    def rows(name: str) -> list[tuple[int, dict[str, str]]]:
-        return [
-            (n, {k: (v or "").strip() for k, v in r.items()})
-            for n, r in csv_rows(base / f"{name}.csv", FILES[name])
+    table = {
+        name: [
+            (n, {k: (v or "").strip() for k, v in r.items()}) for n, r in csv_rows(base / f"{name}.csv", cols)
         ]
+        for name, cols in FILES.items()
+    }
+    for name, found in table.items():
+        for n, r in found:  # every row names its confidence (S/G/U, as in the facts file)
+            c.choice(base / f"{name}.csv", n, "confidence", r["confidence"], CONFIDENCE)
 
     # ---- topics
     f = base / "topics.csv"
     topics: list[TopicRecord] = []
-    for n, r in rows("topics"):
+    for _, r in table["topics"]:
         topics.append(TopicRecord(r["slug"], r["label_de"], r["label_en"], r["family"], r["parent"],
                                   r["source"], r["confidence"]))  # fmt: skip
-        c.choice(f, n, "confidence", r["confidence"], CONFIDENCE)
-    _unique(c, f, [(n, r["slug"]) for n, r in rows("topics")], "slug")
+    _unique(c, f, [(n, r["slug"]) for n, r in table["topics"]], "slug")
     slugs = {t.slug for t in topics}
-    for n, r in rows("topics"):
+    for n, r in table["topics"]:
         if r["parent"] and r["parent"] not in slugs:
             c.bad(f, n, "parent", r["parent"], "unknown parent topic slug")
 
     # ---- projects
     f = base / "projects.csv"
     projects: list[ProjectRecord] = []
-    for n, r in rows("projects"):
+    for n, r in table["projects"]:
         rnd = c.integer(f, n, "round", r["round"])
         if rnd not in ROUNDS:
             c.bad(f, n, "round", r["round"], "round must be 2019, 2020 or 2021")
         c.choice(f, n, "category", r["category"], CATEGORIES)
-        c.choice(f, n, "confidence", r["confidence"], CONFIDENCE)
         level = {8: "gemeinde", 5: "kreis", 9: "verband"}.get(len(r["lead_key"]))
         if level is None:
             c.bad(
@@ -173,14 +173,14 @@ def read_programme(folder: str | Path, register: Register) -> Programme:
         projects.append(ProjectRecord(r["id"], r["name"], r["label"], rnd or 0, r["category"], r["type"], states,
                                       r["lead_key"], r["phase"], r["profile_url"], r["source"], r["confidence"],
                                       r["note"]))  # fmt: skip
-    _unique(c, f, [(n, r["id"]) for n, r in rows("projects")], "id")
+    _unique(c, f, [(n, r["id"]) for n, r in table["projects"]], "id")
     project_ids = {p.id for p in projects}
 
     # ---- members
     f = base / "project_members.csv"
     members: list[MemberRecord] = []
     seen: dict[tuple[str, str], int] = {}
-    for n, r in rows("project_members"):
+    for n, r in table["project_members"]:
         if r["project_id"] not in project_ids:
             c.bad(f, n, "project_id", r["project_id"], "unknown project id")
         if r["level"] not in LEVELS:
@@ -201,27 +201,23 @@ def read_programme(folder: str | Path, register: Register) -> Programme:
         members.append(MemberRecord(r["project_id"], r["key"], r["level"], r["name"], r["role"], r["source"],
                                     r["confidence"], r["note"]))  # fmt: skip
     with_members = {m.project_id for m in members}
-    for n, r in rows("projects"):
+    for n, r in table["projects"]:
         if r["id"] not in with_members:
             c.bad(base / "projects.csv", n, "id", r["id"], "project has no member (no territory)")
 
     # ---- project topics
     f = base / "project_topics.csv"
-    project_topics: list[ProjectTopicRecord] = []
-    for n, r in rows("project_topics"):
-        if r["project_id"] not in project_ids:
-            c.bad(f, n, "project_id", r["project_id"], "unknown project id")
-        if r["topic"] not in slugs:
-            c.bad(f, n, "topic", r["topic"], "unknown topic slug")
-        project_topics.append(
-            ProjectTopicRecord(r["project_id"], r["topic"], r["source"], r["confidence"], r["note"])
-        )
-    _unique(c, f, [(n, f"{r['project_id']}/{r['topic']}") for n, r in rows("project_topics")], "topic")
+    _topic_links(c, f, table["project_topics"], "project_id", project_ids, "project id", slugs)
+    project_topics = [
+        ProjectTopicRecord(r["project_id"], r["topic"], r["source"], r["confidence"], r["note"])
+        for _, r in table["project_topics"]
+    ]
+    _unique(c, f, [(n, f"{r['project_id']}/{r['topic']}") for n, r in table["project_topics"]], "topic")
 
     # ---- events
     f = base / "events.csv"
     events: list[EventRecord] = []
-    for n, r in rows("events"):
+    for n, r in table["events"]:
         start = c.date(f, n, "date_start", r["date_start"], required=False)  # unknown stays unknown
         end = c.date(f, n, "date_end", r["date_end"], required=False)
         if start and end and end < start:
@@ -237,22 +233,21 @@ def read_programme(folder: str | Path, register: Register) -> Programme:
                                   r["place_key"], r["format"], r["title"],
                                   c.integer(f, n, "participants", r["participants"]), r["source"],
                                   r["confidence"], r["note"]))  # fmt: skip
-    _unique(c, f, [(n, r["id"]) for n, r in rows("events")], "id")
+    _unique(c, f, [(n, r["id"]) for n, r in table["events"]], "id")
     event_ids = {e.id for e in events}
 
     f = base / "event_topics.csv"
-    event_topics: list[EventTopicRecord] = []
-    for n, r in rows("event_topics"):
-        if r["event_id"] not in event_ids:
-            c.bad(f, n, "event_id", r["event_id"], "unknown event id")
-        if r["topic"] not in slugs:
-            c.bad(f, n, "topic", r["topic"], "unknown topic slug")
-        event_topics.append(EventTopicRecord(r["event_id"], r["topic"], r["source"], r["confidence"]))
+    _topic_links(c, f, table["event_topics"], "event_id", event_ids, "event id", slugs)
+    event_topics = [
+        EventTopicRecord(r["event_id"], r["topic"], r["source"], r["confidence"])
+        for _, r in table["event_topics"]
+    ]
+    _unique(c, f, [(n, f"{r['event_id']}/{r['topic']}") for n, r in table["event_topics"]], "topic")
 
     # ---- relations
     f = base / "relations.csv"
     relations: list[RelationRecord] = []
-    for n, r in rows("relations"):
+    for n, r in table["relations"]:
         c.choice(f, n, "type", r["type"], TIE_TYPES)
         for side in ("from", "to"):
             kind, key = r[f"{side}_kind"], r[f"{side}_key"]
@@ -274,9 +269,25 @@ def read_programme(folder: str | Path, register: Register) -> Programme:
 
 
 def _unique(c: _Checker, file: Path, values: list[tuple[int, str]], column: str) -> None:
-    counts = Counter(v for _, v in values)
     first: dict[str, int] = {}
     for n, v in values:
-        if counts[v] > 1 and v in first:
+        if v in first:
             c.bad(file, n, column, v, f"duplicate (first in row {first[v]})")
         first.setdefault(v, n)
+
+
+def _topic_links(
+    c: _Checker,
+    file: Path,
+    rows: list[tuple[int, dict[str, str]]],
+    id_column: str,
+    ids: set[str],
+    what: str,
+    slugs: set[str],
+) -> None:
+    """Check the rows that link a project or event (``id_column`` in ``ids``) to a topic slug."""
+    for n, r in rows:
+        if r[id_column] not in ids:
+            c.bad(file, n, id_column, r[id_column], f"unknown {what}")
+        if r["topic"] not in slugs:
+            c.bad(file, n, "topic", r["topic"], "unknown topic slug")

@@ -252,6 +252,51 @@ def _finish(
     )
 
 
+#: The columns of a Gemeinde's Textkennzeichen, area, postcode, latitude and longitude in the
+#: clean CSV and in the hierarchy (XLSX / CSV export); the population columns have the same
+#: names in both (``bevoelkerung``, ``maennlich``, ``weiblich``).
+_CLEAN_FIELDS = ("typ_code", "flaeche_km2", "plz", "lat", "lon")
+_HIERARCHY_FIELDS = ("textkennzeichen", "flaeche", "postleitzahl", "breitengrad", "laengengrad")
+
+
+def _gemeinde(
+    r: _Row,
+    fields: tuple[str, str, str, str, str],
+    *,
+    ags: str,
+    ars: str,
+    name: str,
+    land: str,
+    district_key: str,
+    association_key: str,
+    association_name: str,
+) -> MunicipalityRecord:
+    """A Satzart-60 record from the keys and the row's figures (``fields``: see above)."""
+    type_column, area, postcode, lat_column, lon_column = fields
+    typ = r.text(type_column)
+    if typ not in MUNICIPALITY_TYPES:
+        r.bad(type_column, "unknown Textkennzeichen")
+    lat, lon = r.coordinates(lat_column, lon_column)
+    return MunicipalityRecord(
+        ags=ags,
+        ars=ars,
+        name=name,
+        type_code=typ,
+        type=MUNICIPALITY_TYPES.get(typ, ""),
+        state_code=land,
+        district_key=district_key,
+        association_key=association_key,
+        association_name=association_name,
+        area_km2=r.decimal(area),
+        population=r.integer("bevoelkerung"),
+        population_male=r.integer("maennlich"),
+        population_female=r.integer("weiblich"),
+        postcode=r.text(postcode) or None,
+        lat=lat,
+        lon=lon,
+    )
+
+
 def _without_district(m: MunicipalityRecord) -> MunicipalityRecord:
     from dataclasses import replace
 
@@ -299,33 +344,18 @@ def parse_clean_csv(path: str | Path) -> Register:
             verband,
             AssociationRecord(key=verband, name=r.text("gemeindeverband"), district_key=verband[:5]),
         )
-        typ = r.text("typ_code")
-        if typ not in MUNICIPALITY_TYPES:
-            r.bad("typ_code", "unknown Textkennzeichen")
-        lat, lon = r.coordinates("lat", "lon")
-        rows.append(
-            (
-                n,
-                MunicipalityRecord(
-                    ags=ags,
-                    ars=r.key("ars", 12),
-                    name=r.text("name"),
-                    type_code=typ,
-                    type=MUNICIPALITY_TYPES.get(typ, ""),
-                    state_code=land,
-                    district_key=ags[:5],
-                    association_key=verband,
-                    association_name=r.text("gemeindeverband"),
-                    area_km2=r.decimal("flaeche_km2"),
-                    population=r.integer("bevoelkerung"),
-                    population_male=r.integer("maennlich"),
-                    population_female=r.integer("weiblich"),
-                    postcode=r.text("plz") or None,
-                    lat=lat,
-                    lon=lon,
-                ),
-            )
+        municipality = _gemeinde(
+            r,
+            _CLEAN_FIELDS,
+            ags=ags,
+            ars=r.key("ars", 12),
+            name=r.text("name"),
+            land=land,
+            district_key=ags[:5],
+            association_key=verband,
+            association_name=r.text("gemeindeverband"),
         )
+        rows.append((n, municipality))
     return _finish(file, states, districts, associations, rows, problems, stichtag_from_name(p.name))
 
 
@@ -372,34 +402,19 @@ def _parse_hierarchy(file: str, records: Iterable[tuple[int, dict[str, str]]], s
             kreis = land + r.key("rb", 1) + r.key("kreis", 2)
             vb = r.key("vb", 4)
             ags = kreis + r.key("gemeinde", 3)
-            typ = r.text("textkennzeichen")
-            if typ not in MUNICIPALITY_TYPES:
-                r.bad("textkennzeichen", "unknown Textkennzeichen")
             association = associations.get(kreis + vb)
-            lat, lon = r.coordinates("breitengrad", "laengengrad")
-            rows.append(
-                (
-                    n,
-                    MunicipalityRecord(
-                        ags=ags,
-                        ars=kreis + vb + ags[5:],
-                        name=r.text("gemeindename"),
-                        type_code=typ,
-                        type=MUNICIPALITY_TYPES.get(typ, ""),
-                        state_code=land,
-                        district_key=kreis,
-                        association_key=kreis + vb,
-                        association_name=association.name if association else "",
-                        area_km2=r.decimal("flaeche"),
-                        population=r.integer("bevoelkerung"),
-                        population_male=r.integer("maennlich"),
-                        population_female=r.integer("weiblich"),
-                        postcode=r.text("postleitzahl") or None,
-                        lat=lat,
-                        lon=lon,
-                    ),
-                )
+            municipality = _gemeinde(
+                r,
+                _HIERARCHY_FIELDS,
+                ags=ags,
+                ars=kreis + vb + ags[5:],
+                name=r.text("gemeindename"),
+                land=land,
+                district_key=kreis,
+                association_key=kreis + vb,
+                association_name=association.name if association else "",
             )
+            rows.append((n, municipality))
             if association is None:
                 r.bad("vb", "Gemeinde before its Gemeindeverband (Satzart 50) record")
         else:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,3 +88,19 @@ def csv_rows(
             yield start, dict(zip(header, values, strict=True))
     except csv.Error as exc:
         raise InputError.single(path, f"not a readable CSV file: {exc}", row=line) from exc
+
+
+def write_text_atomic(path: Path, text: str, *, mode: int = 0o644) -> None:
+    """Write UTF-8 ``text`` to a temp file beside ``path`` and move it over ``path``: readers
+    see the old file or the new one, never a half-written one."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        Path(tmp).chmod(mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -228,3 +228,31 @@ def test_cli_without_data_says_what_to_do(tmp_path: Path) -> None:
     )
     assert r.exit_code == 1
     assert "lernnetz load" in r.output or "lernnetz data fetch" in r.output
+
+
+def test_cli_load_reports_neighbours_outside_the_register(tmp_path: Path) -> None:
+    """Neighbour pairs with an AGS the register lacks are left out and said so, never dropped
+    silently; a bad value in neighbours.csv and a missing curated folder exit 2 with a message."""
+    env = {"LERNNETZ_DATA_DIR": str(tmp_path), "LERNNETZ_BACKEND": "networkx"}
+    runner = CliRunner()
+    r = runner.invoke(app, ["data", "fetch", "--from", str(CLEAN_CSV)], env=env)
+    assert r.exit_code == 0, r.output
+    neighbours = tmp_path / "neighbours.csv"
+    neighbours.write_text(
+        "ags_a,ags_b,shared_border_km\n08421000,09775135,4.2\n08421000,99999999,1.0\n", encoding="utf-8"
+    )
+    r = runner.invoke(app, ["load"], env=env)
+    assert r.exit_code == 0, r.output
+    said = " ".join(r.output.split())
+    assert "1 neighbour pair(s)" in said and "99999999" in said
+    snapshot = tmp_path / "graph.pickle"
+    assert NetworkXStore(snapshot).info()["edges"]["NEIGHBOUR_OF"] == 1
+    before = snapshot.read_bytes()
+
+    neighbours.write_text("ags_a,ags_b,shared_border_km\n08421000,09775135,vier\n", encoding="utf-8")
+    r = runner.invoke(app, ["load"], env=env)
+    said = " ".join(r.output.split())
+    assert r.exit_code == 2 and "shared_border_km" in said and "vier" in said and str(neighbours) in said
+    r = runner.invoke(app, ["load"], env={**env, "LERNNETZ_CURATED_DIR": str(tmp_path / "missing")})
+    assert r.exit_code == 2 and "LERNNETZ_CURATED_DIR" in " ".join(r.output.split())
+    assert snapshot.read_bytes() == before

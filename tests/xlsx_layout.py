@@ -24,6 +24,8 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from loaders.register import HIERARCHY_COLUMNS
+
 #: The shared read-only reference data (``../shared/data`` next to the repository).
 SHARED_DATA = Path(
     os.environ.get("LERNNETZ_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
@@ -31,24 +33,9 @@ SHARED_DATA = Path(
 ORIGINAL_CSV = next(iter(sorted((SHARED_DATA / "destatis" / "original").glob("AuszugGV*.csv"))), None)
 CLEAN_CSV = SHARED_DATA / "destatis" / "gemeinden_gv_2020-12-31.csv"
 
-#: Columns of the CSV export, in sheet order (A–T).
+#: Columns of the CSV export, in sheet order (A–T): the ones the parser reads, then four more.
 COLUMNS = [
-    "satzart",
-    "textkennzeichen",
-    "land",
-    "rb",
-    "kreis",
-    "vb",
-    "gemeinde",
-    "gemeindename",
-    "flaeche",
-    "bevoelkerung",
-    "maennlich",
-    "weiblich",
-    "jekm2",
-    "postleitzahl",
-    "laengengrad",
-    "breitengrad",
+    *HIERARCHY_COLUMNS,
     "schluessel",
     "bezeichnung",
     "verstaedterungschluessel",

@@ -58,6 +58,10 @@ TopicOptional = Annotated[
           examples=["strategy-development"]),
 ]  # fmt: skip
 
+NetworkRadius = Annotated[float, radius(50.0, "Reach around the region and to a hub's territory")]
+MaxSize = Annotated[int, Query(ge=1, le=200, description="At most this many members per group.")]
+Seed = Annotated[int, Query(ge=0, le=2**31 - 1, description="Seed of the community detection.")]
+
 
 @router.get(
     "/matches",
@@ -115,9 +119,9 @@ async def learning_networks(
     store: StoreDep,
     region: RegionQuery,
     topic: TopicOptional = None,
-    radius_km: Annotated[float, radius(50.0, "Reach around the region and to a hub's territory")] = 50.0,
-    max_size: Annotated[int, Query(ge=1, le=200, description="At most this many members per group.")] = 12,
-    seed: Annotated[int, Query(ge=0, le=2**31 - 1, description="Seed of the community detection.")] = 42,
+    radius_km: NetworkRadius = 50.0,
+    max_size: MaxSize = 12,
+    seed: Seed = 42,
     fmt: PlaceFormatQuery = "json",
 ) -> Response:
     """Groups of one hub project and non-funded members that share the topic and lie within reach
@@ -158,9 +162,9 @@ async def learning_networks_view(
     store: StoreDep,
     region: RegionQuery,
     topic: TopicOptional = None,
-    radius_km: Annotated[float, radius(50.0, "Reach around the region and to a hub's territory")] = 50.0,
-    max_size: Annotated[int, Query(ge=1, le=200, description="At most this many members per group.")] = 12,
-    seed: Annotated[int, Query(ge=0, le=2**31 - 1, description="Seed of the community detection.")] = 42,
+    radius_km: NetworkRadius = 50.0,
+    max_size: MaxSize = 12,
+    seed: Seed = 42,
     physics: Annotated[
         bool, Query(description="Let the layout move (default: nodes at their geography).")
     ] = False,

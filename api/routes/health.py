@@ -6,11 +6,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api import lookups
 from api.deps import StateDep, StoreDep
 from api.render import document, respond
 from api.responses import errors
 from api.schemas import Health, Stats
+from graph.queries_basic import graph_stats
 
 router = APIRouter(tags=["health"])
 
@@ -28,4 +28,4 @@ async def stats(request: Request, store: StoreDep) -> Response:
     """Nodes and edges per kind, Gemeinden and gemeindefreie Gebiete, total population, how many
     Gemeinden lie in a model project's territory (*funded*), projects per round and category, and
     interest edges per source (`synthetic` = generated demo data)."""
-    return await respond(request, lambda: document(lookups.stats(store)), model=Stats)
+    return await respond(request, lambda: document(graph_stats(store)), model=Stats)

@@ -22,6 +22,7 @@ from api.render import (
 from api.responses import errors
 from api.schemas import MunicipalityDetail, MunicipalityRow, Page, RecommendationRow
 from graph import queries
+from graph.queries_basic import municipality_detail
 
 router = APIRouter(prefix="/municipalities", tags=["municipalities"])
 
@@ -100,9 +101,7 @@ async def get_municipality(request: Request, store: StoreDep, ags: AgsPath) -> R
     """Key, ARS, Kreis, Land, Gemeindeverband, population, area, centre, the projects whose
     territory contains it (and how: itself, its Verband or its Kreis), and recorded interests and
     event attendances with their sources. Unknown AGS → 404 with a hint."""
-    return await respond(
-        request, lambda: document(lookups.municipality_detail(store, ags)), model=MunicipalityDetail
-    )
+    return await respond(request, lambda: document(municipality_detail(store, ags)), model=MunicipalityDetail)
 
 
 @router.get(
