@@ -17,6 +17,7 @@ region's municipalities, 0 inside the region.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,12 +80,20 @@ class _Lookup:
     by_state: dict[str, tuple[str, ...]]
 
 
-_INDEX_CACHE: dict[int, tuple[int, _Lookup]] = {}
+#: Per store (weakly held, so a collected store's entry goes with it): the state stamp and index.
+_INDEX_CACHE: weakref.WeakKeyDictionary[GraphStore, tuple[int, _Lookup]] = weakref.WeakKeyDictionary()
+
+
+def _stamp(store: GraphStore) -> int:
+    """Changes whenever a load or import changes the graph: counts and load metadata."""
+    info = store.info()
+    return hash((str(info.get("nodes")), str(info.get("edges")), str(info.get("register_sha256")),
+                 str(info.get("programme_source")), str(info.get("loaded_at", ""))))  # fmt: skip
 
 
 def _lookup(store: GraphStore) -> _Lookup:
-    stamp = hash(str(store.info().get("nodes")))
-    cached = _INDEX_CACHE.get(id(store))
+    stamp = _stamp(store)
+    cached = _INDEX_CACHE.get(store)
     if cached is None or cached[0] != stamp:
         table = _index(store)
         by_full: dict[str, list[int]] = {}
@@ -104,7 +113,7 @@ def _lookup(store: GraphStore) -> _Lookup:
         by_district = {str(k): tuple(g["ags"]) for k, g in m.groupby("district_key")}
         by_state = {str(k): tuple(g["ags"]) for k, g in m.groupby("state_code")}
         cached = (stamp, _Lookup(table, by_full, by_core, by_key, details, by_district, by_state))
-        _INDEX_CACHE[id(store)] = cached
+        _INDEX_CACHE[store] = cached
     return cached[1]
 
 
