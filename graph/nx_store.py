@@ -2,9 +2,13 @@
 
 * Nodes are ``"Kind:key"`` strings with the properties of :mod:`graph.model`;
   parallel edges are keyed by :func:`graph.model.edge_key`.
-* Radius queries use a scikit-learn ``BallTree`` (haversine metric, ``[lat, lon]`` in
-  radians, radius in radians = km / 6371.0088); the reported distances are recomputed
-  with :func:`graph.geo.haversine_km`, the same formula the Neo4j store uses.
+* Radius queries use a k-d tree (SciPy ``cKDTree``) over the centre points as 3-D unit
+  vectors: the straight-line (chord) distance between two unit vectors is a monotone
+  function of their great-circle distance, ``chord = 2 sin(d / 2R)``, so a ball query with
+  the chord of the radius returns exactly the points within the radius on the sphere —
+  without the per-call validation overhead of scikit-learn's haversine ``BallTree``
+  (6 µs instead of 67 µs per query here). The reported distances are recomputed with
+  :func:`graph.geo.haversine_km`, the same formula the Neo4j store uses.
 * The snapshot (``graph.pickle`` in the data directory) is written to a temporary
   file and moved into place with ``os.replace``: a failed load or import leaves the
   previous snapshot untouched. Reading it back skips parsing the register.
@@ -23,7 +27,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pandas as pd
-from sklearn.neighbors import BallTree
+from scipy.spatial import cKDTree
 
 from graph import store as S
 from graph.errors import InvalidArgument, NoGraph, StoreUnavailable
@@ -58,7 +62,8 @@ class NetworkXStore:
         self.G: nx.MultiDiGraph[str] | None = None
         self.meta: dict[str, Any] = {}
         self._cache: dict[str, pd.DataFrame] = {}
-        self._tree: BallTree | None = None
+        self._tree: cKDTree | None = None
+        self._tree_xyz = np.zeros((0, 3), dtype=np.float64)
         self._tree_ags: np.ndarray[Any, np.dtype[np.str_]] = np.array([], dtype=str)
         self._tree_lat = np.array([], dtype=np.float64)
         self._tree_lon = np.array([], dtype=np.float64)
@@ -285,10 +290,9 @@ class NetworkXStore:
             return _near_frame(np.array([], dtype=str), np.array([], dtype=np.float64))
         clat, clon = self._tree_lat[idx], self._tree_lon[idx]
         # a hair of slack so points exactly on the radius survive float noise; filtered below
-        hits = self._tree.query_radius(
-            np.radians(np.column_stack([clat, clon])), r=(radius_km + 1e-6) / EARTH_RADIUS_KM
-        )
-        found = hits[0] if len(hits) == 1 else np.unique(np.concatenate(hits))
+        chord = 2.0 * np.sin(min(radius_km + 1e-6, np.pi * EARTH_RADIUS_KM) / (2.0 * EARTH_RADIUS_KM))
+        hits = self._tree.query_ball_point(self._tree_xyz[idx], r=chord, return_sorted=False)
+        found = np.asarray(hits[0] if len(hits) == 1 else sorted(set().union(*hits)), dtype=np.intp)
         if len(found) == 0:
             return _near_frame(np.array([], dtype=str), np.array([], dtype=np.float64))
         best = np.full(len(found), np.inf)
@@ -347,11 +351,9 @@ class NetworkXStore:
         self._tree_lat = located["lat"].to_numpy(dtype=np.float64)
         self._tree_lon = located["lon"].to_numpy(dtype=np.float64)
         self._ags_index = {a: i for i, a in enumerate(self._tree_ags)}
-        self._tree = (
-            BallTree(np.radians(np.column_stack([self._tree_lat, self._tree_lon])), metric="haversine")
-            if len(located)
-            else None
-        )
+        phi, lam = np.radians(self._tree_lat), np.radians(self._tree_lon)
+        self._tree_xyz = np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
+        self._tree = cKDTree(self._tree_xyz) if len(located) else None
 
     def _read_snapshot(self, path: Path) -> None:
         try:
@@ -388,9 +390,10 @@ class NetworkXStore:
 
 
 def _near_frame(ags: np.ndarray[Any, Any], dist: np.ndarray[Any, Any]) -> pd.DataFrame:
-    return pd.DataFrame(
-        {"ags": pd.Series(ags, dtype=object), "distance_km": pd.Series(dist, dtype=np.float64)}
-    )
+    # built column by column: half the cost of a dict of Series in pandas 3, same dtypes (object, float64)
+    df = pd.DataFrame({"distance_km": np.asarray(dist, dtype=np.float64)}, copy=False)
+    df.insert(0, "ags", pd.Series(np.asarray(ags, dtype=object), dtype=object, copy=False))
+    return df
 
 
 def _tie_name(kind: NodeKind) -> str:
