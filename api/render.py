@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.cache import Rendered
 from api.deps import get_state
-from graph.viz import py
+from graph.jsonsafe import py
 
 TableFormat = Literal["json", "csv"]
 PlaceFormat = Literal["json", "csv", "geojson"]

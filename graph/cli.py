@@ -22,6 +22,7 @@ from rich.table import Table
 
 from graph.config import Settings, open_store
 from graph.errors import Ambiguous, LernnetzError, StoreUnavailable
+from graph.jsonsafe import py as _jsonable
 from graph.store import GraphStore
 from loaders.errors import InputError
 
@@ -81,18 +82,6 @@ def handled() -> Iterator[None]:
 def store_from_settings(backend: str | None = None) -> GraphStore:
     """Open the configured store (inside :func:`handled`)."""
     return open_store(Settings(), backend=backend)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, str):
-        return value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
 
 
 def frame_records(df: pd.DataFrame) -> list[dict[str, Any]]:

@@ -20,7 +20,6 @@ import typer
 from graph.cli import (
     Format,
     FormatOpt,
-    _jsonable,
     app,
     console,
     emit,
@@ -30,6 +29,7 @@ from graph.cli import (
     store_from_settings,
 )
 from graph.config import Settings
+from graph.jsonsafe import py as _jsonable
 from graph.store import GraphStore
 
 import_app = typer.Typer(help="Import participation lists (registrations, attendance lists, surveys).")

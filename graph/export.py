@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from graph.errors import InvalidArgument
-from graph.viz import py
+from graph.jsonsafe import py
 
 LAT_COLUMNS = ("lat", "latitude", "breitengrad")
 LON_COLUMNS = ("lon", "lng", "longitude", "laengengrad")

@@ -38,6 +38,8 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
+from graph.jsonsafe import py
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from graph.store import GraphStore
 
@@ -83,31 +85,6 @@ KIND_STYLE: dict[str, dict[str, str]] = {
 KINDS = tuple(KIND_STYLE)
 
 _PREFIX_KIND = {"Project": "project", "Topic": "topic", "Event": "event"}
-
-
-# ---------------------------------------------------------------------------- JSON safety
-
-
-def py(value: Any) -> Any:
-    """A JSON-safe plain Python value: numpy/pandas scalars unwrapped, NaN → None, containers recursed."""
-    if value is None or isinstance(value, bool | str):
-        return value
-    if value.__class__.__name__ in {"NAType", "NaTType"}:
-        return None
-    if isinstance(value, Mapping):
-        return {str(k): py(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
-        return [py(v) for v in items]
-    if hasattr(value, "tolist") and not isinstance(value, int | float):  # numpy arrays and scalars
-        return py(value.tolist())
-    if hasattr(value, "isoformat"):  # datetime, date, pandas Timestamp
-        return str(value.isoformat())
-    if isinstance(value, float):
-        return None if math.isnan(value) or math.isinf(value) else value
-    if isinstance(value, int):
-        return int(value)
-    return str(value)
 
 
 def _num(value: Any) -> float | None:
