@@ -74,11 +74,18 @@ def project_detail(store: GraphStore, project_id: str) -> dict[str, Any]:
     """One project: its record, members (as listed and resolved to Gemeinden), topics, events, ties."""
     p = store.projects()
     row = p[p["id"] == project_id]
-    if row.empty:
+    if row.empty:  # also accept the official name or the label ("Smarte Region MYK10")
+        from loaders.names import fold
+
+        wanted = fold(project_id)
+        row = p[(p["name"].map(fold) == wanted) | (p["label"].fillna("").map(fold) == wanted)]
+    if len(row) != 1:
         raise NotFound(
-            f"no project with id {project_id!r}", hint="GET /projects or `lernnetz projects` lists the ids"
+            f"no project with id or name {project_id!r}",
+            hint="GET /projects or `lernnetz projects` lists the ids",
         )
     info = row.iloc[0].to_dict()
+    project_id = str(info["id"])
     terr = store.territories([project_id])
     m = store.municipalities(list(terr["ags"]))[["ags", "name", "population", "funded"]]
     gemeinden = terr.merge(m, on="ags", how="left")

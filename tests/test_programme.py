@@ -62,6 +62,10 @@ def test_connected_urban_twins_lists_the_three_cities(nx_store: NetworkXStore) -
     pid = p.loc[p["name"].str.contains("Hamburg in Kooperation mit Leipzig und München"), "id"].iloc[0]
     g = project_detail(nx_store, pid)["gemeinden"]
     assert set(g["ags"]) == {"02000000", "14713000", "09162000"}
+    # the official name works as well as the id
+    by_name = project_detail(nx_store, "Hamburg in Kooperation mit Leipzig und München")
+    assert by_name["project"]["id"] == pid
+    assert set(by_name["gemeinden"]["ags"]) == set(g["ags"])
 
 
 def test_spring_2022_regionalkonferenzen_and_twenty_more_dated_events(nx_store: NetworkXStore) -> None:
