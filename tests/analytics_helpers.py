@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 
 from graph.model import GraphData
 from graph.nx_store import NetworkXStore
@@ -204,19 +205,39 @@ class ShuffledStore:
 
 SYNTHETIC_N = 3000
 SYNTHETIC_SEED = 11
-_MEMO: dict[str, tuple[NetworkXStore, list[ParticipationRecord]]] = {}
 
 
 def analytics_store(
     nx_store: NetworkXStore, data: GraphData, tmp_path_factory: Any
 ) -> tuple[NetworkXStore, list[ParticipationRecord]]:
-    """Register + programme + synthetic participation (3000 records, seed 11) + :data:`HAND`.
+    """Register + programme + synthetic participation (3000 records, seed 11) + :data:`HAND`."""
+    from graph.synthetic import synthetic_participation
 
-    Built once per test session and shared by the analytics test modules (read-only)."""
-    if "store" not in _MEMO:
-        from graph.synthetic import synthetic_participation
+    records = synthetic_participation(nx_store, SYNTHETIC_N, seed=SYNTHETIC_SEED) + HAND
+    path = tmp_path_factory.mktemp("analytics") / "graph.pickle"
+    return build_store(data, records, path), records
 
-        records = synthetic_participation(nx_store, SYNTHETIC_N, seed=SYNTHETIC_SEED) + HAND
-        path = tmp_path_factory.mktemp("analytics") / "graph.pickle"
-        _MEMO["store"] = (build_store(data, records, path), records)
-    return _MEMO["store"]
+
+# ---- fixtures (this module is a pytest plugin, see tests/conftest.py): built once per session,
+# shared read-only by the analytics test modules; a module's own `store` fixture overrides them.
+
+
+@pytest.fixture(scope="session")
+def store_and_records(
+    nx_store: NetworkXStore, graph_data: GraphData, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[NetworkXStore, list[ParticipationRecord]]:
+    return analytics_store(nx_store, graph_data, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def store(store_and_records: tuple[NetworkXStore, list[ParticipationRecord]]) -> NetworkXStore:
+    return store_and_records[0]
+
+
+@pytest.fixture(scope="session")
+def ref(
+    register: Register,
+    programme: Programme,
+    store_and_records: tuple[NetworkXStore, list[ParticipationRecord]],
+) -> Reference:
+    return Reference.build(register, programme, store_and_records[1])

@@ -14,7 +14,7 @@ from loaders.programme import read_programme
 from loaders.records import Programme, Register
 from loaders.register import read_register
 
-pytest_plugins = ["tests.neo4j_fixtures"]
+pytest_plugins = ["tests.neo4j_fixtures", "tests.analytics_helpers"]
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 CLEAN_CSV = SHARED_DATA / "destatis" / "gemeinden_gv_2020-12-31.csv"

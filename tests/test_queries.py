@@ -17,30 +17,9 @@ from graph.errors import Ambiguous, InvalidArgument, NotFound
 from graph.model import GraphData
 from graph.nx_store import NetworkXStore
 from loaders.records import ParticipationRecord, Programme, Register
-from tests.analytics_helpers import HAND, Reference, analytics_store, hav
+from tests.analytics_helpers import HAND, Reference, hav
 
 ULM, BLAUSTEIN, NEU_ULM, DORNSTADT, LANGENAU = "08421000", "08425141", "09775135", "08425031", "08425072"
-
-
-@pytest.fixture(scope="module")
-def store_and_records(
-    nx_store: NetworkXStore, graph_data: GraphData, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[NetworkXStore, list[ParticipationRecord]]:
-    return analytics_store(nx_store, graph_data, tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def store(store_and_records: tuple[NetworkXStore, list[ParticipationRecord]]) -> NetworkXStore:
-    return store_and_records[0]
-
-
-@pytest.fixture(scope="module")
-def ref(
-    register: Register,
-    programme: Programme,
-    store_and_records: tuple[NetworkXStore, list[ParticipationRecord]],
-) -> Reference:
-    return Reference.build(register, programme, store_and_records[1])
 
 
 def _members(register: Register, ref: Reference, region: str) -> list[str]:

@@ -13,30 +13,9 @@ from graph import queries as Q
 from graph.model import GraphData
 from graph.nx_store import NetworkXStore
 from loaders.records import ParticipationRecord, Programme, Register
-from tests.analytics_helpers import Reference, ShuffledStore, analytics_store, build_store
+from tests.analytics_helpers import Reference, ShuffledStore, build_store
 
 PROPS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-
-
-@pytest.fixture(scope="module")
-def store_and_records(
-    nx_store: NetworkXStore, graph_data: GraphData, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[NetworkXStore, list[ParticipationRecord]]:
-    return analytics_store(nx_store, graph_data, tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def store(store_and_records: tuple[NetworkXStore, list[ParticipationRecord]]) -> NetworkXStore:
-    return store_and_records[0]
-
-
-@pytest.fixture(scope="module")
-def ref(
-    register: Register,
-    programme: Programme,
-    store_and_records: tuple[NetworkXStore, list[ParticipationRecord]],
-) -> Reference:
-    return Reference.build(register, programme, store_and_records[1])
 
 
 def _regions(register: Register, programme: Programme) -> list[str]:
