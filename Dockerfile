@@ -17,6 +17,7 @@ COPY pyproject.toml README.md ./
 COPY graph ./graph
 COPY api ./api
 COPY loaders ./loaders
+COPY lernnetz ./lernnetz
 RUN pip install . \
     && useradd --system --create-home --home-dir /home/lernnetz lernnetz \
     && mkdir -p /var/lib/lernnetz \

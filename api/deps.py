@@ -15,11 +15,11 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from api.cache import ResponseCache
-from api.errors import ApiError
-from graph.config import Settings, open_store
-from graph.errors import LernnetzError, StoreUnavailable
-from graph.store import GraphStore
+from lernnetz.api.cache import ResponseCache
+from lernnetz.api.errors import ApiError
+from lernnetz.graph.errors import LernnetzError, StoreUnavailable
+from lernnetz.graph.settings import Settings
+from lernnetz.graph.store import GraphStore, open_store
 
 log = logging.getLogger("lernnetz.api")
 T = TypeVar("T")
@@ -93,7 +93,7 @@ class ApiState:
 
     def warm(self) -> None:
         """Build the analytics' precomputed context now, not in the first analytics request."""
-        from graph import queries
+        from lernnetz.graph import analytics as queries
 
         store = self.store
         if store is None:
@@ -161,7 +161,7 @@ class ApiState:
         return store
 
     def cacheable(self) -> bool:
-        """Whether answers may be cached: only for the embedded store (see :mod:`api.cache`)."""
+        """Whether answers may be cached: only for the embedded store (see :mod:`lernnetz.api.cache`)."""
         return self.settings.api_cache and self.store is not None and self.store.backend == "networkx"
 
     def write(self, fn: Callable[[], T], *, changes: bool = True) -> T:

@@ -31,7 +31,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from graph.errors import (
+from lernnetz.graph.errors import (
     Ambiguous,
     InvalidArgument,
     LernnetzError,
@@ -39,7 +39,7 @@ from graph.errors import (
     NotFound,
     StoreUnavailable,
 )
-from loaders.errors import InputError
+from lernnetz.loaders.errors import InputError
 
 log = logging.getLogger("lernnetz.api")
 

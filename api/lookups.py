@@ -1,10 +1,10 @@
 """Lookups behind the API's read endpoints that the graph layer does not already offer.
 
-Plain functions over the :class:`graph.store.GraphStore` protocol returning pandas objects
+Plain functions over the :class:`lernnetz.graph.store.protocol.GraphStore` protocol returning pandas objects
 or plain dicts (no FastAPI here), so the routes stay parameter mapping only. What the CLI
 shows too comes from ``graph``: programme lookups (projects, events) from
-:mod:`graph.programme_views`, one municipality and the counts from :mod:`graph.queries_basic`,
-the analytics from :mod:`graph.queries`.
+:mod:`lernnetz.graph.analytics.programme`, one municipality and the counts from :mod:`lernnetz.graph.analytics.basic`,
+the analytics from :mod:`lernnetz.graph.analytics`.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import Any
 
 import pandas as pd
 
-from graph.errors import Ambiguous, NotFound
-from graph.programme_views import list_events
-from graph.queries_basic import with_district_state
-from graph.regions import candidates, fold, resolve_region
-from graph.store import GraphStore
+from lernnetz.graph.analytics.basic import with_district_state
+from lernnetz.graph.analytics.programme import list_events
+from lernnetz.graph.errors import Ambiguous, NotFound
+from lernnetz.graph.regions import candidates, fold, resolve_region
+from lernnetz.graph.store import GraphStore
 
 MUNICIPALITY_LIST_COLUMNS = [
     "ags", "name", "type", "unincorporated", "district_key", "district", "state_code", "state",
@@ -129,7 +129,7 @@ def topics(store: GraphStore) -> pd.DataFrame:
 def events(
     store: GraphStore, *, kind: str | None = None, year: int | None = None, topic: str | None = None
 ) -> pd.DataFrame:
-    """:func:`graph.programme_views.list_events` with the place's name and centre (for maps)."""
+    """:func:`lernnetz.graph.analytics.programme.list_events` with the place's name and centre (for maps)."""
     e = list_events(store, kind=kind, year=year, topic=topic)
     keys = [k for k in e["place_key"].fillna("") if k]
     places = store.municipalities(keys)[["ags", "name", "lat", "lon"]].rename(
@@ -142,7 +142,7 @@ def events(
 
 
 def region_answer(store: GraphStore, q: str) -> dict[str, Any]:
-    """What a region string means: one region (as :func:`graph.regions.resolve_region` resolves
+    """What a region string means: one region (as :func:`lernnetz.graph.regions.resolve_region` resolves
     every ``region=`` parameter), or the candidates when it fits several places.
 
     Raises :class:`NotFound` when nothing fits.

@@ -1,8 +1,8 @@
 """The lernnetz HTTP API: ``create_app()`` builds the FastAPI app.
 
-Run it with ``lernnetz serve`` (uvicorn, ``factory=True`` on ``api.main:create_app``). The
+Run it with ``lernnetz serve`` (uvicorn, ``factory=True`` on ``lernnetz.api.main:create_app``). The
 lifespan opens the configured store once (embedded NetworkX by default, Neo4j when
-``LERNNETZ_BACKEND=neo4j``) through :func:`graph.config.open_store`; tests inject a store.
+``LERNNETZ_BACKEND=neo4j``) through :func:`lernnetz.graph.store.open_store`; tests inject a store.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import errors
-from api.deps import ApiState, attribution_headers
-from api.routes import analytics, health, imports, municipalities, programme, regions
-from graph.config import Settings
-from graph.store import GraphStore
+from lernnetz.api import errors
+from lernnetz.api.deps import ApiState, attribution_headers
+from lernnetz.api.routes import analytics, health, imports, municipalities, programme, regions
+from lernnetz.graph.settings import Settings
+from lernnetz.graph.store import GraphStore
 
 log = logging.getLogger("lernnetz.api")
 

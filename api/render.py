@@ -3,7 +3,7 @@ GeoJSON or HTML; pagination; the response cache.
 
 Routes hand :func:`respond` a function that computes a :class:`Result`; :func:`respond` runs
 it in the thread pool (the store and pandas are blocking), renders the chosen format and keeps
-the bytes in the cache (see :mod:`api.cache`).
+the bytes in the cache (see :mod:`lernnetz.api.cache`).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from api.cache import Rendered
-from api.deps import get_state
-from graph.jsonsafe import py
+from lernnetz.api.cache import Rendered
+from lernnetz.api.deps import get_state
+from lernnetz.graph.jsonsafe import py
 
 TableFormat = Literal["json", "csv"]
 PlaceFormat = Literal["json", "csv", "geojson"]
@@ -146,7 +146,7 @@ def _render(
         headers.append(("content-disposition", f'attachment; filename="{result.filename}.csv"'))
         return Rendered(to_csv(result.table), CSV_MEDIA, tuple(headers))
     if fmt == "geojson" and result.table is not None:
-        from graph.export import to_geojson
+        from lernnetz.graph.pictures.export import to_geojson
 
         body = json.dumps(to_geojson(result.table, attribution=attribution), ensure_ascii=False).encode(
             "utf-8"

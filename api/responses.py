@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.schemas import ErrorBody
+from lernnetz.api.schemas import ErrorBody
 
 _TEXT = {
     400: "The request is not what the endpoint reads.",

@@ -21,8 +21,8 @@ from fastapi import Request
 from starlette.datastructures import UploadFile
 from starlette.types import Message, Receive
 
-from api.errors import ApiError
-from loaders.errors import InputError
+from lernnetz.api.errors import ApiError
+from lernnetz.loaders.errors import InputError
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 SUFFIXES = (".csv", ".xlsx")

@@ -17,7 +17,7 @@ Scenarios, each reported as req/s, p50, p99 and errors (non-2xx or transport err
 * ``matches, 400 distinct (cache on)`` — 400 different regions (non-funded Gemeinden, 50 km)
   cycled: the first pass computes, later passes hit the cache.
 * ``matches, 400 distinct (cache off)`` — the same with ``LERNNETZ_API_CACHE=0``: every
-  request runs ``graph.queries.matches`` and renders the page — the worst case.
+  request runs ``lernnetz.graph.analytics.matches`` and renders the page — the worst case.
 
 The Python client is itself CPU-bound (about 400 req/s on 2 cores beside the server); use
 wrk for throughput figures.
@@ -48,12 +48,12 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from graph.config import CURATED_DIR  # noqa: E402
-from graph.model import GraphData  # noqa: E402
-from graph.nx_store import NetworkXStore  # noqa: E402
-from graph.synthetic import synthetic_participation  # noqa: E402
-from loaders.programme import read_programme  # noqa: E402
-from loaders.register import read_register  # noqa: E402
+from lernnetz.graph.model import GraphData  # noqa: E402
+from lernnetz.graph.settings import CURATED_DIR  # noqa: E402
+from lernnetz.graph.store.nx_store import NetworkXStore  # noqa: E402
+from lernnetz.graph.synthetic import synthetic_participation  # noqa: E402
+from lernnetz.loaders.programme import read_programme  # noqa: E402
+from lernnetz.loaders.register import read_register  # noqa: E402
 
 SAME = "/matches?region=Ulm&radius_km=50&topic=mobility"
 
@@ -102,7 +102,7 @@ def start_server(
     }
     if not cache:
         env["LERNNETZ_API_CACHE"] = "0"
-    cmd = [sys.executable, "-c", "from graph.cli import app; app()", "serve", "--port", str(port),
+    cmd = [sys.executable, "-c", "from lernnetz.api.cli import app; app()", "serve", "--port", str(port),
            "--workers", str(workers)]  # fmt: skip
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=data_dir, env=env, stdout=out, stderr=subprocess.STDOUT)

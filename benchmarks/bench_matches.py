@@ -1,11 +1,11 @@
-"""Benchmark ``graph.queries.matches`` against a naive pandas approach, and on a 10× register.
+"""Benchmark ``lernnetz.graph.analytics.matches`` against a naive pandas approach, and on a 10× register.
 
 Run: ``python benchmarks/bench_matches.py [--data ../shared/data] [--n 300]``.
 
 Setup (all in memory, nothing written to the repository):
 
 1. **Full register** (Destatis, 11,004 Satzart-60 records) + the curated programme data +
-   10,000 synthetic interest edges (``graph.synthetic``, ``attendance_share=0``, seed 7),
+   10,000 synthetic interest edges (``lernnetz.graph.synthetic``, ``attendance_share=0``, seed 7),
    in the embedded NetworkX store.
 2. **10× register**: the real points plus 9 jittered copies (±0.05°) shifted over a
    5 × 2 grid of Germany-sized tiles (longitude −13° … 34°, latitude 38.7° … 55°, roughly
@@ -44,16 +44,16 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from graph import queries as Q  # noqa: E402
-from graph.config import CURATED_DIR  # noqa: E402
-from graph.geo import haversine_km  # noqa: E402
-from graph.model import GraphData  # noqa: E402
-from graph.nx_store import NetworkXStore  # noqa: E402
-from graph.regions import resolve_region  # noqa: E402
-from graph.synthetic import synthetic_participation  # noqa: E402
-from loaders.programme import read_programme  # noqa: E402
-from loaders.records import Register  # noqa: E402
-from loaders.register import read_register  # noqa: E402
+from lernnetz.graph import analytics as Q  # noqa: E402
+from lernnetz.graph.geo import haversine_km  # noqa: E402
+from lernnetz.graph.model import GraphData  # noqa: E402
+from lernnetz.graph.regions import resolve_region  # noqa: E402
+from lernnetz.graph.settings import CURATED_DIR  # noqa: E402
+from lernnetz.graph.store.nx_store import NetworkXStore  # noqa: E402
+from lernnetz.graph.synthetic import synthetic_participation  # noqa: E402
+from lernnetz.loaders.programme import read_programme  # noqa: E402
+from lernnetz.loaders.records import Register  # noqa: E402
+from lernnetz.loaders.register import read_register  # noqa: E402
 
 REGION, RADIUS, TOPIC = "08421000", 50.0, "mobility"
 TILES = [(dx, dy) for dy in (0, -1) for dx in (0, -2, -1, 1, 2)]  # tile 0 = the real register

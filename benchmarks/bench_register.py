@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from graph.geo import EARTH_RADIUS_KM
-from graph.model import GraphData
-from graph.nx_store import NetworkXStore
-from loaders.register import read_register
+from lernnetz.graph.geo import EARTH_RADIUS_KM
+from lernnetz.graph.model import GraphData
+from lernnetz.graph.store.nx_store import NetworkXStore
+from lernnetz.loaders.register import read_register
 
 
 def timed(fn, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]

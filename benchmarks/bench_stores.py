@@ -5,7 +5,7 @@ Without ``--uri`` (or ``NEO4J_URI``) the script starts the throw-away server of
 ``.ci/neo4j`` on 127.0.0.1:7687 and stops it at the end. The Neo4j database is wiped.
 
 Data: the official register (``../shared/data``, 11,004 Satzart-60 records), the curated
-programme in ``data/`` and 10,000 synthetic interest edges (``graph.synthetic``, seed 7,
+programme in ``data/`` and 10,000 synthetic interest edges (``lernnetz.graph.synthetic``, seed 7,
 ``attendance_share=0``, labelled ``source=synthetic``) — the set-up of
 ``benchmarks/bench_matches.py``.
 
@@ -18,7 +18,7 @@ Measured, for each store:
   again ("replacing": a loaded graph is replaced, its old generation deleted).
 * **lookup**: ``municipalities(["08421000"])`` (one Gemeinde by AGS).
 * **near**: ``near(["08421000"], 50)`` (Ulm, 50 km).
-* **matches**: ``graph.queries.matches(store, "08421000", 50, topics=["mobility"])``.
+* **matches**: ``lernnetz.graph.analytics.matches(store, "08421000", 50, topics=["mobility"])``.
 
 Each query is first called ``--warmup`` times untimed (the JVM compiles hot paths), then
 timed ``--n`` times (p50 and p99 in ms); the
@@ -44,14 +44,14 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from graph import queries as Q  # noqa: E402
-from graph.config import CURATED_DIR  # noqa: E402
-from graph.model import GraphData  # noqa: E402
-from graph.neo4j_store import Neo4jStore  # noqa: E402
-from graph.nx_store import NetworkXStore  # noqa: E402
-from graph.synthetic import synthetic_participation  # noqa: E402
-from loaders.programme import read_programme  # noqa: E402
-from loaders.register import read_register  # noqa: E402
+from lernnetz.graph import analytics as Q  # noqa: E402
+from lernnetz.graph.model import GraphData  # noqa: E402
+from lernnetz.graph.settings import CURATED_DIR  # noqa: E402
+from lernnetz.graph.store.neo4j_store import Neo4jStore  # noqa: E402
+from lernnetz.graph.store.nx_store import NetworkXStore  # noqa: E402
+from lernnetz.graph.synthetic import synthetic_participation  # noqa: E402
+from lernnetz.loaders.programme import read_programme  # noqa: E402
+from lernnetz.loaders.register import read_register  # noqa: E402
 from tests.neo4j_fixtures import make_driver  # noqa: E402
 from tests.neo4j_util import DEFAULT_URI, start_server, stop_server, wait_ready  # noqa: E402
 

@@ -4,7 +4,7 @@ Run: ``python benchmarks/bench_viz.py [--data ../shared/data] [--repeat 7]`` fro
 
 Cases, each rendered ``--repeat`` times in a fresh tab of one headless Chromium, offline:
 
-1. the learning network around Ulm with a 30 km radius (``graph.queries.learning_networks``
+1. the learning network around Ulm with a 30 km radius (``lernnetz.graph.analytics.learning_networks``
    on register + programme + 10,000 synthetic participation rows, seed 7). Target: rendered
    in < 2 s.
 2. a ~2,000-node subgraph (the 2,000 Gemeinden nearest to Mainz plus their projects), which
@@ -32,12 +32,12 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from graph.config import CURATED_DIR  # noqa: E402
-from graph.model import GraphData  # noqa: E402
-from graph.nx_store import NetworkXStore  # noqa: E402
-from graph.viz import learning_network_html, store_subgraph, write_network_html  # noqa: E402
-from loaders.programme import read_programme  # noqa: E402
-from loaders.register import read_register  # noqa: E402
+from lernnetz.graph.model import GraphData  # noqa: E402
+from lernnetz.graph.pictures.network import learning_network_html, store_subgraph, write_network_html  # noqa: E402
+from lernnetz.graph.settings import CURATED_DIR  # noqa: E402
+from lernnetz.graph.store.nx_store import NetworkXStore  # noqa: E402
+from lernnetz.loaders.programme import read_programme  # noqa: E402
+from lernnetz.loaders.register import read_register  # noqa: E402
 from tests.browser_util import Browser  # noqa: E402
 
 FRAME_JS = """
@@ -92,8 +92,8 @@ def main() -> None:
     args = ap.parse_args()
     clean = Path(args.data) / "destatis" / "gemeinden_gv_2020-12-31.csv"
 
-    from graph.queries import learning_networks
-    from graph.synthetic import synthetic_participation
+    from lernnetz.graph.analytics import learning_networks
+    from lernnetz.graph.synthetic import synthetic_participation
 
     register = read_register(clean)
     programme = read_programme(CURATED_DIR, register)

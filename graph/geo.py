@@ -33,3 +33,61 @@ def min_distance_km(
         return np.full(len(lat), np.inf)
     d = haversine_km(lat[:, None], lon[:, None], centre_lat[None, :], centre_lon[None, :])
     return np.asarray(d.min(axis=1), dtype=np.float64)
+
+
+def chord_for_km(radius_km: float) -> float:
+    """The straight-line distance between unit vectors that corresponds to ``radius_km`` on the sphere."""
+    return float(2.0 * np.sin(min(radius_km, np.pi * EARTH_RADIUS_KM) / (2.0 * EARTH_RADIUS_KM)))
+
+
+class SpatialIndex:
+    """Great-circle neighbourhood queries over fixed points, for every caller in lernnetz.
+
+    A k-d tree (SciPy ``cKDTree``) over the points as 3-D unit vectors: the chord between two
+    unit vectors is a monotone function of their great-circle distance, so a ball or k-nearest
+    query in chord space is exact on the sphere (no haversine ``BallTree`` needed). Callers
+    recompute reported distances with :func:`haversine_km`.
+    """
+
+    def __init__(self, lat: FloatArray, lon: FloatArray) -> None:
+        from scipy.spatial import cKDTree
+
+        self.lat = np.asarray(lat, dtype=np.float64)
+        self.lon = np.asarray(lon, dtype=np.float64)
+        phi, lam = np.radians(self.lat), np.radians(self.lon)
+        self.xyz = np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
+        self._tree = cKDTree(self.xyz) if len(self.lat) else None
+
+    def __len__(self) -> int:
+        return len(self.lat)
+
+    def within(self, centres: npt.NDArray[np.intp], radius_km: float) -> npt.NDArray[np.intp]:
+        """Sorted positions of the points within ``radius_km`` of any of the indexed points
+        ``centres`` (a hair of slack for float noise: filter the exact distance afterwards)."""
+        if self._tree is None or len(centres) == 0:
+            return np.array([], dtype=np.intp)
+        hits = self._tree.query_ball_point(
+            self.xyz[centres], r=chord_for_km(radius_km + 1e-6), return_sorted=False
+        )
+        found = hits[0] if len(hits) == 1 else set().union(*hits)
+        return np.asarray(sorted(found), dtype=np.intp)
+
+    def nearest(self, k: int) -> npt.NDArray[np.intp]:
+        """For every indexed point, the positions of its ``k`` nearest points (itself first)."""
+        if self._tree is None:
+            return np.empty((0, k), dtype=np.intp)
+        _, nbr = self._tree.query(self.xyz, k=min(k, len(self.lat)))
+        return np.asarray(nbr, dtype=np.intp).reshape(len(self.lat), -1)
+
+    def query(self, lat: FloatArray, lon: FloatArray) -> tuple[FloatArray, npt.NDArray[np.intp]]:
+        """For outside points, the great-circle distance (km) to the nearest indexed point and its position."""
+        if self._tree is None:
+            return np.full(len(lat), np.inf), np.full(len(lat), -1, dtype=np.intp)
+        phi, lam = (
+            np.radians(np.asarray(lat, dtype=np.float64)),
+            np.radians(np.asarray(lon, dtype=np.float64)),
+        )
+        xyz = np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
+        _, idx = self._tree.query(xyz, k=1)
+        idx = np.asarray(idx, dtype=np.intp)
+        return haversine_km(lat, lon, self.lat[idx], self.lon[idx]), idx

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from loaders.records import (
+from lernnetz.loaders.records import (
     LAENDER,
     ParticipationRecord,
     Programme,

@@ -1,12 +1,12 @@
 """Import participation lists into the graph: resolve, report, persist atomically.
 
 ``import_participation(store, settings, path)`` reads a CSV/XLSX list with
-:func:`loaders.participation.read_participation` (names resolved against the store's
+:func:`lernnetz.loaders.participation.read_participation` (names resolved against the store's
 register, topics and events checked against the programme data), then persists the
 resolved records twice, as one unit:
 
 1. the participation ledger (``participation_ledger.csv`` in the data directory, so a
-   later ``lernnetz load`` rebuilds the same edges), via :func:`graph.pipeline.append_ledger`;
+   later ``lernnetz load`` rebuilds the same edges), via :func:`lernnetz.graph.pipeline.append_ledger`;
 2. the store (:meth:`GraphStore.add_participation`: INTERESTED_IN and ATTENDED edges
    with kind, date, source and weight as provenance).
 
@@ -27,13 +27,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graph.config import Settings
-from graph.pipeline import append_ledger, ledger_path, read_ledger
-from graph.store import GraphStore
-from graph.synthetic import SOURCE as SYNTHETIC_SOURCE
-from loaders.names import NameResolver
-from loaders.participation import ParticipationImport, TopicLookup, read_participation, write_rejects
-from loaders.records import ParticipationRecord
+from lernnetz.graph.pipeline import append_ledger, ledger_path, read_ledger
+from lernnetz.graph.settings import Settings
+from lernnetz.graph.store import GraphStore
+from lernnetz.graph.synthetic import SOURCE as SYNTHETIC_SOURCE
+from lernnetz.loaders.names import NameResolver
+from lernnetz.loaders.participation import ParticipationImport, TopicLookup, read_participation, write_rejects
+from lernnetz.loaders.records import ParticipationRecord
+from lernnetz.loaders.textio import write_bytes_atomic
 
 
 @dataclass(slots=True)
@@ -114,7 +115,7 @@ def import_participation(
     name — give the original name when importing an uploaded temporary file, so a
     re-upload stays idempotent); ``date`` the default date for rows without one.
     ``rejects_path``: where to write the rejects CSV (only when there are rejects and
-    not in a dry run). Raises :class:`loaders.errors.InputError` for a bad file.
+    not in a dry run). Raises :class:`lernnetz.loaders.errors.InputError` for a bad file.
     """
     result = read_file(store, Path(path), source=source, date=date)
     records = result.records
@@ -176,14 +177,7 @@ def _restore(path: Path, content: bytes | None) -> None:
     if content is None:
         path.unlink(missing_ok=True)
         return
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".restore", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_bytes_atomic(path, content)
 
 
 def interest_identity(r: ParticipationRecord) -> tuple[str, str, str, str, str, str]:

@@ -3,7 +3,7 @@
 ``assemble(settings)`` reads the cached official register (from ``lernnetz data
 fetch``), the curated programme files, the optional boundaries (neighbourhood) and
 the participation ledger (every import so far), and returns one
-:class:`graph.model.GraphData`. ``load(settings)`` puts it into the configured store.
+:class:`lernnetz.graph.model.GraphData`. ``load(settings)`` puts it into the configured store.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, fields
 from pathlib import Path
 
-from graph.config import Settings, open_store
-from graph.model import GraphData
-from graph.store import GraphStore, ProgressFn
-from loaders.errors import InputError
-from loaders.programme import read_programme
-from loaders.records import ParticipationRecord
-from loaders.textio import csv_rows, write_text_atomic
+from lernnetz.graph.model import GraphData
+from lernnetz.graph.settings import Settings
+from lernnetz.graph.store import open_store
+from lernnetz.graph.store.protocol import GraphStore, ProgressFn
+from lernnetz.loaders.errors import InputError
+from lernnetz.loaders.programme import read_programme
+from lernnetz.loaders.records import ParticipationRecord
+from lernnetz.loaders.textio import csv_rows, write_text_atomic
 
 LEDGER_NAME = "participation_ledger.csv"
 _LEDGER_FIELDS = [f.name for f in fields(ParticipationRecord)]
@@ -72,7 +73,7 @@ def assemble(settings: Settings, *, with_programme: bool = True) -> GraphData:
     register (boundaries of another Gebietsstand) are left out and counted in
     ``GraphData.notes``, never dropped silently.
     """
-    from loaders.fetch import NEIGHBOURS_FILE, load_cached_register, read_boundaries_metadata
+    from lernnetz.loaders.fetch import NEIGHBOURS_FILE, load_cached_register, read_boundaries_metadata
 
     register = load_cached_register(settings.data_dir)
     programme = None
@@ -129,7 +130,7 @@ def load(
     """Assemble the inputs and replace the configured store's graph. Returns the store.
 
     ``progress`` gets a message per step, ``batches`` the store's progress while it writes
-    (see :data:`graph.store.ProgressFn`), ``notes`` every note of :func:`assemble` (input
+    (see :data:`lernnetz.graph.store.protocol.ProgressFn`), ``notes`` every note of :func:`assemble` (input
     rows left out of the graph).
     """
     say = progress or (lambda _msg: None)

@@ -6,7 +6,7 @@ A region is given as
 * a project id (``ulm``, ``landkreis-mayen-koblenz``),
 * or a name: "Ulm", "Landkreis Mayen-Koblenz", "Bayern", "Neustadt an der Weinstraße".
 
-A name that fits several places ("Neustadt") raises :class:`graph.errors.Ambiguous`
+A name that fits several places ("Neustadt") raises :class:`lernnetz.graph.errors.Ambiguous`
 with the candidates; lernnetz never guesses. The members of a region are the AGS of
 its Gemeinden (including gemeindefreie Gebiete of a Kreis or Land).
 
@@ -23,12 +23,12 @@ from typing import Any
 
 import pandas as pd
 
-from graph.errors import Ambiguous, InvalidArgument, NotFound
-from graph.store import GraphStore
+from lernnetz.graph.errors import Ambiguous, InvalidArgument, NotFound
+from lernnetz.graph.store import GraphStore
 
 # name normalisation is shared with the participation import; re-exported for api.lookups
-from loaders.names import core_name as core_name  # noqa: PLC0414
-from loaders.names import fold as fold  # noqa: PLC0414
+from lernnetz.loaders.names import core_name as core_name  # noqa: PLC0414
+from lernnetz.loaders.names import fold as fold  # noqa: PLC0414
 
 REGION_KINDS = ("state", "district", "municipality", "project")
 

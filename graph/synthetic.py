@@ -23,12 +23,11 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
-from sklearn.neighbors import BallTree
 
-from graph.errors import InvalidArgument
-from graph.geo import EARTH_RADIUS_KM
-from graph.store import GraphStore
-from loaders.records import ParticipationRecord
+from lernnetz.graph.errors import InvalidArgument
+from lernnetz.graph.geo import SpatialIndex
+from lernnetz.graph.store import GraphStore
+from lernnetz.loaders.records import ParticipationRecord
 
 SOURCE = "synthetic"
 NEAR_PROJECT_KM = 80.0
@@ -109,10 +108,10 @@ def _nearest_project_topics(store: GraphStore, m: Any, pt: Any) -> dict[int, lis
     terr = terr.merge(pos, on="ags").sort_values(["project_id", "ags"]).reset_index(drop=True)
     if terr.empty:
         return {}
-    tree = BallTree(np.radians(terr[["lat", "lon"]].to_numpy(dtype=float)), metric="haversine")
-    dist, idx = tree.query(np.radians(m[["lat", "lon"]].to_numpy(dtype=float)), k=1)
+    index = SpatialIndex(terr["lat"].to_numpy(dtype=float), terr["lon"].to_numpy(dtype=float))
+    dist, idx = index.query(m["lat"].to_numpy(dtype=float), m["lon"].to_numpy(dtype=float))
     out: dict[int, list[str]] = {}
-    for i, (d, j) in enumerate(zip(dist[:, 0] * EARTH_RADIUS_KM, idx[:, 0], strict=True)):
+    for i, (d, j) in enumerate(zip(dist, idx, strict=True)):
         if d <= NEAR_PROJECT_KM:
             out[i] = by_project[terr.at[int(j), "project_id"]]
     return out

@@ -4,6 +4,6 @@ The loaders know files, formats and validation. They never import neo4j or fasta
 the graph stores and the API consume the records they return.
 """
 
-from loaders.errors import InputError, Problem
+from lernnetz.loaders.errors import InputError, Problem
 
 __all__ = ["InputError", "Problem"]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from loaders.errors import InputError
+from lernnetz.loaders.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import geopandas as gpd
@@ -266,7 +266,7 @@ class Neighbours:
 
     @property
     def provenance(self) -> tuple[str, str]:
-        """``(source, stand)`` for :attr:`graph.model.GraphData.neighbours_source`."""
+        """``(source, stand)`` for :attr:`lernnetz.graph.model.GraphData.neighbours_source`."""
         return self.source, self.stand
 
 

@@ -4,7 +4,7 @@
 ``3112YYYY_Auszug_GV.xlsx``): from the publisher, newest year first, or from ``source`` (a
 local file, a folder such as ``../shared/data``, or another http(s) URL). The bytes are
 streamed into a temporary file in the cache dir, checked (complete against
-``Content-Length``; parsed by :func:`loaders.register.read_register`) and only then moved
+``Content-Length``; parsed by :func:`lernnetz.loaders.register.read_register`) and only then moved
 over ``register.<ext>`` with :func:`os.replace`. A broken or interrupted transfer never leaves
 a half file and never touches the previous good file. ``register.json`` beside it records the
 sha256, source, Stichtag, format, size, time, counts and the dl-de/by-2-0 attribution.
@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import unquote, urlparse
 
-from loaders.boundaries import (
+from lernnetz.loaders.boundaries import (
     BOUNDARIES_DIR,
     BOUNDARIES_METADATA,
     LEVEL_CODES,
@@ -46,10 +46,10 @@ from loaders.boundaries import (
     stand_from_name,
     stand_from_text,
 )
-from loaders.errors import InputError, Problem
-from loaders.records import Register
-from loaders.register import attribution, read_register, stichtag_from_name
-from loaders.textio import write_text_atomic
+from lernnetz.loaders.errors import InputError, Problem
+from lernnetz.loaders.records import Register
+from lernnetz.loaders.register import attribution, read_register, stichtag_from_name
+from lernnetz.loaders.textio import write_text_atomic
 
 DESTATIS_URL = (
     "https://www.destatis.de/DE/Themen/Laender-Regionen/Regionales/Gemeindeverzeichnis/"
@@ -713,7 +713,7 @@ def write_neighbours(data_dir: Path) -> dict[str, Any]:
     that is not in the cached register (another Gebietsstand); the loader keeps those
     apart. Returns a summary for the metadata. Needs the ``geo`` extra.
     """
-    from loaders.boundaries import METRIC_CRS, MIN_SHARED_BORDER_M, gemeinde_neighbours
+    from lernnetz.loaders.boundaries import METRIC_CRS, MIN_SHARED_BORDER_M, gemeinde_neighbours
 
     data_dir = Path(data_dir)
     register_file = cached_register_path(data_dir)

@@ -63,7 +63,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from loaders.records import LAENDER
+from lernnetz.loaders.records import LAENDER
 
 #: Minimum ``fuzz.ratio`` (0–100) on compact names for a fuzzy match.
 FUZZY_THRESHOLD = 88.0
@@ -314,7 +314,7 @@ class NameResolver:
 
     @classmethod
     def from_register(cls, register: Any) -> NameResolver:
-        """Build from a :class:`loaders.records.Register`; gemeindefreie Gebiete skipped."""
+        """Build from a :class:`lernnetz.loaders.records.Register`; gemeindefreie Gebiete skipped."""
         dnames = {d.key: d.name for d in register.districts}
         places = [
             Place(

@@ -25,7 +25,7 @@ A file needs ``municipality`` or ``ags``, and ``topics`` or ``event``. Other col
 are ignored (and listed in the report). Per row:
 
 * **municipality**: the AGS (8 digits; 7 digits get the leading zero Excel dropped; a
-  12-digit ARS is converted) or a name resolved by :class:`loaders.names.NameResolver`
+  12-digit ARS is converted) or a name resolved by :class:`lernnetz.loaders.names.NameResolver`
   with the ``land``/``kreis`` hints. Ambiguous and unmatched names are rejected, never
   guessed.
 * **topics**: one or more, separated by ``;`` (or ``|``), each a slug
@@ -47,7 +47,7 @@ are ignored (and listed in the report). Per row:
 A row with any problem is rejected as a whole, with one reject line per problem
 (row, column, value, reason); nothing is dropped silently. Identical records are
 merged. Problems with the file itself (empty, not UTF-8, not a table, no usable
-columns) raise :class:`loaders.errors.InputError`.
+columns) raise :class:`lernnetz.loaders.errors.InputError`.
 """
 
 from __future__ import annotations
@@ -62,10 +62,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loaders.errors import InputError
-from loaders.names import NameResolver, Resolution, fold
-from loaders.records import ParticipationRecord
-from loaders.textio import csv_rows
+from lernnetz.loaders.errors import InputError
+from lernnetz.loaders.names import NameResolver, Resolution, fold
+from lernnetz.loaders.records import ParticipationRecord
+from lernnetz.loaders.textio import csv_rows
 
 KINDS = ("registered", "attended", "survey", "peer-learning")
 KIND_ALIASES: dict[str, str] = {
@@ -240,7 +240,7 @@ def _table_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]
 
 
 def _csv_header(path: Path) -> list[str]:
-    from loaders.textio import read_text
+    from lernnetz.loaders.textio import read_text
 
     first = read_text(path).split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","

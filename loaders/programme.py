@@ -16,8 +16,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from loaders.errors import InputError, Problem
-from loaders.records import (
+from lernnetz.loaders.errors import InputError, Problem
+from lernnetz.loaders.records import (
     EventRecord,
     EventTopicRecord,
     MemberRecord,
@@ -28,7 +28,7 @@ from loaders.records import (
     RelationRecord,
     TopicRecord,
 )
-from loaders.textio import csv_rows
+from lernnetz.loaders.textio import csv_rows
 
 FILES = {
     "projects": ["id", "name", "label", "round", "category", "type", "states", "lead_key", "phase",

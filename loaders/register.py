@@ -20,8 +20,8 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from loaders.errors import InputError, Problem
-from loaders.records import (
+from lernnetz.loaders.errors import InputError, Problem
+from lernnetz.loaders.records import (
     DISTRICT_TYPES,
     GERMANY_BBOX,
     LAENDER,
@@ -33,7 +33,7 @@ from loaders.records import (
     Register,
     StateRecord,
 )
-from loaders.textio import csv_rows, read_text
+from lernnetz.loaders.textio import csv_rows, read_text
 
 DESTATIS_ATTRIBUTION = (
     "© Statistisches Bundesamt (Destatis), Gemeindeverzeichnis-Informationssystem GV-ISys, "

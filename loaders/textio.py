@@ -7,11 +7,17 @@ import io
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any
 
-from loaders.errors import InputError
+from lernnetz.loaders.errors import InputError
 
 UTF8_BOM = b"\xef\xbb\xbf"
+
+
+#: The suffix of every temp file :func:`atomic_writer` creates.
+TEMP_SUFFIX = ".tmp"
 
 
 def read_text(path: Path) -> str:
@@ -90,17 +96,53 @@ def csv_rows(
         raise InputError.single(path, f"not a readable CSV file: {exc}", row=line) from exc
 
 
-def write_text_atomic(path: Path, text: str, *, mode: int = 0o644) -> None:
-    """Write UTF-8 ``text`` to a temp file beside ``path`` and move it over ``path``: readers
-    see the old file or the new one, never a half-written one."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
+@contextmanager
+def atomic_writer(path: Path, *, binary: bool = False, mode: int = 0o644) -> Iterator[IO[Any]]:
+    """The one way lernnetz writes a file: into a temp file beside ``path`` (flushed and
+    fsynced), then moved over ``path``. Readers see the old file or the new one, never a
+    half-written one; on any error the temp file is removed and ``path`` is untouched.
+    Temp files are named ``.<name>.<random>.tmp`` (:func:`remove_stale_temp_files` sweeps
+    those a killed process left behind)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        Path(tmp).chmod(mode)
+        Path(tmp).chmod(mode)  # mkstemp creates 0600; our files are meant to be read
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_text_atomic(path: Path, text: str, *, mode: int = 0o644) -> Path:
+    """Write UTF-8 ``text`` to ``path`` atomically (see :func:`atomic_writer`)."""
+    with atomic_writer(path, mode=mode) as fh:
+        fh.write(text)
+    return path
+
+
+def write_bytes_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> Path:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_writer`)."""
+    with atomic_writer(path, binary=True, mode=mode) as fh:
+        fh.write(data)
+    return path
+
+
+def remove_stale_temp_files(folder: Path, *, older_than_s: float = 3600.0) -> int:
+    """Remove temp files of :func:`atomic_writer` that a killed process left in ``folder``
+    (older than ``older_than_s``, so a writer still at work keeps its file). Returns the count."""
+    import time
+
+    removed = 0
+    cutoff = time.time() - older_than_s
+    for f in folder.glob(f".*{TEMP_SUFFIX}") if folder.is_dir() else []:
+        try:
+            if f.stat().st_mtime < cutoff:
+                f.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed

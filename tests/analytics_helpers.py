@@ -1,8 +1,8 @@
 """Helpers for the analytics tests: a store with participation, and an independent reference.
 
-The reference recomputes the documented semantics of ``graph.queries.matches`` with plain
+The reference recomputes the documented semantics of ``lernnetz.graph.analytics.matches`` with plain
 Python loops over the loader records (register, programme, participation) — no store, no
-numpy, no code from ``graph.queries`` — so the tests compare two independent computations.
+numpy, no code from ``lernnetz.graph.analytics`` — so the tests compare two independent computations.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from graph.model import GraphData
-from graph.nx_store import NetworkXStore
-from loaders.records import ParticipationRecord, Programme, Register
+from lernnetz.graph.model import GraphData
+from lernnetz.graph.store.nx_store import NetworkXStore
+from lernnetz.loaders.records import ParticipationRecord, Programme, Register
 
 R_KM = 6371.0088
 
@@ -211,7 +211,7 @@ def analytics_store(
     nx_store: NetworkXStore, data: GraphData, tmp_path_factory: Any
 ) -> tuple[NetworkXStore, list[ParticipationRecord]]:
     """Register + programme + synthetic participation (3000 records, seed 11) + :data:`HAND`."""
-    from graph.synthetic import synthetic_participation
+    from lernnetz.graph.synthetic import synthetic_participation
 
     records = synthetic_participation(nx_store, SYNTHETIC_N, seed=SYNTHETIC_SEED) + HAND
     path = tmp_path_factory.mktemp("analytics") / "graph.pickle"

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from graph.config import CURATED_DIR, Settings
-from graph.model import GraphData
-from graph.nx_store import NetworkXStore
-from loaders.programme import read_programme
-from loaders.records import Programme, Register
-from loaders.register import read_register
+from lernnetz.graph.model import GraphData
+from lernnetz.graph.settings import CURATED_DIR, Settings
+from lernnetz.graph.store.nx_store import NetworkXStore
+from lernnetz.loaders.programme import read_programme
+from lernnetz.loaders.records import Programme, Register
+from lernnetz.loaders.register import read_register
 
 pytest_plugins = ["tests.neo4j_fixtures", "tests.analytics_helpers"]
 

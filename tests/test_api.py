@@ -20,13 +20,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
-from graph import queries
-from graph.cli import frame_records
-from graph.config import Settings
-from graph.errors import StoreUnavailable
-from graph.model import GraphData
-from graph.nx_store import NetworkXStore
+from lernnetz.api import deps as api_deps
+from lernnetz.api.cli.common import frame_records
+from lernnetz.api.main import create_app
+from lernnetz.graph import analytics as queries
+from lernnetz.graph.errors import StoreUnavailable
+from lernnetz.graph.model import GraphData
+from lernnetz.graph.settings import Settings
+from lernnetz.graph.store.nx_store import NetworkXStore
 
 TOKEN = "test-token-5f1c"
 ASCII_PRINTABLE = set(range(0x20, 0x7F))
@@ -39,7 +40,7 @@ def make_settings(tmp: Path, *, token: str = TOKEN, cors: str = "") -> Settings:
 
 def synthetic(store: NetworkXStore) -> list[Any]:
     """The seeded demo participation (source=synthetic)."""
-    from graph.synthetic import synthetic_participation
+    from lernnetz.graph.synthetic import synthetic_participation
 
     return list(synthetic_participation(store, n=3000, seed=7))
 
@@ -127,9 +128,8 @@ def test_health_says_unavailable_and_data_endpoints_503_without_a_graph(tmp_path
 def test_api_picks_up_a_graph_loaded_after_it_started(
     graph_data: GraphData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import api.deps
 
-    monkeypatch.setattr(api.deps, "REOPEN_INTERVAL_S", 0.0)
+    monkeypatch.setattr(api_deps, "REOPEN_INTERVAL_S", 0.0)
     settings = make_settings(tmp_path / "late")
     with TestClient(create_app(settings)) as c:
         assert_error(c.get("/municipalities/08421000"), 503, "no_graph")

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
-from graph.config import Settings
-from graph.neo4j_store import Neo4jStore
-from loaders.records import Register
+from lernnetz.api.main import create_app
+from lernnetz.graph.settings import Settings
+from lernnetz.graph.store.neo4j_store import Neo4jStore
+from lernnetz.loaders.records import Register
 from tests.neo4j_fixtures import ScratchServer, free_port, make_driver
 from tests.test_neo4j_faults import SAARBRUECKEN, land_data
 

@@ -14,13 +14,13 @@ import tempfile
 
 import schemathesis
 
-from api.main import create_app
-from graph.config import CURATED_DIR, Settings
-from graph.model import GraphData
-from graph.nx_store import NetworkXStore
-from graph.synthetic import synthetic_participation
-from loaders.programme import read_programme
-from loaders.register import read_register
+from lernnetz.api.main import create_app
+from lernnetz.graph.model import GraphData
+from lernnetz.graph.settings import CURATED_DIR, Settings
+from lernnetz.graph.store.nx_store import NetworkXStore
+from lernnetz.graph.synthetic import synthetic_participation
+from lernnetz.loaders.programme import read_programme
+from lernnetz.loaders.register import read_register
 from tests.conftest import CLEAN_CSV
 
 MAX_EXAMPLES = 10

@@ -1,7 +1,7 @@
 """A real server: `lernnetz serve` (uvicorn, factory=True) on 127.0.0.1, called over HTTP with httpx.
 
 The server runs in a subprocess on a free port, opens the store from a snapshot through
-``graph.config.open_store`` (nothing injected), answers, logs every request with timing, and
+``lernnetz.graph.store.open_store`` (nothing injected), answers, logs every request with timing, and
 shuts down cleanly on SIGINT.
 """
 
@@ -19,8 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from graph.model import GraphData
-from graph.nx_store import NetworkXStore
+from lernnetz.graph.model import GraphData
+from lernnetz.graph.store.nx_store import NetworkXStore
 
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "uvicorn-test-token-93b1"
@@ -47,7 +47,7 @@ def server(graph_data: GraphData, tmp_path_factory: pytest.TempPathFactory) -> I
         "LERNNETZ_API_TOKEN": TOKEN,
         "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
     }
-    cmd = [sys.executable, "-c", "from graph.cli import app; app()", "serve", "--host", "127.0.0.1",
+    cmd = [sys.executable, "-c", "from lernnetz.api.cli import app; app()", "serve", "--host", "127.0.0.1",
            "--port", str(port)]  # fmt: skip
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=data_dir, env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from graph.model import EdgeKind, GraphData, build_tables
-from loaders.boundaries import (
+from lernnetz.graph.model import EdgeKind, GraphData, build_tables
+from lernnetz.loaders.boundaries import (
     Neighbours,
     boundary_source,
     find_boundary_files,
@@ -22,8 +22,8 @@ from loaders.boundaries import (
     read_laender,
     shared_borders,
 )
-from loaders.errors import InputError
-from loaders.records import Register
+from lernnetz.loaders.errors import InputError
+from lernnetz.loaders.records import Register
 
 REFERENCE = "derived/adjacency_gemeinden_vg5000_2021-01-01.csv"
 

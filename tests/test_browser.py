@@ -16,8 +16,8 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from graph.nx_store import NetworkXStore
-from graph.viz import learning_network_html, store_subgraph, write_network_html
+from lernnetz.graph.pictures.network import learning_network_html, store_subgraph, write_network_html
+from lernnetz.graph.store.nx_store import NetworkXStore
 from tests import viz_fixtures
 from tests.browser_util import Browser, chromium_path
 

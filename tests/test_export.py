@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from graph.errors import InvalidArgument
-from graph.export import to_geojson, write_geojson
-from graph.nx_store import NetworkXStore
-from graph.queries_basic import near_region
+from lernnetz.graph.analytics.basic import near_region
+from lernnetz.graph.errors import InvalidArgument
+from lernnetz.graph.pictures.export import to_geojson, write_geojson
+from lernnetz.graph.store.nx_store import NetworkXStore
 
 
 @pytest.fixture(scope="module")
@@ -113,9 +113,9 @@ def test_geopandas_reads_the_export(ulm_near: pd.DataFrame, tmp_path: Path) -> N
 
 
 def test_cli_near_format_geojson(nx_store: NetworkXStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    from graph import cli
+    from lernnetz.api import cli
 
-    monkeypatch.setattr(cli, "store_from_settings", lambda backend=None: nx_store)
+    monkeypatch.setattr(cli.data, "store_from_settings", lambda backend=None: nx_store)
     result = CliRunner().invoke(cli.app, ["near", "08421000", "--radius-km", "10", "--format", "geojson"])
     assert result.exit_code == 0, result.output
     fc = json.loads(result.stdout)

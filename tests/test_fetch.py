@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from loaders.fetch import (
+from lernnetz.loaders.fetch import (
     DESTATIS_URL,
     METADATA_FILE,
     OLDEST_YEAR,
@@ -30,7 +30,7 @@ from loaders.fetch import (
     read_boundaries_metadata,
     read_metadata,
 )
-from loaders.register import read_register
+from lernnetz.loaders.register import read_register
 from tests.xlsx_layout import (
     CLEAN_CSV,
     ORIGINAL_CSV,
@@ -406,7 +406,7 @@ def test_cli_interrupted_download_exits_2(server: _Server, tmp_path: Path, regis
     """`lernnetz data fetch --from URL`: an interrupted transfer exits 2 naming the URL; cache intact."""
     from typer.testing import CliRunner
 
-    from graph.cli import app
+    from lernnetz.api.cli.common import app
 
     env = {"LERNNETZ_DATA_DIR": str(tmp_path / "cache"), "LERNNETZ_BACKEND": "networkx"}
     runner = CliRunner()
@@ -440,7 +440,7 @@ def test_fetch_boundaries_from_a_bkg_zip_of_shapefiles(tmp_path: Path) -> None:
     """The publisher ships ZIPs of Shapefiles (VG250_KRS.shp …) with aktualitaet.txt."""
     import zipfile
 
-    from loaders.boundaries import read_kreise, read_laender
+    from lernnetz.loaders.boundaries import read_kreise, read_laender
 
     shp_dir = tmp_path / "shp"
     shp_dir.mkdir()
@@ -470,7 +470,7 @@ def test_fetch_boundaries_from_a_bkg_zip_of_shapefiles(tmp_path: Path) -> None:
 
 
 def test_fetch_boundaries_from_a_geopackage(tmp_path: Path) -> None:
-    from loaders.boundaries import read_kreise, read_laender
+    from lernnetz.loaders.boundaries import read_kreise, read_laender
 
     gpkg = tmp_path / "vg5000_2021-01-01.gpkg"
     for code, frame in _bkg_levels().items():

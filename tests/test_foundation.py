@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from graph.cli import app
-from graph.errors import Ambiguous, InvalidArgument, NoGraph, NotFound
-from graph.model import GraphData
-from graph.nx_store import NetworkXStore
-from graph.queries_basic import near_region
-from graph.regions import resolve_region
-from loaders.records import Register
+from lernnetz.api.cli.common import app
+from lernnetz.graph.analytics.basic import near_region
+from lernnetz.graph.errors import Ambiguous, InvalidArgument, NoGraph, NotFound
+from lernnetz.graph.model import GraphData
+from lernnetz.graph.regions import resolve_region
+from lernnetz.graph.store.nx_store import NetworkXStore
+from lernnetz.loaders.records import Register
 from tests.conftest import CLEAN_CSV
 
 R = 6371.0088

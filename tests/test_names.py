@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import pytest
 
-from loaders.names import (
+from lernnetz.loaders.names import (
     FUZZY_THRESHOLD,
     NameResolver,
     base_name,
@@ -16,7 +16,7 @@ from loaders.names import (
     fold,
     land_key,
 )
-from loaders.records import Register
+from lernnetz.loaders.records import Register
 
 
 @pytest.fixture(scope="module")

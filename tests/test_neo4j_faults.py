@@ -23,13 +23,14 @@ import pandas as pd
 import pytest
 from neo4j import Driver
 
-import graph.neo4j_store as neo4j_store
-from graph import cypher as cy
-from graph.config import Settings, open_store
-from graph.errors import InvalidArgument, NoGraph, StoreUnavailable
-from graph.model import GraphData, GraphTables, NodeKind, NodeRow
-from graph.neo4j_store import Neo4jStore
-from loaders.records import ParticipationRecord, Programme, Register
+import lernnetz.graph.store.neo4j_store as neo4j_store
+from lernnetz.graph.errors import InvalidArgument, NoGraph, StoreUnavailable
+from lernnetz.graph.model import GraphData, GraphTables, NodeKind, NodeRow
+from lernnetz.graph.settings import Settings
+from lernnetz.graph.store import cypher as cy
+from lernnetz.graph.store import open_store
+from lernnetz.graph.store.neo4j_store import Neo4jStore
+from lernnetz.loaders.records import ParticipationRecord, Programme, Register
 from tests.neo4j_fixtures import ScratchServer, free_port, make_driver
 
 pytestmark = pytest.mark.neo4j
@@ -145,7 +146,7 @@ def test_unreachable_at_start_fails_quickly_with_a_clear_message(
 def test_cli_with_neo4j_unreachable_exits_1_with_a_message() -> None:
     from typer.testing import CliRunner
 
-    from graph.cli import app
+    from lernnetz.api.cli.common import app
 
     uri = f"bolt://127.0.0.1:{free_port()}"
     result = CliRunner().invoke(app, ["stats", "--backend", "neo4j"], env={"NEO4J_URI": uri})

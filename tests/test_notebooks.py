@@ -34,7 +34,7 @@ def test_the_three_notebooks_exist_without_outputs() -> None:
 
 
 def test_notebooks_use_only_the_public_api() -> None:
-    allowed = ("graph.", "graph ", "loaders.fetch", "pandas", "os", "tempfile", "pathlib")
+    allowed = ("graph.", "graph ", "lernnetz.loaders.fetch", "pandas", "os", "tempfile", "pathlib")
     for name in NAMES:
         nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
         for cell in nb.cells:
@@ -44,9 +44,13 @@ def test_notebooks_use_only_the_public_api() -> None:
                 words = line.split()
                 if words[:1] in (["import"], ["from"]):
                     assert words[1].startswith(allowed) or words[1] in {"os", "tempfile", "graph"}, line
-                    assert not words[1].startswith(("graph.nx_store", "graph.neo4j_store", "graph.cypher")), (
-                        line
-                    )
+                    assert not words[1].startswith(
+                        (
+                            "lernnetz.graph.store.nx_store",
+                            "lernnetz.graph.store.neo4j_store",
+                            "lernnetz.graph.store.cypher",
+                        )
+                    ), line
 
 
 @pytest.mark.slow

@@ -11,15 +11,15 @@ import pytest
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
-from graph.cli import app
-from graph.config import Settings
-from graph.model import GraphData
-from graph.nx_store import NetworkXStore
-from graph.participation import import_participation, remove_synthetic
-from graph.pipeline import append_ledger, ledger_path, read_ledger
-from graph.synthetic import synthetic_participation
-from loaders.errors import InputError
-from loaders.records import ParticipationRecord, Programme, Register
+from lernnetz.api.cli.common import app
+from lernnetz.graph.model import GraphData
+from lernnetz.graph.participation import import_participation, remove_synthetic
+from lernnetz.graph.pipeline import append_ledger, ledger_path, read_ledger
+from lernnetz.graph.settings import Settings
+from lernnetz.graph.store.nx_store import NetworkXStore
+from lernnetz.graph.synthetic import synthetic_participation
+from lernnetz.loaders.errors import InputError
+from lernnetz.loaders.records import ParticipationRecord, Programme, Register
 
 CANONICAL = "municipality,land,topics,kind,date,source\n"
 
@@ -254,7 +254,7 @@ def test_store_failure_leaves_the_ledger_unchanged(
 def test_ledger_failure_leaves_the_store_unchanged(
     store: NetworkXStore, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import graph.participation as gp
+    import lernnetz.graph.participation as gp
 
     f = _write(tmp_path, CANONICAL + "Ulm,BW,mobility,survey,2024-01-01,x\n")
     before = _state(store, settings)

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from graph.config import CURATED_DIR
-from graph.model import GraphData
-from graph.nx_store import NetworkXStore
-from graph.programme_views import list_events, list_projects, project_detail
-from loaders.errors import InputError
-from loaders.programme import read_programme
-from loaders.records import Programme, Register
+from lernnetz.graph.analytics.programme import list_events, list_projects, project_detail
+from lernnetz.graph.model import GraphData
+from lernnetz.graph.settings import CURATED_DIR
+from lernnetz.graph.store.nx_store import NetworkXStore
+from lernnetz.loaders.errors import InputError
+from lernnetz.loaders.programme import read_programme
+from lernnetz.loaders.records import Programme, Register
 
 
 def test_seventy_three_projects_by_round_and_category(programme: Programme) -> None:

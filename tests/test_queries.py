@@ -10,13 +10,13 @@ import networkx as nx
 import pytest
 from typer.testing import CliRunner
 
-from graph import queries as Q
-from graph.cli import app
-from graph.config import Settings
-from graph.errors import Ambiguous, InvalidArgument, NotFound
-from graph.model import GraphData
-from graph.nx_store import NetworkXStore
-from loaders.records import ParticipationRecord, Programme, Register
+from lernnetz.api.cli.common import app
+from lernnetz.graph import analytics as Q
+from lernnetz.graph.errors import Ambiguous, InvalidArgument, NotFound
+from lernnetz.graph.model import GraphData
+from lernnetz.graph.settings import Settings
+from lernnetz.graph.store.nx_store import NetworkXStore
+from lernnetz.loaders.records import ParticipationRecord, Programme, Register
 from tests.analytics_helpers import HAND, Reference, hav
 
 ULM, BLAUSTEIN, NEU_ULM, DORNSTADT, LANGENAU = "08421000", "08425141", "09775135", "08425031", "08425072"

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph import queries as Q
-from graph.model import GraphData
-from graph.nx_store import NetworkXStore
-from loaders.records import ParticipationRecord, Programme, Register
+from lernnetz.graph import analytics as Q
+from lernnetz.graph.model import GraphData
+from lernnetz.graph.store.nx_store import NetworkXStore
+from lernnetz.loaders.records import ParticipationRecord, Programme, Register
 from tests.analytics_helpers import Reference, ShuffledStore, build_store
 
 PROPS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

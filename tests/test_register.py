@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from loaders.errors import InputError
-from loaders.records import GERMANY_BBOX, Register
-from loaders.register import parse_xlsx, read_register
+from lernnetz.loaders.errors import InputError
+from lernnetz.loaders.records import GERMANY_BBOX, Register
+from lernnetz.loaders.register import parse_xlsx, read_register
 from tests.xlsx_layout import (
     CLEAN_CSV,
     ORIGINAL_CSV,

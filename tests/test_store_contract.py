@@ -24,13 +24,13 @@ import pandas as pd
 import pytest
 from neo4j import Driver
 
-from graph import store as S
-from graph.errors import InvalidArgument
-from graph.model import GraphData, NodeKind, build_tables, edge_key, participation_edges
-from graph.neo4j_store import Neo4jStore
-from graph.nx_store import NetworkXStore
-from graph.store import GraphStore
-from loaders.records import ParticipationRecord, Programme, Register
+from lernnetz.graph.errors import InvalidArgument
+from lernnetz.graph.model import GraphData, NodeKind, build_tables, edge_key, participation_edges
+from lernnetz.graph.store import GraphStore
+from lernnetz.graph.store import protocol as S
+from lernnetz.graph.store.neo4j_store import Neo4jStore
+from lernnetz.graph.store.nx_store import NetworkXStore
+from lernnetz.loaders.records import ParticipationRecord, Programme, Register
 
 # A fixed participation list: real municipalities, topics and events of data/.
 # Two rows share an identity (Blaubeuren/mobility/survey) with different weights.

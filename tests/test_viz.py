@@ -17,10 +17,9 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from graph import viz
-from graph.geo import haversine_km
-from graph.nx_store import NetworkXStore
-from graph.viz import (
+from lernnetz.graph.geo import haversine_km
+from lernnetz.graph.pictures import network as viz
+from lernnetz.graph.pictures.network import (
     EDGE_LABEL_LIMIT,
     KIND_STYLE,
     learning_network_html,
@@ -30,6 +29,7 @@ from graph.viz import (
     store_subgraph,
     write_network_html,
 )
+from lernnetz.graph.store.nx_store import NetworkXStore
 from tests import viz_fixtures
 
 demo_store = viz_fixtures.demo_store
@@ -327,7 +327,7 @@ def _png_size(path: Path) -> tuple[int, int]:
 def test_germany_map_with_outlines_png_and_svg(
     nx_store: NetworkXStore, shared_data: Path, tmp_path: Path
 ) -> None:
-    from graph.maps import boundaries_available, germany_map, save_figure
+    from lernnetz.graph.pictures.maps import boundaries_available, germany_map, save_figure
 
     assert boundaries_available(shared_data)
     fig = germany_map(nx_store, boundaries=shared_data, title="Modellprojekte")
@@ -344,8 +344,8 @@ def test_germany_map_with_outlines_png_and_svg(
 
 
 def test_germany_map_points_only_without_boundaries(nx_store: NetworkXStore, tmp_path: Path) -> None:
-    from graph.errors import InvalidArgument
-    from graph.maps import boundaries_available, germany_map, save_figure
+    from lernnetz.graph.errors import InvalidArgument
+    from lernnetz.graph.pictures.maps import boundaries_available, germany_map, save_figure
 
     assert not boundaries_available(tmp_path)  # an empty folder has no outlines
     near = nx_store.near(["08421000"], 30.0)
@@ -363,7 +363,7 @@ def test_germany_map_points_only_without_boundaries(nx_store: NetworkXStore, tmp
 
 
 def test_interest_table_counts_each_municipality_once(demo_store: NetworkXStore) -> None:
-    from graph.maps import interest_table
+    from lernnetz.graph.pictures.maps import interest_table
 
     t = interest_table(demo_store)
     i = demo_store.interests()
@@ -380,8 +380,8 @@ def test_interest_table_counts_each_municipality_once(demo_store: NetworkXStore)
 def test_interest_chart_labels_synthetic_data(
     demo_store: NetworkXStore, nx_store: NetworkXStore, tmp_path: Path
 ) -> None:
-    from graph.errors import InvalidArgument
-    from graph.maps import interest_chart, save_figure
+    from lernnetz.graph.errors import InvalidArgument
+    from lernnetz.graph.pictures.maps import interest_chart, save_figure
 
     svg = save_figure(interest_chart(demo_store, top=5), tmp_path / "chart.svg").read_text(encoding="utf-8")
     assert "synthetic demo data" in svg
@@ -395,7 +395,8 @@ def test_cli_map_view_and_chart(
 ) -> None:
     from typer.testing import CliRunner
 
-    from graph import cli, cli_viz
+    from lernnetz.api import cli
+    from lernnetz.api.cli import pictures as cli_viz
 
     monkeypatch.setenv("LERNNETZ_DATA_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(cli_viz, "store_from_settings", lambda backend=None: demo_store)

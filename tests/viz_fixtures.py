@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from graph.model import GraphData
-from graph.nx_store import NetworkXStore
+from lernnetz.graph.model import GraphData
+from lernnetz.graph.store.nx_store import NetworkXStore
 
 _CACHE: dict[str, Any] = {}
 
@@ -23,7 +23,7 @@ LEARNING_RADIUS_KM = 30.0
 
 def build_demo_store(graph_data: GraphData, folder: Any) -> NetworkXStore:
     """Register + programme + 10,000 synthetic interest/attendance rows (seed 7)."""
-    from graph.synthetic import synthetic_participation
+    from lernnetz.graph.synthetic import synthetic_participation
 
     store = NetworkXStore(folder / "graph.pickle")
     store.replace(graph_data)
@@ -43,7 +43,7 @@ def demo_store(graph_data: GraphData, tmp_path_factory: pytest.TempPathFactory) 
 def learning_result(demo_store: NetworkXStore) -> Any:
     """``learning_networks`` around Ulm with a 30 km radius on the demo store."""
     if "learning" not in _CACHE:
-        from graph.queries import learning_networks
+        from lernnetz.graph.analytics import learning_networks
 
         _CACHE["learning"] = learning_networks(demo_store, LEARNING_REGION, radius_km=LEARNING_RADIUS_KM)
     return _CACHE["learning"]

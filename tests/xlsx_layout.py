@@ -24,7 +24,7 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from loaders.register import HIERARCHY_COLUMNS
+from lernnetz.loaders.register import HIERARCHY_COLUMNS
 
 #: The shared read-only reference data (``../shared/data`` next to the repository).
 SHARED_DATA = Path(

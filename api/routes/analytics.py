@@ -1,4 +1,4 @@
-"""The analytics of :mod:`graph.queries` over HTTP (parameter mapping only)."""
+"""The analytics of :mod:`lernnetz.graph.analytics` over HTTP (parameter mapping only)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.deps import StateDep, StoreDep
-from api.render import (
+from lernnetz.api.deps import StateDep, StoreDep
+from lernnetz.api.render import (
     LimitQuery,
     OffsetQuery,
     PlaceFormatQuery,
@@ -19,11 +19,11 @@ from api.render import (
     page,
     respond,
 )
-from api.responses import errors
-from api.schemas import Connections, EventPlan, LearningNetworks, MatchRow, Page, WhiteSpots
-from graph import queries
-from graph.store import GraphStore
-from graph.viz import learning_network_html
+from lernnetz.api.responses import errors
+from lernnetz.api.schemas import Connections, EventPlan, LearningNetworks, MatchRow, Page, WhiteSpots
+from lernnetz.graph import analytics as queries
+from lernnetz.graph.pictures.network import learning_network_html
+from lernnetz.graph.store import GraphStore
 
 router = APIRouter(tags=["analytics"])
 

@@ -6,11 +6,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import StateDep, StoreDep
-from api.render import document, respond
-from api.responses import errors
-from api.schemas import Health, Stats
-from graph.queries_basic import graph_stats
+from lernnetz.api.deps import StateDep, StoreDep
+from lernnetz.api.render import document, respond
+from lernnetz.api.responses import errors
+from lernnetz.api.schemas import Health, Stats
+from lernnetz.graph.analytics.basic import graph_stats
 
 router = APIRouter(tags=["health"])
 

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import StateDep, StoreDep, require_token
-from api.responses import errors
-from api.schemas import ImportReport
-from api.uploads import UPLOAD_BODY, as_file, receive_upload
-from graph.participation import import_participation
+from lernnetz.api.deps import StateDep, StoreDep, require_token
+from lernnetz.api.responses import errors
+from lernnetz.api.schemas import ImportReport
+from lernnetz.api.uploads import UPLOAD_BODY, as_file, receive_upload
+from lernnetz.graph.participation import import_participation
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from api import lookups
-from api.deps import StoreDep
-from api.render import (
+from lernnetz.api import lookups
+from lernnetz.api.deps import StoreDep
+from lernnetz.api.render import (
     LimitQuery,
     OffsetQuery,
     PlaceFormatQuery,
@@ -19,10 +19,10 @@ from api.render import (
     page,
     respond,
 )
-from api.responses import errors
-from api.schemas import MunicipalityDetail, MunicipalityRow, Page, RecommendationRow
-from graph import queries
-from graph.queries_basic import municipality_detail
+from lernnetz.api.responses import errors
+from lernnetz.api.schemas import MunicipalityDetail, MunicipalityRow, Page, RecommendationRow
+from lernnetz.graph import analytics as queries
+from lernnetz.graph.analytics.basic import municipality_detail
 
 router = APIRouter(prefix="/municipalities", tags=["municipalities"])
 

@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from api import lookups
-from api.deps import StoreDep
-from api.render import (
+from lernnetz.api import lookups
+from lernnetz.api.deps import StoreDep
+from lernnetz.api.render import (
     LimitQuery,
     OffsetQuery,
     PlaceFormatQuery,
@@ -19,9 +19,9 @@ from api.render import (
     page,
     respond,
 )
-from api.responses import errors
-from api.schemas import EventDetail, EventRow, Page, ProjectDetail, ProjectRow, TopicRow
-from graph.programme_views import event_detail, list_projects, project_detail
+from lernnetz.api.responses import errors
+from lernnetz.api.schemas import EventDetail, EventRow, Page, ProjectDetail, ProjectRow, TopicRow
+from lernnetz.graph.analytics.programme import event_detail, list_projects, project_detail
 
 projects_router = APIRouter(prefix="/projects", tags=["programme"])
 topics_router = APIRouter(prefix="/topics", tags=["programme"])

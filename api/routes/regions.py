@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api import lookups
-from api.deps import StoreDep
-from api.render import document, respond
-from api.responses import errors
-from api.schemas import RegionResolution
+from lernnetz.api import lookups
+from lernnetz.api.deps import StoreDep
+from lernnetz.api.render import document, respond
+from lernnetz.api.responses import errors
+from lernnetz.api.schemas import RegionResolution
 
 router = APIRouter(prefix="/regions", tags=["regions"])
 

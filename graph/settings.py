@@ -1,4 +1,4 @@
-"""Settings and the one place that picks and opens the store.
+"""Settings: every variable lernnetz reads, in one pydantic-settings class.
 
 Environment variables (also read from a ``.env`` file in the working directory):
 
@@ -23,8 +23,6 @@ from typing import Literal
 import platformdirs
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from graph.store import GraphStore
 
 #: Where the curated programme files live by default (``data/`` at the repository root).
 CURATED_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -52,19 +50,3 @@ class Settings(BaseSettings):
     def snapshot_path(self) -> Path:
         """The embedded store's snapshot file."""
         return self.data_dir / "graph.pickle"
-
-
-def open_store(settings: Settings | None = None, *, backend: str | None = None) -> GraphStore:
-    """Open the configured store. The only place that chooses a backend."""
-    settings = settings or Settings()
-    chosen = backend or settings.backend
-    if chosen == "networkx":
-        from graph.nx_store import NetworkXStore
-
-        return NetworkXStore(settings.snapshot_path)
-    if chosen == "neo4j":
-        from graph.neo4j_store import Neo4jStore
-
-        store: GraphStore = Neo4jStore.from_settings(settings)
-        return store
-    raise ValueError(f"unknown backend {chosen!r}; use networkx or neo4j")

@@ -1,143 +1,24 @@
-"""The ``lernnetz`` command line (typer + rich).
-
-Exit codes: 0 success; 2 bad input (the message names file, row, column and value,
-or the argument); 1 when the store cannot be reached or holds no graph yet.
-Command groups from other modules register themselves at the bottom of this file.
-"""
+"""``lernnetz data fetch|info``, ``load``, ``stats``, ``municipality``, ``near``: data and lookups."""
 
 from __future__ import annotations
 
-import json
-import math
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from graph.config import Settings, open_store
-from graph.errors import Ambiguous, LernnetzError, StoreUnavailable
-from graph.jsonsafe import py as _jsonable
-from graph.store import GraphStore
-from loaders.errors import InputError
-
-app = typer.Typer(
-    name="lernnetz",
-    help="Knowledge-transfer network of the Modellprojekte Smart Cities: who should learn from whom, and where.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
+from lernnetz.api.cli.common import (
+    Format,
+    FormatOpt,
+    app,
+    console,
+    data_app,
+    emit,
+    err,
+    handled,
+    store_from_settings,
 )
-data_app = typer.Typer(help="Official reference data: fetch from the publisher, show what is cached.")
-app.add_typer(data_app, name="data")
-
-console = Console()
-err = Console(stderr=True)
-
-
-class Format(StrEnum):
-    """Output formats for tables."""
-
-    table = "table"
-    csv = "csv"
-    json = "json"
-    geojson = "geojson"
-
-
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, csv, json or geojson")]
-
-
-@contextmanager
-def handled() -> Iterator[None]:
-    """Turn domain errors into messages and exit codes."""
-    try:
-        yield
-    except InputError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(2) from exc
-    except Ambiguous as exc:
-        err.print(f"[red]error:[/red] {exc.detail}", highlight=False)
-        for c in exc.candidates[:30]:
-            extra = ", ".join(f"{k}={v}" for k, v in c.items() if k not in {"kind", "key", "name"})
-            err.print(f"  {c['kind']:<12} {c['key']:<28} {c['name']}  {extra}", highlight=False)
-        if exc.hint:
-            err.print(f"hint: {exc.hint}", highlight=False)
-        raise typer.Exit(2) from exc
-    except StoreUnavailable as exc:
-        err.print(f"[red]error:[/red] {exc.detail}", highlight=False)
-        if exc.hint:
-            err.print(f"hint: {exc.hint}", highlight=False)
-        raise typer.Exit(1) from exc
-    except LernnetzError as exc:
-        err.print(f"[red]error:[/red] {exc.detail}", highlight=False)
-        if exc.hint:
-            err.print(f"hint: {exc.hint}", highlight=False)
-        raise typer.Exit(2) from exc
-
-
-def store_from_settings(backend: str | None = None) -> GraphStore:
-    """Open the configured store (inside :func:`handled`)."""
-    return open_store(Settings(), backend=backend)
-
-
-def frame_records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """DataFrame rows as plain JSON-ready dicts (numpy scalars and NaN converted)."""
-    return [_jsonable(r) for r in df.to_dict(orient="records")]
-
-
-def emit(
-    df: pd.DataFrame,
-    fmt: Format,
-    *,
-    title: str = "",
-    geojson: Callable[[pd.DataFrame], dict[str, Any]] | None = None,
-) -> None:
-    """Print a result table in the chosen format."""
-    if fmt == Format.json:
-        sys.stdout.write(json.dumps(frame_records(df), ensure_ascii=False, indent=2) + "\n")
-    elif fmt == Format.csv:
-        flat = df.copy()
-        for c in flat.columns:
-            if flat[c].map(lambda v: isinstance(v, list | dict | tuple)).any():
-                flat[c] = flat[c].map(
-                    lambda v: (
-                        json.dumps(_jsonable(v), ensure_ascii=False)
-                        if isinstance(v, list | dict | tuple)
-                        else v
-                    )
-                )
-        sys.stdout.write(flat.to_csv(index=False))
-    elif fmt == Format.geojson:
-        if geojson is None:
-            from graph.export import to_geojson
-
-            geojson = to_geojson
-        with handled():  # a table without coordinates: exit 2 with a message, not a traceback
-            doc = geojson(df)
-        sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
-    else:
-        table = Table(title=title or None, show_lines=False)
-        for c in df.columns:
-            table.add_column(str(c), overflow="fold")
-        for row in df.itertuples(index=False):
-            table.add_row(*[_cell(v) for v in row])
-        console.print(table)
-        console.print(f"{len(df)} row(s)")
-
-
-def _cell(v: Any) -> str:
-    if isinstance(v, float):
-        return "" if math.isnan(v) else f"{v:.2f}"
-    if isinstance(v, list | tuple):
-        return ", ".join(_cell(x) if not isinstance(x, dict) else str(x.get("id", x)) for x in v)
-    if isinstance(v, dict):
-        return ", ".join(f"{k}={_cell(x)}" for k, x in v.items())
-    return "" if v is None else str(v)
-
+from lernnetz.graph.settings import Settings
 
 # ---------------------------------------------------------------------------- data
 
@@ -161,7 +42,7 @@ def data_fetch(
     """Download the Destatis Gemeindeverzeichnis (newest year first) into the cache."""
     from pathlib import Path
 
-    from loaders.fetch import fetch_boundaries, fetch_register
+    from lernnetz.loaders.fetch import fetch_boundaries, fetch_register
 
     settings = Settings()
     with handled():
@@ -183,8 +64,8 @@ def data_fetch(
 @data_app.command("info")
 def data_info() -> None:
     """Show the cached reference data, its source, Stichtag and the licence attribution."""
-    from loaders.fetch import read_metadata
-    from loaders.register import attribution
+    from lernnetz.loaders.fetch import read_metadata
+    from lernnetz.loaders.register import attribution
 
     settings = Settings()
     meta = read_metadata(settings.data_dir)
@@ -220,7 +101,7 @@ def load(
         TimeElapsedColumn,
     )
 
-    from graph.pipeline import load as run_load
+    from lernnetz.graph.pipeline import load as run_load
 
     settings = Settings()
     notes: list[str] = []
@@ -249,7 +130,7 @@ def load(
 @app.command()
 def stats(backend: Annotated[str | None, typer.Option(help="networkx or neo4j")] = None) -> None:
     """Counts of nodes and edges, funded municipalities, Stichtag and sources."""
-    from graph.queries_basic import graph_stats
+    from lernnetz.graph.analytics.basic import graph_stats
 
     with handled():
         st = graph_stats(store_from_settings(backend))
@@ -273,8 +154,8 @@ def stats(backend: Annotated[str | None, typer.Option(help="networkx or neo4j")]
 @app.command()
 def municipality(name_or_ags: str, backend: Annotated[str | None, typer.Option()] = None) -> None:
     """One municipality: key, Kreis, Land, population, area, position, funded by which projects."""
-    from graph.queries_basic import municipality_detail
-    from graph.regions import resolve_municipality
+    from lernnetz.graph.analytics.basic import municipality_detail
+    from lernnetz.graph.regions import resolve_municipality
 
     with handled():
         store = store_from_settings(backend)
@@ -301,18 +182,9 @@ def near(
     backend: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Municipalities within a radius of a region (distance = to the region's nearest Gemeinde)."""
-    from graph.queries_basic import near_region
+    from lernnetz.graph.analytics.basic import near_region
 
     with handled():
         store = store_from_settings(backend)
         df = near_region(store, region, radius_km)
     emit(df, fmt, title=f"within {radius_km:g} km of {region}")
-
-
-def main() -> None:  # pragma: no cover - console entry point alias
-    """Run the CLI."""
-    app()
-
-
-# Command groups defined in other modules register themselves on `app`.
-from graph import cli_analytics, cli_api, cli_programme, cli_viz  # noqa: E402,F401

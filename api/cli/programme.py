@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from graph.cli import Format, FormatOpt, app, console, emit, handled, store_from_settings
-from graph.programme_views import list_events, list_projects, project_detail
+from lernnetz.api.cli.common import Format, FormatOpt, app, console, emit, handled, store_from_settings
+from lernnetz.graph.analytics.programme import list_events, list_projects, project_detail
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""``lernnetz serve``: the HTTP API on uvicorn (``factory=True`` on ``api.main:create_app``)."""
+"""``lernnetz serve``: the HTTP API on uvicorn (``factory=True`` on ``lernnetz.api.main:create_app``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from graph.cli import app, console
+from lernnetz.api.cli.common import app, console
 
 
 def log_config(level: str) -> dict[str, Any]:
@@ -32,7 +32,7 @@ def serve(
 
     console.print(f"lernnetz API on http://{host}:{port}  (docs: http://{host}:{port}/docs)", highlight=False)
     uvicorn.run(
-        "api.main:create_app",
+        "lernnetz.api.main:create_app",
         factory=True,
         host=host,
         port=port,

@@ -6,9 +6,9 @@ from typing import Any
 
 import pandas as pd
 
-from graph.errors import InvalidArgument, NotFound
-from graph.regions import resolve_region
-from graph.store import GraphStore
+from lernnetz.graph.errors import InvalidArgument, NotFound
+from lernnetz.graph.regions import resolve_region
+from lernnetz.graph.store import GraphStore
 
 MAX_RADIUS_KM = 1000.0
 NEAR_RESULT_COLUMNS = [

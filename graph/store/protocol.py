@@ -2,7 +2,7 @@
 
 The protocol is table-shaped so a server store can answer each call with one query:
 node tables, edge tables, a radius query and path search. The analytics in
-:mod:`graph.queries` are written once against it.
+:mod:`lernnetz.graph.analytics` are written once against it.
 
 Every returned DataFrame has the documented columns in that order and is sorted by
 its key columns, so two stores holding the same graph return equal frames.
@@ -15,8 +15,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
 
-from graph.model import GraphData
-from loaders.records import ParticipationRecord
+from lernnetz.graph.model import GraphData
+from lernnetz.loaders.records import ParticipationRecord
 
 MUNICIPALITY_COLUMNS = [
     "ags", "ars", "name", "type_code", "type", "unincorporated", "state_code", "district_key",
@@ -72,7 +72,7 @@ class GraphStore(Protocol):
         ...
 
     def ping(self) -> None:
-        """Raise :class:`graph.errors.StoreUnavailable` if the store cannot answer."""
+        """Raise :class:`lernnetz.graph.errors.StoreUnavailable` if the store cannot answer."""
         ...
 
     def close(self) -> None:

@@ -6,8 +6,8 @@ from typing import Any
 
 import pandas as pd
 
-from graph.errors import NotFound
-from graph.store import GraphStore
+from lernnetz.graph.errors import NotFound
+from lernnetz.graph.store import GraphStore
 
 PROJECT_LIST_COLUMNS = [
     "id",
@@ -75,7 +75,7 @@ def project_detail(store: GraphStore, project_id: str) -> dict[str, Any]:
     p = store.projects()
     row = p[p["id"] == project_id]
     if row.empty:  # also accept the official name or the label ("Smarte Region MYK10")
-        from loaders.names import fold
+        from lernnetz.loaders.names import fold
 
         wanted = fold(project_id)
         row = p[(p["name"].map(fold) == wanted) | (p["label"].fillna("").map(fold) == wanted)]

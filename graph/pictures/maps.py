@@ -27,13 +27,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from graph.errors import InvalidArgument
-from graph.viz import KIND_STYLE
+from lernnetz.graph.errors import InvalidArgument
+from lernnetz.graph.pictures.network import KIND_STYLE
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
 
-    from graph.store import GraphStore
+    from lernnetz.graph.store import GraphStore
 
 METRIC_CRS = "EPSG:25832"
 PROJECT_COLOUR = KIND_STYLE["project"]["color"]
@@ -88,7 +88,7 @@ def boundaries_available(source: str | Path | None) -> bool:
     try:
         import geopandas  # noqa: F401
 
-        from loaders.boundaries import boundary_source
+        from lernnetz.loaders.boundaries import boundary_source
 
         boundary_source(source, "kreise")
         boundary_source(source, "laender")
@@ -99,7 +99,7 @@ def boundaries_available(source: str | Path | None) -> bool:
 
 def default_boundaries(data_dir: str | Path) -> Path | None:
     """The data dir when boundaries were fetched into it (``boundaries/boundaries.json``), else None."""
-    from loaders.fetch import read_boundaries_metadata
+    from lernnetz.loaders.fetch import read_boundaries_metadata
 
     d = Path(data_dir)
     return d if read_boundaries_metadata(d) else None
@@ -155,7 +155,7 @@ def germany_map(
 
     ``projects``: ids whose territory is shaded (default: all). ``candidates`` and
     ``white_spots``: result tables with ``lat``/``lon`` (and ``population``), e.g. from
-    ``graph.queries.matches`` and ``graph.queries.white_spots``. ``boundaries``: a boundary
+    ``lernnetz.graph.analytics.matches`` and ``lernnetz.graph.analytics.white_spots``. ``boundaries``: a boundary
     source (see :func:`boundaries_available`); without it only points are drawn.
     """
     proj, metric = _projector()
@@ -174,7 +174,7 @@ def germany_map(
     notes = [attribution or str(store.info().get("attribution", ""))]
 
     if outlines:
-        from loaders.boundaries import boundary_source, read_level
+        from lernnetz.loaders.boundaries import boundary_source, read_level
 
         assert boundaries is not None
         laender = read_level(boundary_source(boundaries, "laender"), "laender").to_crs(METRIC_CRS)
@@ -198,7 +198,7 @@ def germany_map(
         laender.boundary.plot(ax=ax, color="#34495e", linewidth=0.7, zorder=3)
         handles.append(Line2D([], [], color="#34495e", lw=0.7, label="Länder"))
         handles.append(Line2D([], [], color="#aab7b8", lw=0.5, label="Kreise"))
-        from loaders.boundaries import bkg_attribution
+        from lernnetz.loaders.boundaries import bkg_attribution
 
         notes.append(bkg_attribution(boundary_source(boundaries, "kreise").stand))
         if not shaded:

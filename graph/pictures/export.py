@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from graph.errors import InvalidArgument
-from graph.jsonsafe import py
+from lernnetz.graph.errors import InvalidArgument
+from lernnetz.graph.jsonsafe import py
+from lernnetz.loaders.textio import write_text_atomic
 
 LAT_COLUMNS = ("lat", "latitude", "breitengrad")
 LON_COLUMNS = ("lon", "lng", "longitude", "laengengrad")
@@ -47,7 +46,7 @@ def _coordinate(value: Any) -> float | None:
 def to_geojson(df: pd.DataFrame, *, attribution: str | None = None) -> dict[str, Any]:
     """A FeatureCollection of Point features from the ``lat``/``lon`` columns of ``df``.
 
-    Raises :class:`graph.errors.InvalidArgument` when the table has no coordinate columns.
+    Raises :class:`lernnetz.graph.errors.InvalidArgument` when the table has no coordinate columns.
     ``attribution`` (the data licence note) is added as a top-level ``attribution`` member.
     """
     lat_col, lon_col = _column(df, LAT_COLUMNS), _column(df, LON_COLUMNS)
@@ -79,14 +78,4 @@ def write_geojson(df: pd.DataFrame, path: str | Path, *, attribution: str | None
     """Write :func:`to_geojson` to ``path`` (UTF-8, atomically) and return the path."""
     p = Path(path)
     text = json.dumps(to_geojson(df, attribution=attribution), ensure_ascii=False, allow_nan=False)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=p.name + ".", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return p
+    return write_text_atomic(p, text + "\n")

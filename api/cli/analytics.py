@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from graph.cli import (
+from lernnetz.api.cli.common import (
     Format,
     FormatOpt,
     app,
@@ -28,9 +28,9 @@ from graph.cli import (
     handled,
     store_from_settings,
 )
-from graph.config import Settings
-from graph.jsonsafe import py as _jsonable
-from graph.store import GraphStore
+from lernnetz.graph.jsonsafe import py as _jsonable
+from lernnetz.graph.settings import Settings
+from lernnetz.graph.store import GraphStore
 
 import_app = typer.Typer(help="Import participation lists (registrations, attendance lists, surveys).")
 app.add_typer(import_app, name="import")
@@ -93,7 +93,7 @@ def import_participation_cmd(
 ) -> None:
     """Import a participation list: names → AGS, topics/events checked, edges added to the
     graph and to the participation ledger (atomically; importing twice changes nothing)."""
-    from graph.participation import import_participation
+    from lernnetz.graph.participation import import_participation
 
     settings = Settings()
     rejects_path = rejects or file.with_name(file.name + ".rejects.csv")
@@ -151,7 +151,7 @@ def match(
     backend: BackendOpt = None,
 ) -> None:
     """Non-funded municipalities near a region that share a topic with a model project."""
-    from graph.queries import matches
+    from lernnetz.graph.analytics import matches
 
     with handled():
         store = store_from_settings(backend)
@@ -174,7 +174,7 @@ def recommend(
     backend: BackendOpt = None,
 ) -> None:
     """Model projects a municipality could learn from, ranked, with reasons."""
-    from graph.queries import recommend as run
+    from lernnetz.graph.analytics import recommend as run
 
     with handled():
         store = store_from_settings(backend)
@@ -208,14 +208,14 @@ def networks(
     backend: BackendOpt = None,
 ) -> None:
     """Propose regional learning networks: one hub project each, members sharing the topic within reach."""
-    from graph.queries import learning_networks
+    from lernnetz.graph.analytics import learning_networks
 
     with handled():
         store = store_from_settings(backend)
         result = learning_networks(store, region, topic, radius_km, max_size, seed)
         _synthetic_note(store)
     if html is not None:
-        from graph.viz import learning_network_html
+        from lernnetz.graph.pictures.network import learning_network_html
 
         with handled():
             learning_network_html(result, html)
@@ -245,7 +245,7 @@ def white_spots_cmd(
     backend: BackendOpt = None,
 ) -> None:
     """Municipalities interested in a topic with no project addressing it within reach."""
-    from graph.queries import white_spots, white_spots_by_district
+    from lernnetz.graph.analytics import white_spots, white_spots_by_district
 
     with handled():
         store = store_from_settings(backend)
@@ -265,7 +265,7 @@ def plan_events_cmd(
 ) -> None:
     """Where to hold the next events on a topic (greedy maximum coverage of interested
     non-funded municipalities)."""
-    from graph.queries import plan_events
+    from lernnetz.graph.analytics import plan_events
 
     with handled():
         store = store_from_settings(backend)
@@ -290,7 +290,7 @@ def connections_cmd(
     backend: BackendOpt = None,
 ) -> None:
     """How two municipalities or projects are linked: shared topics and events, ties, paths."""
-    from graph.queries import connections
+    from lernnetz.graph.analytics import connections
 
     with handled():
         store = store_from_settings(backend)
@@ -323,8 +323,8 @@ def demo_data(
     backend: BackendOpt = None,
 ) -> None:
     """Add SYNTHETIC participation (source=synthetic) for demos — not real data."""
-    from graph.participation import persist_records, remove_synthetic
-    from graph.synthetic import synthetic_participation
+    from lernnetz.graph.participation import persist_records, remove_synthetic
+    from lernnetz.graph.synthetic import synthetic_participation
 
     settings = Settings()
     if remove:
@@ -354,7 +354,7 @@ def demo_data(
 
 def _synthetic_note(store: GraphStore) -> None:
     """Say on stderr when the graph holds synthetic participation (results rest on it)."""
-    from graph.synthetic import SOURCE
+    from lernnetz.graph.synthetic import SOURCE
 
     n = int((store.interests()["source"] == SOURCE).sum()) + int(
         (store.attendances()["source"] == SOURCE).sum()

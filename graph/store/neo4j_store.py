@@ -1,13 +1,13 @@
-"""The Neo4j store: the same graph and the same answers as :class:`graph.nx_store.NetworkXStore`.
+"""The Neo4j store: the same graph and the same answers as :class:`lernnetz.graph.store.nx_store.NetworkXStore`.
 
 * **Driver.** One ``neo4j.Driver`` per process, created by :meth:`Neo4jStore.from_settings`
-  (the one place :func:`graph.config.open_store` calls) and passed in. Every statement runs
+  (the one place :func:`lernnetz.graph.store.open_store` calls) and passed in. Every statement runs
   through ``driver.execute_query(..., database_=..., routing_=READ|WRITE)``; all Cypher lives
-  in :mod:`graph.cypher` (values as parameters, labels and types from the allow-list).
+  in :mod:`lernnetz.graph.store.cypher` (values as parameters, labels and types from the allow-list).
 * **Same tables.** Every table method returns the columns, the sort order and (for the
   pandas inference both stores share) the dtypes of the NetworkX store. Sorting is done
   in Cypher (``ORDER BY``); distances are computed in Cypher with the same haversine
-  operations and the same mean Earth radius (6371.0088 km) as :mod:`graph.geo`.
+  operations and the same mean Earth radius (6371.0088 km) as :mod:`lernnetz.graph.geo`.
 * **Generations (atomic replace).** Every node carries ``gen``. A load reserves a new
   generation number on the pointer node ``(:LernnetzGraph {id: "lernnetz"})``, writes
   the whole graph as that generation in batches (``UNWIND $rows`` + ``MERGE``, one
@@ -26,13 +26,13 @@
   or relationship). Known limit: a reader whose statement started just before a switch
   may see the old generation being deleted under it.
 * **Round trips.** Table queries return their rows packed into one record and read the
-  pointer themselves (see :mod:`graph.cypher`, "reads"): one round trip per call.
+  pointer themselves (see :mod:`lernnetz.graph.store.cypher`, "reads"): one round trip per call.
   Unfiltered tables and the counts of :meth:`info` are cached per (generation, revision);
   serving them costs one pointer read, so a cached table is never served while the
   server is down and never outlives a load or an import by any process
   (``add_participation`` bumps the revision in the same transaction as its writes).
 * **Faults.** ``ServiceUnavailable``, ``SessionExpired``, pool time-outs, an unknown
-  database and refused credentials become :class:`graph.errors.StoreUnavailable`
+  database and refused credentials become :class:`lernnetz.graph.errors.StoreUnavailable`
   (HTTP 503). The driver retries a failing transaction for up to 5 s, then the call
   fails; until a call succeeds again, later calls first try one connection without
   retries, so an outage answers in milliseconds. The driver reconnects by itself once
@@ -60,10 +60,8 @@ from neo4j.exceptions import (
     SessionExpired,
 )
 
-from graph import cypher as cy
-from graph import store as S
-from graph.errors import InvalidArgument, NoGraph, StoreUnavailable
-from graph.model import (
+from lernnetz.graph.errors import InvalidArgument, NoGraph, StoreUnavailable
+from lernnetz.graph.model import (
     EDGE_IDENTITY,
     EdgeKind,
     EdgeRow,
@@ -75,10 +73,12 @@ from graph.model import (
     participation_edges,
     split_node_id,
 )
-from loaders.records import ParticipationRecord
+from lernnetz.graph.store import cypher as cy
+from lernnetz.graph.store import protocol as S
+from lernnetz.loaders.records import ParticipationRecord
 
 if TYPE_CHECKING:
-    from graph.config import Settings
+    from lernnetz.graph.settings import Settings
 
 log = logging.getLogger(__name__)
 # The driver logs every retry ("Transaction failed and will be retried …") at WARNING; with
@@ -130,7 +130,7 @@ def _typed(df: pd.DataFrame, dtypes: dict[str, Any]) -> pd.DataFrame:
 
 
 def _q(text: str) -> LiteralString:
-    """Mark a statement from :mod:`graph.cypher` as a query (its text holds no values;
+    """Mark a statement from :mod:`lernnetz.graph.store.cypher` as a query (its text holds no values;
     mypy treats ``LiteralString`` as ``str``, so this is a documented no-op)."""
     return text
 
@@ -246,7 +246,7 @@ class Neo4jStore:
         return int(gen), int(rev or 0), json.loads(meta) if meta else {}
 
     def _read(self, query: str, **params: Any) -> tuple[tuple[int, int], list[Any]]:
-        """Run a :func:`graph.cypher.read` query: ((generation, revision), rows) in one round trip."""
+        """Run a :func:`lernnetz.graph.store.cypher.read` query: ((generation, revision), rows) in one round trip."""
         (gen, rev, rows), *_ = self._run(query, graph_id=self.graph_id, **params)
         if gen is None:
             raise self._no_graph()
@@ -376,7 +376,7 @@ class Neo4jStore:
     def add_participation(self, records: Sequence[ParticipationRecord]) -> int:
         """Merge INTERESTED_IN / ATTENDED edges in one transaction; returns how many are new.
 
-        An edge is identified by its endpoints and :data:`graph.model.EDGE_IDENTITY`; an
+        An edge is identified by its endpoints and :data:`lernnetz.graph.model.EDGE_IDENTITY`; an
         existing edge is left as it is (as in the NetworkX store). An unknown municipality,
         topic or event raises :class:`InvalidArgument` and nothing is written.
         """
@@ -522,7 +522,7 @@ class Neo4jStore:
     # ------------------------------------------------------------------ spatial, paths
 
     def near(self, centres: Sequence[str], radius_km: float) -> pd.DataFrame:
-        """Pushed down: point-index prefilter, exact haversine in Cypher (see :data:`graph.cypher.NEAR`)."""
+        """Pushed down: point-index prefilter, exact haversine in Cypher (see :data:`lernnetz.graph.store.cypher.NEAR`)."""
         _, rows = self._read(cy.NEAR, **cy.near_params(list(dict.fromkeys(centres)), radius_km))
         return pd.DataFrame(
             {
@@ -596,7 +596,7 @@ def _prepare(
     dict[str, int],
     dict[str, int],
 ]:
-    """Neo4j rows for a load, checked like :func:`graph.nx_store.graph_from_tables`."""
+    """Neo4j rows for a load, checked like :func:`lernnetz.graph.store.nx_store.graph_from_tables`."""
     nodes: dict[NodeKind, dict[str, dict[str, Any]]] = defaultdict(dict)
     for n in tables.nodes:
         have = nodes[n.kind].get(n.key)

@@ -4,16 +4,16 @@ Rules that keep this module injection-proof:
 
 * **Values are always parameters** (``$gen``, ``$rows``, ``$keys`` …), never formatted
   into the text.
-* **Labels and relationship types come only from the allow-list** :class:`graph.model.NodeKind`
-  / :class:`graph.model.EdgeKind`. Every builder that takes a label or type converts it
+* **Labels and relationship types come only from the allow-list** :class:`lernnetz.graph.model.NodeKind`
+  / :class:`lernnetz.graph.model.EdgeKind`. Every builder that takes a label or type converts it
   with ``NodeKind(x)`` / ``EdgeKind(x)``, which raises ``ValueError`` for anything else.
 * Property names that are formatted into a statement come from the fixed column lists
-  of :mod:`graph.store` and :data:`graph.model.KEY_PROPERTY` and are checked against
+  of :mod:`lernnetz.graph.store.protocol` and :data:`lernnetz.graph.model.KEY_PROPERTY` and are checked against
   ``[a-z_][a-z0-9_]*`` as well.
 * The only other formatted value is ``max_hops`` of a path pattern (Cypher does not
   accept a parameter there); it is checked to be an ``int`` in a small range.
 
-Generations (see :mod:`graph.neo4j_store`): every node carries ``gen``; the active
+Generations (see :mod:`lernnetz.graph.store.neo4j_store`): every node carries ``gen``; the active
 generation is the ``gen`` of the one ``(:LernnetzGraph {id: $graph_id})`` pointer node.
 Every read finds the active generation itself (:func:`read`); writes and counts of a
 given generation take it as the parameter ``$gen``.
@@ -25,8 +25,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from graph.geo import EARTH_RADIUS_KM
-from graph.model import KEY_PROPERTY, TIE_KINDS, EdgeKind, NodeKind
+from lernnetz.graph.geo import EARTH_RADIUS_KM
+from lernnetz.graph.model import KEY_PROPERTY, TIE_KINDS, EdgeKind, NodeKind
 
 #: The label of the pointer node holding the active generation (an internal constant).
 META_LABEL = "LernnetzGraph"
@@ -198,7 +198,7 @@ def merge_edges(
     """``UNWIND $rows`` of ``{src, dst, ident, props}`` into relationships of generation ``$gen``.
 
     The relationship is merged on its endpoints, its type and the ``identity`` properties
-    (:data:`graph.model.EDGE_IDENTITY`), so the same row twice gives one relationship.
+    (:data:`lernnetz.graph.model.EDGE_IDENTITY`), so the same row twice gives one relationship.
     With ``on_create_only`` an existing relationship keeps its properties (imports);
     otherwise the row's properties are set (a full load: the last row wins, as in NetworkX).
     """
@@ -401,7 +401,7 @@ ORDER BY type, from_kind, from_key, to_kind, to_key, source, confidence, note
 #: 1. the centres with coordinates; 2. for each, a point-index seek with the enlarged
 #: radius ``$prefilter_m`` (``point.distance`` in metres on its own sphere); 3. the exact
 #: haversine distance (mean Earth radius ``$earth_radius_km``, the same operations as
-#: :func:`graph.geo.haversine_km`), minimum over the centres that reached the point
+#: :func:`lernnetz.graph.geo.haversine_km`), minimum over the centres that reached the point
 #: (any farther centre is beyond the radius anyway); centres themselves at 0;
 #: 4. ``<= $radius_km``, ordered by (distance_km, ags).
 NEAR = read(

@@ -38,10 +38,10 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from graph.jsonsafe import py
+from lernnetz.graph.jsonsafe import py
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from graph.store import GraphStore
+    from lernnetz.graph.store import GraphStore
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 VIS_JS = ASSETS / "vis-network.min.js"
@@ -631,20 +631,9 @@ def write_network_html(
 
 
 def _write_text(path: Path, text: str) -> Path:
-    import os
-    import tempfile
+    from lernnetz.loaders.textio import write_text_atomic
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a report page is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text_atomic(path, text)
 
 
 # ---------------------------------------------------------------------------- learning networks
@@ -653,13 +642,13 @@ def _write_text(path: Path, text: str) -> Path:
 def _default_attribution(params: Mapping[str, Any]) -> str:
     if params.get("attribution"):
         return str(params["attribution"])
-    from loaders.register import attribution as destatis_attribution
+    from lernnetz.loaders.register import attribution as destatis_attribution
 
     return destatis_attribution(str(params.get("stichtag", "")))
 
 
 def learning_network_title(result: Any) -> tuple[str, str]:
-    """(title, subtitle) for a :class:`graph.queries.LearningNetworks` result."""
+    """(title, subtitle) for a :class:`lernnetz.graph.analytics.LearningNetworks` result."""
     params: Mapping[str, Any] = getattr(result, "params", {}) or {}
     region = params.get("region_name") or params.get("region") or ""
     if isinstance(region, Mapping):
@@ -692,7 +681,7 @@ def learning_network_html(
     attribution: str | None = None,
     physics: bool = False,
 ) -> str:
-    """The interactive page of a learning-network proposal (``graph.queries.LearningNetworks``).
+    """The interactive page of a learning-network proposal (``lernnetz.graph.analytics.LearningNetworks``).
 
     Writes it to ``path`` when given; always returns the HTML. ``attribution`` defaults to
     ``result.params["attribution"]`` or the Destatis note for ``result.params["stichtag"]``;

@@ -1,8 +1,8 @@
 """CLI commands for pictures and interactive pages: ``map``, ``interest-chart``, ``view``.
 
-Registered on :data:`graph.cli.app` by importing this module at the bottom of ``graph/cli.py``.
+Registered on :data:`lernnetz.api.cli.common.app` by importing this module at the bottom of ``graph/cli.py``.
 (``lernnetz networks … --html`` lives with the analytics commands and calls
-:func:`graph.viz.learning_network_html`.)
+:func:`lernnetz.graph.pictures.network.learning_network_html`.)
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from typing import Annotated
 
 import typer
 
-from graph.cli import app, console, handled, store_from_settings
-from graph.config import Settings
-from graph.errors import InvalidArgument
-from graph.store import GraphStore
+from lernnetz.api.cli.common import app, console, handled, store_from_settings
+from lernnetz.graph.errors import InvalidArgument
+from lernnetz.graph.settings import Settings
+from lernnetz.graph.store import GraphStore
 
 PngOpt = Annotated[Path | None, typer.Option("--png", help="write a PNG picture here")]
 SvgOpt = Annotated[Path | None, typer.Option("--svg", help="write an SVG picture here")]
@@ -61,8 +61,8 @@ def map_cmd(
     title: Annotated[str | None, typer.Option(help="picture title")] = None,
 ) -> None:
     """A static map (PNG/SVG): Länder and Kreise, project territories, candidates, white spots."""
-    from graph.maps import default_boundaries, germany_map, save_figure
-    from graph.queries_basic import check_radius, near_region
+    from lernnetz.graph.analytics.basic import check_radius, near_region
+    from lernnetz.graph.pictures.maps import default_boundaries, germany_map, save_figure
 
     with handled():
         outputs = _outputs(png, svg)
@@ -76,12 +76,12 @@ def map_cmd(
         if topic is not None:
             pt = store.project_topics()
             projects = sorted(set(pt.loc[pt["topic"] == topic, "project_id"]))
-            from graph.queries import white_spots
+            from lernnetz.graph.analytics import white_spots
 
             white = white_spots(store, topic, radius_km)
         if region is not None:
             focus = list(near_region(store, region, radius_km)["ags"])
-            from graph.queries import matches
+            from lernnetz.graph.analytics import matches
 
             candidates = matches(store, region, radius_km, topics=[topic] if topic else None)
         source = None if points_only else (boundaries or default_boundaries(Settings().data_dir))
@@ -120,7 +120,7 @@ def interest_chart_cmd(
     title: Annotated[str | None, typer.Option(help="chart title")] = None,
 ) -> None:
     """A bar chart (PNG/SVG) of interested municipalities per topic and Land."""
-    from graph.maps import interest_chart, save_figure
+    from lernnetz.graph.pictures.maps import interest_chart, save_figure
 
     with handled():
         outputs = _outputs(png, svg)
@@ -139,8 +139,8 @@ def view_cmd(
     physics: Annotated[bool, typer.Option(help="let vis-network's physics move the nodes")] = False,
 ) -> None:
     """An interactive offline page: the municipalities within a radius of a region and their projects."""
-    from graph.queries_basic import near_region
-    from graph.viz import store_subgraph, write_network_html
+    from lernnetz.graph.analytics.basic import near_region
+    from lernnetz.graph.pictures.network import store_subgraph, write_network_html
 
     with handled():
         store = store_from_settings()

@@ -1,0 +1,502 @@
+"""The analytics' shared context: parameters, precomputed evidence, projects and regions.
+
+Every function takes a :class:`lernnetz.graph.store.protocol.GraphStore` first and uses only the
+protocol's table methods (``municipalities``, ``territories``, ``project_topics``,
+``interests``, ``attendances``, ``event_topics``, ``near``, ``shortest_paths`` …), so the
+embedded and the Neo4j store give the same answers from one implementation. Results are
+pandas objects with fixed columns; errors are :mod:`lernnetz.graph.errors` domain errors
+(``NotFound`` for an unknown region or topic, ``Ambiguous`` for a name that fits
+several places, ``InvalidArgument`` for a parameter out of range).
+
+Common definitions
+------------------
+* **Distance** (as in :mod:`lernnetz.graph.regions`): great-circle distance between official
+  centre points, mean Earth radius 6371.0088 km; to a region or a project territory it
+  is the minimum over its Gemeinden, 0 inside.
+* **Funded**: the municipality lies in at least one model project's territory
+  (``Municipality.funded``); every other Gemeinde is *non-funded*.
+* **A municipality's topics** come only from participation: INTERESTED_IN edges (an
+  *interest*) and the FOCUSES_ON topics of events it ATTENDED (an *event* topic).
+* **A project's topics**: its ADDRESSES edges.
+* **Evidence weight** of one interest or attendance: kind weight (attended 1.0,
+  peer-learning 1.0, registered 0.75, survey 0.5, other 0.5) × the record's weight,
+  × 0.8 when the topic comes through an attended event's focus, capped at 1. The
+  **evidence strength** s(m, t) of a municipality for a topic combines its pieces of
+  evidence as 1 − Π(1 − wᵢ) (more evidence → closer to 1, never above).
+* **IDF** of a topic: ln((1 + P) / (1 + pₜ)) + 1 over the P projects, pₜ of which address
+  it, divided by the largest IDF (so in (0, 1]): a topic few projects address counts
+  more than a generic one.
+* **Ordering** is always explicit: score descending, then distance ascending, then key
+  (AGS or project id) ascending. Scores are rounded to 6 decimals before sorting.
+
+Precomputation: per store, the register arrays, the evidence per municipality and topic,
+project territories and topics, IDF and resolved regions are built once and kept in a
+cache keyed on the store object; it is rebuilt when the store's ``info()`` counts or
+metadata change (a load or an import) and can be dropped with :func:`clear_cache`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import threading
+import weakref
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from lernnetz.graph.errors import InvalidArgument, NotFound
+from lernnetz.graph.geo import haversine_km
+from lernnetz.graph.regions import Region, resolve_region
+from lernnetz.graph.store import GraphStore
+from lernnetz.loaders.participation import TopicLookup
+
+# ---------------------------------------------------------------------------- parameters
+
+KIND_WEIGHTS: dict[str, float] = {"attended": 1.0, "peer-learning": 1.0, "registered": 0.75, "survey": 0.5}
+DEFAULT_KIND_WEIGHT = 0.5
+EVENT_FOCUS_FACTOR = 0.8
+#: ``matches``/``learning_networks``: the distance decay halves every 30 km.
+MATCH_HALF_LIFE_KM = 30.0
+#: ``recommend``: the distance score halves every 50 km.
+RECOMMEND_HALF_LIFE_KM = 50.0
+RECOMMEND_WEIGHTS = {"topic": 0.6, "distance": 0.3, "size": 0.1}
+#: Size classes of the MPSC competition: Großstadt ≥ 100,000, Mittelstadt ≥ 20,000, else Kleinstadt/Landgemeinde.
+SIZE_CLASSES = (("GS", 100_000), ("MS", 20_000), ("KL", 0))
+SIZE_LABELS = {
+    "GS": "Großstadt",
+    "MS": "Mittelstadt",
+    "KL": "Kleinstadt/Landgemeinde",
+    "IK": "Interkommunal/Landkreis",
+}
+STABILITY_SEEDS = 10
+#: learning networks: candidate–candidate edges to this many nearest fellow candidates.
+PEER_NEIGHBOURS = 8
+SCORE_DECIMALS = 6
+
+MATCH_COLUMNS = [
+    "ags", "name", "district", "state", "population", "distance_km", "shared_topics", "projects",
+    "evidence", "score", "score_components", "lat", "lon",
+]  # fmt: skip
+RECOMMEND_COLUMNS = [
+    "rank", "project_id", "name", "round", "category", "score", "topic_score", "distance_km",
+    "distance_score", "size_score", "shared_topics", "reasons",
+]  # fmt: skip
+GROUP_COLUMNS = ["group_id", "hub_project", "hub_name", "topics", "size", "members"]
+MEMBER_COLUMNS = [
+    "group_id", "ags", "name", "role", "distance_km", "shared_topics", "population", "funded", "lat", "lon",
+]  # fmt: skip
+UNASSIGNED_COLUMNS = ["ags", "name", "reason"]
+WHITE_SPOT_COLUMNS = [
+    "ags", "name", "district", "state", "population", "interest_weight", "nearest_project",
+    "nearest_project_km", "lat", "lon",
+]  # fmt: skip
+WHITE_SPOT_DISTRICT_COLUMNS = ["district_key", "district", "state", "municipalities", "population"]
+HOST_COLUMNS = ["rank", "project_id", "name", "newly_covered", "covered_total", "lat", "lon"]
+COVERAGE_COLUMNS = ["ags", "name", "host_project", "distance_km"]
+UNCOVERED_COLUMNS = ["ags", "name", "nearest_project", "nearest_project_km"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+# ---------------------------------------------------------------------------- precomputation
+
+
+class Evidence(NamedTuple):
+    """One piece of evidence that a municipality cares about a topic."""
+
+    topic: str
+    via: str  # "interest" | "event"
+    kind: str
+    source: str
+    date: str
+    event_id: str
+    weight: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """The public evidence dict (without the weight)."""
+        return {
+            "topic": self.topic,
+            "via": self.via,
+            "kind": self.kind,
+            "source": self.source,
+            "date": self.date,
+            "event_id": self.event_id,
+        }
+
+
+@dataclass(slots=True)
+class _Project:
+    id: str
+    name: str
+    round: int
+    category: str
+    topics: frozenset[str]
+    territory: IntArray  # positions
+    lat: FloatArray
+    lon: FloatArray
+    anchor: int  # position of the lead Gemeinde, else the most populous of the territory
+    population: int
+    source: str
+
+
+@dataclass(slots=True)
+class _Context:
+    stamp: Any
+    ags: npt.NDArray[np.str_]
+    pos_of: dict[str, int]
+    name: list[str]
+    district_key: list[str]
+    district: list[str]
+    state: list[str]
+    population: npt.NDArray[np.int64]
+    lat: FloatArray
+    lon: FloatArray
+    funded: BoolArray
+    topic_labels: dict[str, str]
+    topic_lookup: TopicLookup
+    projects: dict[str, _Project]
+    projects_at: dict[int, list[str]]
+    idf: dict[str, float]
+    evidence: dict[int, dict[str, list[Evidence]]]
+    strength: dict[int, dict[str, float]]
+    has_topic: dict[str, BoolArray]
+    has_any: BoolArray
+    events: dict[str, dict[str, Any]]
+    attribution: str
+    regions: dict[str, Region] = field(default_factory=dict)
+    masks: dict[frozenset[str], BoolArray] = field(default_factory=dict)
+
+    # -- lookups
+    def positions(self, ags: Iterable[str]) -> IntArray:
+        get = self.pos_of.get
+        return np.array([i for i in (get(a) for a in ags) if i is not None], dtype=np.int64)
+
+    def mask(self, topics: Sequence[str] | None) -> BoolArray:
+        if topics is None:
+            return self.has_any
+        key = frozenset(topics)
+        m = self.masks.get(key)
+        if m is None:
+            m = np.zeros(len(self.ags), dtype=bool)
+            for t in sorted(key):
+                if t in self.has_topic:
+                    m |= self.has_topic[t]
+            if len(self.masks) > 256:
+                self.masks.clear()
+            self.masks[key] = m
+        return m
+
+    def topics_of(self, pos: int, allowed: frozenset[str] | None) -> list[str]:
+        own = self.strength.get(pos, {})
+        return sorted(t for t in own if allowed is None or t in allowed)
+
+    def row(self, pos: int) -> dict[str, Any]:
+        return {
+            "ags": str(self.ags[pos]),
+            "name": self.name[pos],
+            "district": self.district[pos],
+            "state": self.state[pos],
+            "population": int(self.population[pos]),
+            "lat": _f(self.lat[pos]),
+            "lon": _f(self.lon[pos]),
+        }
+
+    def distance_to_project(self, pos: IntArray, pid: str) -> FloatArray:
+        p = self.projects[pid]
+        if len(pos) == 0 or len(p.territory) == 0:
+            return np.full(len(pos), np.inf)
+        d = haversine_km(self.lat[pos][:, None], self.lon[pos][:, None], p.lat[None, :], p.lon[None, :])
+        out = np.asarray(d.min(axis=1), dtype=np.float64)
+        inside = np.isin(pos, p.territory)
+        out[inside] = 0.0
+        return out
+
+    def topic_args(self, topics: Sequence[str] | str | None) -> list[str] | None:
+        if topics is None:
+            return None
+        items = [topics] if isinstance(topics, str) else list(topics)
+        if not items:
+            raise InvalidArgument("topics is empty", hint="give at least one topic, or none for all topics")
+        out = []
+        for t in items:
+            slug = self.topic_lookup.get(str(t))
+            if slug is None:
+                raise NotFound(
+                    f"unknown topic {t!r}",
+                    hint="give a topic slug or label; `lernnetz topics` / GET /topics lists them",
+                )
+            out.append(slug)
+        return sorted(set(out))
+
+
+_CACHE: weakref.WeakKeyDictionary[Any, _Context] = weakref.WeakKeyDictionary()
+_CACHE_BY_ID: dict[int, _Context] = {}
+_LOCK = threading.RLock()
+
+
+def clear_cache(store: GraphStore | None = None) -> None:
+    """Drop the precomputed data of one store (or of all)."""
+    with _LOCK:
+        if store is None:
+            _CACHE.clear()
+            _CACHE_BY_ID.clear()
+            return
+        with contextlib.suppress(TypeError):
+            _CACHE.pop(store, None)
+        _CACHE_BY_ID.pop(id(store), None)
+
+
+def _stamp(info: dict[str, Any]) -> Any:
+    nodes = tuple(sorted((info.get("nodes") or {}).items()))
+    edges = tuple(sorted((info.get("edges") or {}).items()))
+    meta = tuple(
+        str(info.get(k, "")) for k in ("stichtag", "register_sha256", "programme_source", "register_source")
+    )
+    return (nodes, edges, meta)
+
+
+def _context(store: GraphStore) -> _Context:
+    info = store.info()
+    stamp = _stamp(info)
+    with _LOCK:
+        try:
+            ctx = _CACHE.get(store)
+        except TypeError:
+            ctx = _CACHE_BY_ID.get(id(store))
+        if ctx is not None and ctx.stamp == stamp:
+            return ctx
+        ctx = _build_context(store, stamp, str(info.get("attribution", "")))
+        try:
+            _CACHE[store] = ctx
+        except TypeError:
+            _CACHE_BY_ID[id(store)] = ctx
+        return ctx
+
+
+def _evidence_weight(kind: str, weight: float, via: str) -> float:
+    w = KIND_WEIGHTS.get(kind, DEFAULT_KIND_WEIGHT) * float(weight)
+    if via == "event":
+        w *= EVENT_FOCUS_FACTOR
+    return min(1.0, max(0.0, w))
+
+
+def _columns(df: pd.DataFrame, *names: str) -> list[list[Any]]:
+    """Columns as Python lists (iterating pandas string arrays element by element is slow)."""
+    return [df[n].tolist() for n in names]
+
+
+def _build_context(store: GraphStore, stamp: Any, attribution: str) -> _Context:
+    m = store.municipalities().sort_values("ags", kind="mergesort").reset_index(drop=True)
+    d = store.districts()
+    s = store.states()
+    dnames = dict(zip(d["key"].tolist(), d["name"].tolist(), strict=True))
+    snames = dict(zip(s["code"].tolist(), s["name"].tolist(), strict=True))
+    ags = m["ags"].to_numpy(dtype=str)
+    pos_of = {str(a): i for i, a in enumerate(ags)}
+    district_key = [str(k or "") for k in m["district_key"]]
+    population = m["population"].fillna(0).to_numpy(dtype=np.int64)
+    lat = m["lat"].to_numpy(dtype=np.float64)
+    lon = m["lon"].to_numpy(dtype=np.float64)
+
+    topics = store.topics()
+    topic_labels = {
+        str(k): str(v) for k, v in zip(topics["slug"].tolist(), topics["label_de"].tolist(), strict=True)
+    }
+
+    pt = store.project_topics()
+    p_topics: dict[str, set[str]] = defaultdict(set)
+    for pid, t in zip(pt["project_id"].tolist(), pt["topic"].tolist(), strict=True):
+        p_topics[str(pid)].add(str(t))
+    terr = store.territories()
+    p_terr: dict[str, list[int]] = defaultdict(list)
+    projects_at: dict[int, list[str]] = defaultdict(list)
+    for pid, a in zip(terr["project_id"].tolist(), terr["ags"].tolist(), strict=True):
+        i = pos_of.get(str(a))
+        if i is not None:
+            p_terr[str(pid)].append(i)
+            projects_at[i].append(str(pid))
+    projects: dict[str, _Project] = {}
+    for r in _rows(store.projects()):
+        pid = str(r.id)
+        tpos = np.array(sorted(set(p_terr.get(pid, []))), dtype=np.int64)
+        tpos = tpos[~np.isnan(lat[tpos]) & ~np.isnan(lon[tpos])] if len(tpos) else tpos
+        lead = pos_of.get(str(r.lead_key or ""))
+        if lead is None or lead not in set(tpos.tolist()):
+            lead = int(tpos[np.lexsort((tpos, -population[tpos]))[0]]) if len(tpos) else -1
+        projects[pid] = _Project(
+            id=pid,
+            name=str(r.name),
+            round=int(r.round),
+            category=str(r.category),
+            topics=frozenset(p_topics.get(pid, set())),
+            territory=tpos,
+            lat=lat[tpos],
+            lon=lon[tpos],
+            anchor=int(lead),
+            population=int(population[tpos].sum()) if len(tpos) else 0,
+            source=str(r.source or ""),
+        )
+    for v in projects_at.values():
+        v.sort()
+
+    n_projects = max(1, len(projects))
+    raw_idf = {
+        t: math.log((1 + n_projects) / (1 + sum(1 for p in projects.values() if t in p.topics))) + 1.0
+        for t in sorted(topic_labels)
+    }
+    top = max(raw_idf.values(), default=1.0)
+    idf = {t: v / top for t, v in raw_idf.items()}
+
+    # evidence: interests and attended events' focus topics
+    ev_topics: dict[str, list[str]] = defaultdict(list)
+    et = store.event_topics()
+    for e, t in zip(et["event_id"].tolist(), et["topic"].tolist(), strict=True):
+        ev_topics[str(e)].append(str(t))
+    evidence: dict[int, dict[str, list[Evidence]]] = defaultdict(lambda: defaultdict(list))
+    i_df = store.interests()
+    for a, t, k, dt_, src, w, e in zip(
+        *_columns(i_df, "ags", "topic", "kind", "date", "source", "weight", "event_id"), strict=True
+    ):
+        i = pos_of.get(str(a))
+        if i is not None:
+            evidence[i][str(t)].append(
+                Evidence(str(t), "interest", str(k), str(src), str(dt_), str(e or ""), float(w))
+            )
+    a_df = store.attendances()
+    for a, e, k, dt_, src in zip(*_columns(a_df, "ags", "event_id", "kind", "date", "source"), strict=True):
+        i = pos_of.get(str(a))
+        if i is None:
+            continue
+        for t in sorted(set(ev_topics.get(str(e), []))):
+            evidence[i][t].append(Evidence(t, "event", str(k), str(src), str(dt_), str(e), 1.0))
+    strength: dict[int, dict[str, float]] = {}
+    frozen: dict[int, dict[str, list[Evidence]]] = {}
+    has_topic: dict[str, BoolArray] = {}
+    for i in sorted(evidence):
+        per = {}
+        st = {}
+        for t in sorted(evidence[i]):
+            items = sorted(set(evidence[i][t]))
+            per[t] = items
+            prod = 1.0
+            for e_ in items:
+                prod *= 1.0 - _evidence_weight(e_.kind, e_.weight, e_.via)
+            st[t] = 1.0 - prod
+            if t not in has_topic:
+                has_topic[t] = np.zeros(len(ags), dtype=bool)
+            has_topic[t][i] = True
+        frozen[i] = per
+        strength[i] = st
+    has_any = np.zeros(len(ags), dtype=bool)
+    if strength:
+        has_any[np.array(sorted(strength), dtype=np.int64)] = True
+
+    events = {}
+    ev_df = store.events()
+    for r in _rows(ev_df):
+        events[str(r.id)] = {
+            "title": str(r.title or ""),
+            "date": str(r.date_start or ""),
+            "kind": str(r.kind or ""),
+            "place_key": str(r.place_key or ""),
+            "source": str(r.source or ""),
+            "topics": sorted(set(ev_topics.get(str(r.id), []))),
+        }
+    return _Context(
+        stamp=stamp,
+        ags=ags,
+        pos_of=pos_of,
+        name=[str(x) for x in m["name"]],
+        district_key=district_key,
+        district=[str(dnames.get(k, "")) for k in district_key],
+        state=[str(snames.get(c, "")) for c in m["state_code"]],
+        population=population,
+        lat=lat,
+        lon=lon,
+        funded=m["funded"].fillna(False).to_numpy(dtype=bool),
+        topic_labels=topic_labels,
+        topic_lookup=TopicLookup.from_frame(topics),
+        projects=projects,
+        projects_at=dict(projects_at),
+        idf=idf,
+        evidence=frozen,
+        strength=strength,
+        has_topic=has_topic,
+        has_any=has_any,
+        events=events,
+        attribution=attribution,
+    )
+
+
+def _region(store: GraphStore, ctx: _Context, text: str) -> Region:
+    key = text.strip()
+    with _LOCK:
+        hit = ctx.regions.get(key)
+    if hit is not None:
+        return hit
+    region = resolve_region(store, key)
+    with _LOCK:
+        if len(ctx.regions) > 4096:
+            ctx.regions.clear()
+        ctx.regions[key] = region
+    return region
+
+
+def _f(x: Any) -> float | None:
+    v = float(x)
+    return None if math.isnan(v) else v
+
+
+def _round(x: float) -> float:
+    return round(float(x), SCORE_DECIMALS)
+
+
+def _decay(km: float, half_life: float) -> float:
+    return float(0.5 ** (km / half_life)) if math.isfinite(km) else 0.0
+
+
+def _near(store: GraphStore, ctx: _Context, region: Region, radius_km: float) -> tuple[IntArray, FloatArray]:
+    """Positions and distances of every municipality within the radius of the region."""
+    hits = store.near(list(region.members), radius_km)
+    get = ctx.pos_of.get
+    idx = np.array([get(a, -1) for a in hits["ags"].tolist()], dtype=np.int64)
+    keep = idx >= 0
+    return idx[keep], hits["distance_km"].to_numpy(dtype=np.float64)[keep]
+
+
+def _projects_near(ctx: _Context, pos: IntArray) -> list[str]:
+    """Projects whose territory has a Gemeinde among the hits (lies within the radius), sorted."""
+    return sorted({pid for p in pos[ctx.funded[pos]].tolist() for pid in ctx.projects_at.get(p, ())})
+
+
+def _projects_all(ctx: _Context) -> list[str]:
+    """Every project with a placed territory, sorted."""
+    return [pid for pid in sorted(ctx.projects) if len(ctx.projects[pid].territory)]
+
+
+def _rows(df: pd.DataFrame) -> Iterator[Any]:
+    """Rows as named tuples (typed loosely: columns are known by name only at run time)."""
+    return iter(df.itertuples(index=False))
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    """A frame from already ordered rows (columns built directly: faster than records)."""
+    if not rows:
+        return _empty(columns)
+    return pd.DataFrame({c: [r[c] for r in rows] for c in columns}, columns=columns)
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
+def _sorted(df: pd.DataFrame, by: list[str], ascending: list[bool]) -> pd.DataFrame:
+    return df.sort_values(by, ascending=ascending, kind="mergesort").reset_index(drop=True)

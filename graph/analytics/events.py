@@ -1,0 +1,137 @@
+"""``plan_events``: where the next events on a topic should go (greedy maximum coverage).
+
+Definitions shared by every analytic (distance, funded, evidence, IDF, ordering) are in
+:mod:`lernnetz.graph.analytics.context`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lernnetz.graph.analytics.basic import check_radius
+from lernnetz.graph.analytics.context import (
+    COVERAGE_COLUMNS,
+    HOST_COLUMNS,
+    UNCOVERED_COLUMNS,
+    _context,
+    _empty,
+    _f,
+    _sorted,
+)
+from lernnetz.graph.analytics.white_spots import (
+    _interested,
+)
+from lernnetz.graph.errors import InvalidArgument
+from lernnetz.graph.store import GraphStore
+
+# ---------------------------------------------------------------------------- event planning
+
+
+@dataclass
+class EventPlan:
+    """Where to hold events on a topic (see :func:`plan_events`)."""
+
+    hosts: pd.DataFrame
+    coverage: pd.DataFrame
+    uncovered: pd.DataFrame
+    params: dict[str, Any]
+
+
+def plan_events(store: GraphStore, topic: str, k: int, radius_km: float) -> EventPlan:
+    """Choose up to ``k`` host projects for events on a topic, maximising how many
+    interested non-funded municipalities lie within reach of a host.
+
+    Algorithm: **greedy maximum coverage** (it is within a factor 1 − 1/e ≈ 0.63 of the
+    optimum). Hosts are the projects that ADDRESS the topic; a municipality is covered by a
+    host when its distance to the host's territory is ≤ ``radius_km``. Each step takes the
+    host covering the most not-yet-covered municipalities (ties: more newly covered
+    inhabitants, then project id); it stops after ``k`` hosts or when no host adds
+    coverage (so fewer than ``k`` hosts can be returned).
+
+    ``hosts``: rank, project_id, name, newly_covered, covered_total, lat/lon of the
+    project's lead Gemeinde. ``coverage``: each covered municipality with the host that
+    first covered it and the distance to that host. ``uncovered``: the rest, with the
+    nearest project addressing the topic (chosen or not) and its distance.
+    """
+    radius_km = check_radius(radius_km)
+    if not 1 <= int(k) <= 100:
+        raise InvalidArgument(f"k must be between 1 and 100 (got {k})")
+    ctx = _context(store)
+    slugs = ctx.topic_args([topic])
+    assert slugs is not None
+    t = slugs[0]
+    pos = _interested(ctx, t)
+    pos = pos[~ctx.funded[pos]]
+    params = {"topic": t, "k": int(k), "radius_km": radius_km, "algorithm": "greedy maximum coverage"}
+    hosts_all = [pid for pid in sorted(ctx.projects) if t in ctx.projects[pid].topics]
+    dist = {pid: ctx.distance_to_project(pos, pid) for pid in hosts_all}
+    covers = {pid: set(np.flatnonzero(dist[pid] <= radius_km).tolist()) for pid in hosts_all}
+    covered: dict[int, tuple[str, float]] = {}
+    host_rows: list[dict[str, Any]] = []
+    for rank in range(1, int(k) + 1):
+        chosen = {r["project_id"] for r in host_rows}
+        options = []
+        for pid in hosts_all:
+            if pid in chosen:
+                continue
+            new = sorted(covers[pid] - covered.keys())
+            options.append((-len(new), -int(ctx.population[pos[new]].sum()) if new else 0, pid))
+        if not options or min(options)[0] == 0:
+            break
+        best = min(options)
+        pid = best[2]
+        newly = -best[0]
+        for i in sorted(covers[pid] - covered.keys()):
+            covered[i] = (pid, float(dist[pid][i]))
+        a = ctx.projects[pid].anchor
+        host_rows.append(
+            {
+                "rank": rank,
+                "project_id": pid,
+                "name": ctx.projects[pid].name,
+                "newly_covered": newly,
+                "covered_total": len(covered),
+                "lat": _f(ctx.lat[a]) if a >= 0 else None,
+                "lon": _f(ctx.lon[a]) if a >= 0 else None,
+            }
+        )
+    rank_of = {r["project_id"]: r["rank"] for r in host_rows}
+    cov_rows = [
+        {"ags": str(ctx.ags[pos[i]]), "name": ctx.name[int(pos[i])], "host_project": pid, "distance_km": km}
+        for i, (pid, km) in covered.items()
+    ]
+    unc_rows = []
+    for i in range(len(pos)):
+        if i in covered:
+            continue
+        near = [(float(dist[pid][i]), pid) for pid in hosts_all]
+        km, pid = min(near) if near else (math.nan, "")
+        unc_rows.append(
+            {
+                "ags": str(ctx.ags[pos[i]]),
+                "name": ctx.name[int(pos[i])],
+                "nearest_project": pid,
+                "nearest_project_km": km,
+            }
+        )
+    hosts = pd.DataFrame(host_rows, columns=HOST_COLUMNS) if host_rows else _empty(HOST_COLUMNS)
+    if cov_rows:
+        coverage = pd.DataFrame(cov_rows, columns=COVERAGE_COLUMNS)
+        coverage["_rank"] = coverage["host_project"].map(rank_of)
+        coverage = _sorted(coverage, ["_rank", "distance_km", "ags"], [True, True, True])[COVERAGE_COLUMNS]
+    else:
+        coverage = _empty(COVERAGE_COLUMNS)
+    if unc_rows:
+        uncovered = pd.DataFrame(unc_rows, columns=UNCOVERED_COLUMNS)
+        uncovered["_km"] = uncovered["nearest_project_km"].fillna(math.inf)
+        uncovered = _sorted(uncovered, ["_km", "ags"], [True, True])[UNCOVERED_COLUMNS]
+    else:
+        uncovered = _empty(UNCOVERED_COLUMNS)
+    params["interested_non_funded"] = len(pos)
+    params["hosts_addressing_topic"] = len(hosts_all)
+    return EventPlan(hosts, coverage, uncovered, params)
