@@ -146,3 +146,17 @@ def remove_stale_temp_files(folder: Path, *, older_than_s: float = 3600.0) -> in
         except OSError:
             continue
     return removed
+
+
+#: Leading characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: object) -> object:
+    """A cell as text that Excel and LibreOffice will not run: a string starting with ``=``,
+    ``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe (OWASP's advice
+    for CSV injection). Numbers and other values pass unchanged, so ``-3.5`` stays a number.
+    Every CSV/XLSX lernnetz writes (tables, rejects, ledger exports) goes through this."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
