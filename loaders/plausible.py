@@ -1,9 +1,10 @@
 """Plausibility checks for the register and the curated files: small validators, one rule each.
 
 Each ``check_*`` returns ``None`` for a plausible value or a message for a :class:`Problem`
-(the caller names file, row, column and value). The bounds below keep absurd values (a population of 10^15, a 10^20 participant
-count that Neo4j cannot store as a 64-bit integer, the year 9999, an id ``../../etc/passwd``,
-a 100 kB name) out of both stores alike, before either is touched.
+(the caller names file, row, column and value). The bounds below keep absurd values (a
+population of 10^15, a 10^20 participant count that Neo4j cannot store as a 64-bit integer,
+the year 9999, an id ``../../etc/passwd``, a 100 kB name) out of both stores alike, before
+either is touched.
 """
 
 from __future__ import annotations
