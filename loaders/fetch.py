@@ -23,6 +23,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -385,6 +386,20 @@ def _fetch_register_url(
     )
 
 
+#: A download temp file untouched for this long (seconds) was left by a killed fetch.
+STALE_DOWNLOAD_S = 600.0
+
+
+def _remove_stale_downloads(data_dir: Path) -> None:
+    """Delete the ``.download-*.part`` files of fetches killed mid-transfer (a live fetch keeps
+    writing to its file, so a file untouched for :data:`STALE_DOWNLOAD_S` is abandoned)."""
+    cutoff = time.time() - STALE_DOWNLOAD_S
+    for part in data_dir.glob(".download-*.part*"):
+        with contextlib.suppress(OSError):
+            if part.stat().st_mtime < cutoff:
+                part.unlink()
+
+
 def fetch_register(
     data_dir: Path,
     source: str | Path | None = None,
@@ -409,6 +424,7 @@ def fetch_register(
     """
     data_dir = Path(data_dir).expanduser()
     data_dir.mkdir(parents=True, exist_ok=True)
+    _remove_stale_downloads(data_dir)
     if source is not None:
         if is_url(source):
             return _fetch_register_url(str(source), data_dir, timeout=timeout, progress=progress, whole=whole)

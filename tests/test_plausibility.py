@@ -293,3 +293,18 @@ def test_snapshot_temp_files_of_a_killed_writer_are_swept(tmp_path: Path, graph_
     fresh.write_bytes(b"\0")
     NetworkXStore(snapshot).replace(graph_data)
     assert not stale.exists() and fresh.exists() and snapshot.exists()
+
+
+def test_fetch_sweeps_the_temp_file_of_a_killed_download(tmp_path: Path) -> None:
+    import os
+    import time
+
+    data_dir = tmp_path / "cache"
+    data_dir.mkdir()
+    stale, fresh = data_dir / ".download-k1ll3d.part", data_dir / ".download-w0rk1ng.part"
+    stale.write_bytes(b"\0" * 4096)
+    fresh.write_bytes(b"\0")  # a fetch still running in another process keeps its file
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    fetch_register(data_dir, CLEAN_CSV, progress=False)
+    assert not stale.exists() and fresh.exists()
