@@ -41,7 +41,7 @@ from lernnetz.graph.writer import exclusive
 from lernnetz.loaders.names import NameResolver
 from lernnetz.loaders.participation import ParticipationImport, TopicLookup, read_participation, write_rejects
 from lernnetz.loaders.records import ParticipationRecord
-from lernnetz.loaders.textio import write_bytes_atomic
+from lernnetz.loaders.textio import check_writable_file, write_bytes_atomic
 
 
 @dataclass(slots=True)
@@ -126,6 +126,8 @@ def import_participation(
     """
     result = read_file(store, Path(path), source=source, date=date)
     records = result.records
+    if rejects_path is not None and result.rejects and not dry_run:
+        check_writable_file(Path(rejects_path), "rejects file")  # refused before anything is written
     if dry_run:
         known = set(read_ledger(settings))
         records_new = sum(1 for r in records if r not in known)

@@ -12,7 +12,7 @@ import csv
 import hashlib
 import io
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, fields
+from dataclasses import fields
 from pathlib import Path
 
 from lernnetz.graph.model import GraphData
@@ -21,6 +21,7 @@ from lernnetz.graph.store import open_store
 from lernnetz.graph.store.protocol import GraphStore, ProgressFn
 from lernnetz.graph.writer import exclusive
 from lernnetz.loaders.errors import InputError
+from lernnetz.loaders.ledger import ledger_record, ledger_row
 from lernnetz.loaders.programme import read_programme
 from lernnetz.loaders.records import ParticipationRecord
 from lernnetz.loaders.textio import csv_rows, write_text_atomic
@@ -39,15 +40,7 @@ def read_ledger(settings: Settings) -> list[ParticipationRecord]:
     path = ledger_path(settings)
     if not path.exists():
         return []
-    out = []
-    for _, r in csv_rows(path, _LEDGER_FIELDS):
-        out.append(
-            ParticipationRecord(
-                ags=r["ags"], kind=r["kind"], date=r["date"], source=r["source"],
-                topic=r["topic"] or None, event_id=r["event_id"] or None, weight=float(r["weight"] or 1.0),
-            )
-        )  # fmt: skip
-    return out
+    return [ledger_record(path, n, r) for n, r in csv_rows(path, _LEDGER_FIELDS)]
 
 
 def append_ledger(settings: Settings, records: Iterable[ParticipationRecord]) -> int:
@@ -69,7 +62,7 @@ def write_ledger(settings: Settings, records: Iterable[ParticipationRecord]) -> 
     w = csv.DictWriter(out, fieldnames=_LEDGER_FIELDS)
     w.writeheader()
     for r in records:
-        w.writerow({k: ("" if v is None else v) for k, v in asdict(r).items()})
+        w.writerow(ledger_row(r))  # formula-like text escaped (reversibly) for spreadsheets
     write_text_atomic(ledger_path(settings), out.getvalue())
 
 

@@ -102,6 +102,14 @@ class _Server(ThreadingHTTPServer):
         return self.url(year)
 
 
+@pytest.fixture(autouse=True)
+def _extracts_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests serve small real extracts (two or three Länder) to test the transport and
+    the atomic install; the whole-register check (10,000 Gemeinden, 16 Länder) has its own
+    tests in ``tests/test_plausibility.py``."""
+    monkeypatch.setattr("lernnetz.loaders.fetch.check_register_whole", lambda *_: None)
+
+
 @pytest.fixture
 def server() -> Iterator[_Server]:
     srv = _Server()

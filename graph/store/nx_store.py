@@ -43,7 +43,7 @@ from lernnetz.graph.model import (
 )
 from lernnetz.graph.store import protocol as S
 from lernnetz.loaders.records import ParticipationRecord
-from lernnetz.loaders.textio import atomic_writer
+from lernnetz.loaders.textio import atomic_writer, remove_stale_temp_files
 
 SNAPSHOT_NAME = "graph.pickle"
 SNAPSHOT_VERSION = 1
@@ -441,6 +441,12 @@ def _file_identity(path: Path) -> tuple[int, int, int] | None:
         return None
 
 
+#: A snapshot temp file untouched for this long (seconds) was left by a killed writer.
+STALE_TEMP_S = 600.0
+
+
 def _write_atomically(path: Path, payload: dict[str, Any]) -> None:
+    # a writer killed mid-write leaves its temp file (7 MB for the whole register): swept here
+    remove_stale_temp_files(path.parent, older_than_s=STALE_TEMP_S)
     with atomic_writer(path, binary=True) as fh:
         pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
