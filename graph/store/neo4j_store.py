@@ -469,6 +469,14 @@ class Neo4jStore:
         if self._owns_driver:
             self.driver.close()
 
+    def stale(self) -> bool:
+        """Never: every query reads the server's active generation."""
+        return False
+
+    def refresh(self) -> bool:
+        """Nothing to catch up with (see :meth:`stale`)."""
+        return False
+
     # ------------------------------------------------------------------ node tables
 
     def municipalities(self, ags: Sequence[str] | None = None) -> pd.DataFrame:
