@@ -26,7 +26,9 @@ RSS ≤ 2 GB and ``/health`` p99 ≤ 100 ms under abuse.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -57,6 +59,7 @@ class Phase:
     rss_mb: list[float] = field(default_factory=list)
     heavy: Counter[str] = field(default_factory=Counter)
     heavy_ms: list[float] = field(default_factory=list)
+    capped: bool = False
 
 
 def _status_kb(pid: int, key: str) -> float:
@@ -80,9 +83,17 @@ def _probe(base: str, phase: Phase, stop: threading.Event) -> None:
             stop.wait(max(0.0, PROBE_EVERY_S - took / 1000))
 
 
-def _rss(pid: int, phase: Phase, stop: threading.Event) -> None:
+def _rss(pid: int, phase: Phase, stop: threading.Event, cap_mb: float) -> None:
     while not stop.is_set():
-        phase.rss_mb.append(_status_kb(pid, "VmRSS") / 1024)
+        try:
+            rss = _status_kb(pid, "VmRSS") / 1024
+        except OSError:  # the server is gone
+            return
+        phase.rss_mb.append(rss)
+        if rss > cap_mb:  # a shared machine: never let the server take it down
+            phase.capped = True
+            os.kill(pid, signal.SIGKILL)
+            return
         stop.wait(RSS_EVERY_S)
 
 
@@ -103,13 +114,13 @@ def _hammer(
             phase.heavy_ms.append((time.perf_counter() - t) * 1000)
 
 
-def run_phase(name: str, base: str, pid: int, seconds: float, clients: int) -> Phase:
+def run_phase(name: str, base: str, pid: int, seconds: float, clients: int, cap_mb: float) -> Phase:
     phase = Phase(name)
     stop, done = threading.Event(), threading.Event()
     seeds, counter = threading.Semaphore(), [1000]
     probes = [
         threading.Thread(target=_probe, args=(base, phase, done)),
-        threading.Thread(target=_rss, args=(pid, phase, done)),
+        threading.Thread(target=_rss, args=(pid, phase, done, cap_mb)),
     ]
     workers = [
         threading.Thread(target=_hammer, args=(base, phase, stop, seeds, counter)) for _ in range(clients)
@@ -139,6 +150,7 @@ def main() -> None:
     ap.add_argument("--idle-seconds", type=float, default=10)
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--interests", type=int, default=10_000)
+    ap.add_argument("--max-rss-mb", type=float, default=6000, help="kill the server beyond this RSS (safety)")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="lernnetz-bench-abuse-"))
@@ -148,10 +160,10 @@ def main() -> None:
         proc, log = start_server(tmp, port, cache=True)
         base = f"http://127.0.0.1:{port}"
         try:
-            idle = run_phase("idle", base, proc.pid, args.idle_seconds, 0)
-            abuse = run_phase("abuse", base, proc.pid, args.seconds, args.clients)
-            peak_mb = _status_kb(proc.pid, "VmHWM") / 1024
+            idle = run_phase("idle", base, proc.pid, args.idle_seconds, 0, args.max_rss_mb)
+            abuse = run_phase("abuse", base, proc.pid, args.seconds, args.clients, args.max_rss_mb)
             alive = proc.poll() is None
+            peak_mb = _status_kb(proc.pid, "VmHWM") / 1024 if alive else max(abuse.rss_mb)
         finally:
             stop_server(proc)
         server_errors = log.read_text(errors="replace").count(" 500 ")
@@ -178,7 +190,8 @@ def main() -> None:
         f"heavy requests: {sum(abuse.heavy.values())} ({statuses}); "
         f"median {statistics.median(abuse.heavy_ms or [float('nan')]) / 1000:.1f} s; 500s in the server log: {server_errors}"
     )
-    print(f"server alive at the end: {alive}; peak RSS (VmHWM) {peak_mb:.0f} MB")
+    capped = f" (killed by the bench at the {args.max_rss_mb:.0f} MB safety cap)" if abuse.capped else ""
+    print(f"server alive at the end: {alive}{capped}; peak RSS (VmHWM) {peak_mb:.0f} MB")
     rss_ok, p99_ok = peak_mb <= TARGET_RSS_MB, _q(abuse.health_ms, 99) <= TARGET_P99_MS
     print(
         f"targets: peak RSS <= {TARGET_RSS_MB} MB {'met' if rss_ok else 'MISSED'}; "
