@@ -245,7 +245,8 @@ def test_learning_networks_are_deterministic_and_exportable(store: NetworkXStore
     kinds = nx.get_node_attributes(G, "kind")
     assert set(kinds.values()) <= {"project", "funded", "candidate", "topic", "event"}
     assert sum(1 for k in kinds.values() if k == "candidate") == int(a.groups["size"].sum())
-    assert sum(1 for k in kinds.values() if k == "project") == len(a.groups)
+    assert sum(1 for k in kinds.values() if k == "project") == a.groups["hub_project"].nunique()
+    assert "funded" not in set(kinds.values())  # the hub's territory is the hub: one node, no Gemeinden
     for _, data in G.nodes(data=True):
         assert {"kind", "label", "lat", "lon", "population", "title"} <= set(data)
     json.dumps(
