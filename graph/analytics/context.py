@@ -84,7 +84,7 @@ MATCH_COLUMNS = [
     "evidence", "score", "score_components", "lat", "lon",
 ]  # fmt: skip
 RECOMMEND_COLUMNS = [
-    "rank", "project_id", "name", "round", "category", "score", "topic_score", "distance_km",
+    "section", "rank", "project_id", "name", "round", "category", "score", "topic_score", "distance_km",
     "distance_score", "size_score", "shared_topics", "reasons",
 ]  # fmt: skip
 GROUP_COLUMNS = [

@@ -144,13 +144,22 @@ def learning_networks(
     options, shared, nearest_sharing = _options(ctx, cand_arr, hubs, radius_km)
 
     cache: dict[tuple[object, ...], tuple[list[list[int]], list[int]]] = {}
-    limits = {"reach_km": radius_km, "max_size": max_size, "min_size": min_size}
-    grouping = group_candidates(options, ctx.lat, ctx.lon, seed=seed, cache=cache, **limits)
+
+    def run(s: int) -> Grouping:
+        return group_candidates(
+            options,
+            ctx.lat,
+            ctx.lon,
+            reach_km=radius_km,
+            max_size=max_size,
+            min_size=min_size,
+            seed=s,
+            cache=cache,
+        )
+
+    grouping = run(seed)
     reach = sorted(options)
-    others = [
-        group_candidates(options, ctx.lat, ctx.lon, seed=s, cache=cache, **limits).labels(reach)
-        for s in params["stability_seeds"][1:]
-    ]
+    others = [run(s).labels(reach) for s in params["stability_seeds"][1:]]
     stability = _stability(grouping.labels(reach), others)
 
     group_rows, member_rows, pair_of = _tables(ctx, grouping, options, shared)
