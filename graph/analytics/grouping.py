@@ -17,8 +17,9 @@ heuristic below is greedy and deterministic:
 
 1. **Pools.** Each candidate takes its best option (hub, topic), ranked by
    IDF(t)·s(c,t)·0.5^(d/30 km), then distance, hub id, topic; after all one-topic options
-   come the mixed-topic options (hub, :data:`MIXED`), ranked by the best shared topic's score. While a pool is smaller than
-   ``min_size``, the smallest pool (ties: key) is dissolved and its candidates move to their
+   come the mixed-topic options (hub, :data:`MIXED`), ranked by the best shared topic's score.
+   While a pool is smaller than ``min_size``, the smallest pool (ties: key; one-topic pools
+   before mixed ones, which collect the leftovers) is dissolved and its candidates move to their
    next option — so small pools feed the large ones instead of being lost.
 2. **Spatial split.** A pool larger than ``max_size``, or whose members are more than
    ``reach_km`` apart, is bisected recursively by a balanced 2-means cut in a local
@@ -95,7 +96,7 @@ def group_candidates(
     ``cache`` may be shared between calls with other seeds on the same options."""
     cache = {} if cache is None else cache  # valid for one (options, reach, sizes) only
     cur = dict.fromkeys(options, 0)
-    closed: dict[int, dict[PoolKey, Failure]] = defaultdict(dict)
+    closed: defaultdict[int, dict[PoolKey, Failure]] = defaultdict(dict)
 
     def key_of(c: int) -> PoolKey | None:
         i = cur[c]
@@ -109,36 +110,49 @@ def group_candidates(
         km = next(o[1] for o in options[c] if (o[2], o[3]) == key)
         closed[c][key] = Failure(code, key[0], key[1], km, size)
 
-    while True:
-        pools: dict[PoolKey, list[int]] = defaultdict(list)
-        for c in sorted(options):
-            k = key_of(c)
-            if k is not None:
-                pools[k].append(c)
-        # 1. dissolve pools below the minimum, smallest first
-        heap = [(len(m), k) for k, m in pools.items() if len(m) < min_size]
+    def dissolve(pools: dict[PoolKey, list[int]], small: list[PoolKey]) -> None:
+        """Dissolve pools below the minimum, smallest first (one-topic pools before the mixed
+        ones, which collect what every one-topic dissolution leaves over)."""
+        heap = [(k[1] == MIXED, len(pools[k]), k) for k in small if len(pools.get(k, ())) < min_size]
         heapq.heapify(heap)
         while heap:
-            n, k = heapq.heappop(heap)
+            _, n, k = heapq.heappop(heap)
             if k not in pools or len(pools[k]) != n:
                 continue
             for c in pools.pop(k):
                 close(c, k, "below-minimum", n)
                 nk = key_of(c)
                 if nk is not None:
-                    pools[nk].append(c)
+                    pools.setdefault(nk, []).append(c)
                     if len(pools[nk]) < min_size:
-                        heapq.heappush(heap, (len(pools[nk]), nk))
-        # 2.–3. split spatially, repair, drop
+                        heapq.heappush(heap, (nk[1] == MIXED, len(pools[nk]), nk))
+
+    start = cache.get(("start",))  # the first round does not depend on the seed
+    if start is None:
+        pools: dict[PoolKey, list[int]] = {}
+        for c in sorted(options):
+            k = key_of(c)
+            if k is not None:
+                pools.setdefault(k, []).append(c)
+        dissolve(pools, list(pools))
+        cache[("start",)] = (
+            {k: list(v) for k, v in pools.items()},
+            dict(cur),
+            {c: dict(v) for c, v in closed.items()},
+        )
+    else:
+        pools = {k: list(v) for k, v in start[0].items()}
+        cur = dict(start[1])
+        closed = defaultdict(dict, {c: dict(v) for c, v in start[2].items()})
+    while True:
+        # split spatially, repair; candidates in parts too small go back with that option closed
         groups: list[tuple[str, str, list[int]]] = []
-        dropped = False
+        dropped: list[tuple[int, PoolKey, int]] = []
         for k in sorted(pools):
             members = sorted(pools[k])
             parts, out = _split_pool(k, members, lat, lon, reach_km, max_size, min_size, seed, cache)
             groups.extend((k[0], k[1], p) for p in parts)
-            for c in out:
-                close(c, k, "spread", len(members))
-                dropped = True
+            dropped.extend((c, k, len(members)) for c in out)
         if not dropped:
             placed = {c for _, _, ms in groups for c in ms}
             failures = {
@@ -147,6 +161,16 @@ def group_candidates(
                 if c not in placed
             }
             return Grouping(groups, failures)
+        touched = []
+        for c, k, size in dropped:
+            close(c, k, "spread", size)
+            pools[k].remove(c)
+            nk = key_of(c)
+            if nk is not None:
+                pools.setdefault(nk, []).append(c)
+                touched.append(nk)
+        dissolve(pools, sorted(set(touched)))
+        pools = {k: v for k, v in pools.items() if v}
 
 
 def _split_pool(
