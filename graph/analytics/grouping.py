@@ -40,7 +40,7 @@ import heapq
 import math
 import zlib
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -69,6 +69,14 @@ class Failure:
 
 
 @dataclass
+class GroupingCache:
+    """What calls with other seeds on the same options and limits can reuse."""
+
+    splits: dict[tuple[object, ...], tuple[list[list[int]], list[int]]] = field(default_factory=dict)
+    start: tuple[dict[PoolKey, list[int]], dict[int, int], dict[int, dict[PoolKey, Failure]]] | None = None
+
+
+@dataclass
 class Grouping:
     """Groups as (hub, topic, member positions sorted) and the failures of unplaced candidates."""
 
@@ -90,11 +98,11 @@ def group_candidates(
     max_size: int,
     min_size: int,
     seed: int,
-    cache: dict[tuple[object, ...], tuple[list[list[int]], list[int]]] | None = None,
+    cache: GroupingCache | None = None,
 ) -> Grouping:
     """Group the candidates (see the module docstring). ``options[c]`` must be sorted best first;
     ``cache`` may be shared between calls with other seeds on the same options."""
-    cache = {} if cache is None else cache  # valid for one (options, reach, sizes) only
+    cache = GroupingCache() if cache is None else cache  # valid for one (options, reach, sizes) only
     cur = dict.fromkeys(options, 0)
     closed: defaultdict[int, dict[PoolKey, Failure]] = defaultdict(dict)
 
@@ -127,7 +135,7 @@ def group_candidates(
                     if len(pools[nk]) < min_size:
                         heapq.heappush(heap, (nk[1] == MIXED, len(pools[nk]), nk))
 
-    start = cache.get(("start",))  # the first round does not depend on the seed
+    start = cache.start  # the first round does not depend on the seed
     if start is None:
         pools: dict[PoolKey, list[int]] = {}
         for c in sorted(options):
@@ -135,7 +143,7 @@ def group_candidates(
             if k is not None:
                 pools.setdefault(k, []).append(c)
         dissolve(pools, list(pools))
-        cache[("start",)] = (
+        cache.start = (
             {k: list(v) for k, v in pools.items()},
             dict(cur),
             {c: dict(v) for c, v in closed.items()},
@@ -182,18 +190,18 @@ def _split_pool(
     max_size: int,
     min_size: int,
     seed: int,
-    cache: dict[tuple[object, ...], tuple[list[list[int]], list[int]]],
+    cache: GroupingCache,
 ) -> tuple[list[list[int]], list[int]]:
     whole = (key, tuple(members))
-    hit = cache.get(whole)  # a pool that needs no split is the same for every seed
+    hit = cache.splits.get(whole)  # a pool that needs no split is the same for every seed
     if hit is not None:
         return hit
     arr = np.asarray(members, dtype=np.int64)
     if len(arr) <= max_size and _diameter(lat[arr], lon[arr]) <= reach_km:
-        cache[whole] = ([members], [])
+        cache.splits[whole] = ([members], [])
         return [members], []
     ck = (key, tuple(members), seed)
-    hit = cache.get(ck)
+    hit = cache.splits.get(ck)
     if hit is not None:
         return hit
     rng = np.random.default_rng([seed, zlib.crc32(f"{key[0]}|{key[1]}".encode())])
@@ -207,7 +215,7 @@ def _split_pool(
         sorted(sorted(int(arr[i]) for i in p) for p in parts if len(p) >= min_size),
         sorted(int(arr[i]) for i in out_local),
     )
-    cache[ck] = result
+    cache.splits[ck] = result
     return result
 
 

@@ -6,6 +6,7 @@ Definitions shared by every analytic (distance, funded, evidence, IDF, ordering)
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,11 +31,19 @@ from lernnetz.graph.analytics.context import (
     _empty,
     _f,
     _near,
+    _projects_all,
     _projects_near,
     _region,
     _rows,
 )
-from lernnetz.graph.analytics.grouping import MIXED, Failure, Grouping, Option, group_candidates
+from lernnetz.graph.analytics.grouping import (
+    MIXED,
+    Failure,
+    Grouping,
+    GroupingCache,
+    Option,
+    group_candidates,
+)
 from lernnetz.graph.analytics.min_evidence import with_min_evidence
 from lernnetz.graph.errors import InvalidArgument
 from lernnetz.graph.geo import SpatialIndex, haversine_km
@@ -91,8 +100,8 @@ def learning_networks(
       :mod:`~lernnetz.graph.analytics.grouping`; ``benchmarks/bench_networks.py`` compares it
       with the nearest-hub baseline.
     * **Unassigned** candidates carry ``reason_code`` and a concrete ``reason``:
-      ``no-project-addresses-topics``, ``no-project-within-reach`` (nearest sharing project
-      named), ``below-minimum`` (its best option would gather fewer than ``min_size``) or
+      ``no-project-addresses-topics`` (no model project anywhere does), ``no-project-within-reach``
+      (the nearest project anywhere sharing a topic named, with its distance), ``below-minimum`` (its best option would gather fewer than ``min_size``) or
       ``spread`` (the option's candidates are too far apart to form a group with it).
     * **Stability**: the mean adjusted Rand index between the groups with ``seed`` and those
       with the next 9 seeds (the seed only picks the first centre of a spatial split).
@@ -141,9 +150,9 @@ def learning_networks(
     }
     cand_topics = {c: ctx.topics_of(c, allowed) for c in cands}
 
-    options, shared, nearest_sharing = _options(ctx, cand_arr, hubs, radius_km)
+    options, shared = _options(ctx, cand_arr, hubs, radius_km)
 
-    cache: dict[tuple[object, ...], tuple[list[list[int]], list[int]]] = {}
+    cache = GroupingCache()
 
     def run(s: int) -> Grouping:
         return group_candidates(
@@ -169,16 +178,17 @@ def learning_networks(
             code, reason = _failure_reason(ctx, grouping.failures[c], radius_km, min_size)
         elif c in options:
             continue
-        elif c in nearest_sharing:
-            km, pid = nearest_sharing[c]
-            code = "no-project-within-reach"
-            reason = (
-                f"no project within {radius_km:g} km shares its topics; nearest that does: "
-                f"{pid} at {km:.1f} km"
-            )
         else:
-            code = "no-project-addresses-topics"
-            reason = "no project near the region addresses its topics (" + ", ".join(cand_topics[c]) + ")"
+            km, pid = _nearest_sharing(ctx, c, cand_topics[c])
+            if pid:
+                code = "no-project-within-reach"
+                reason = (
+                    f"no project within {radius_km:g} km shares its topics; nearest that does: "
+                    f"{pid} at {km:.1f} km"
+                )
+            else:
+                code = "no-project-addresses-topics"
+                reason = "no model project addresses its topics (" + ", ".join(cand_topics[c]) + ")"
         unassigned_rows.append(
             {"ags": str(ctx.ags[c]), "name": ctx.name[c], "reason_code": code, "reason": reason}
         )
@@ -205,25 +215,19 @@ def learning_networks(
 
 def _options(
     ctx: _Context, cand_arr: IntArray, hubs: dict[str, frozenset[str]], radius_km: float
-) -> tuple[dict[int, list[Option]], dict[tuple[int, str], list[str]], dict[int, tuple[float, str]]]:
+) -> tuple[dict[int, list[Option]], dict[tuple[int, str], list[str]]]:
     """Every candidate's options, best first (one-topic ones, then the mixed-topic fallbacks), the
-    topics each (candidate, hub) pair shares, and each candidate's nearest sharing project."""
+    topics each (candidate, hub) pair shares."""
     options: dict[int, list[Option]] = defaultdict(list)
     shared: dict[tuple[int, str], list[str]] = {}
-    best_km = np.full(len(cand_arr), np.inf)
-    best_pid = [""] * len(cand_arr)
     cands = cand_arr.tolist()
     strength: dict[str, FloatArray] = {}
-    for pid in sorted(hubs):  # sorted: on equal distance the smaller id stays nearest
+    for pid in sorted(hubs):
         pts = sorted(hubs[pid])
         sel = np.flatnonzero(ctx.mask(pts)[cand_arr])
         if len(sel) == 0:
             continue
         d = _distance_to_territory(ctx, cand_arr[sel], pid)
-        better = d < best_km[sel]
-        best_km[sel[better]] = d[better]
-        for i in sel[better].tolist():
-            best_pid[i] = pid
         inr = d <= radius_km
         sel, d = sel[inr], d[inr]
         if len(sel) == 0:
@@ -250,10 +254,17 @@ def _options(
             options[cands[sel_l[r]]].append((sc_l[r][j], km_l[r], pid, MIXED, st_l[r][j]))
     for lst in options.values():
         lst.sort(key=lambda o: (o[3] == MIXED, o))
-    nearest = {
-        cands[i]: (float(best_km[i]), best_pid[i]) for i in np.flatnonzero(np.isfinite(best_km)).tolist()
-    }
-    return dict(options), shared, nearest
+    return dict(options), shared
+
+
+def _nearest_sharing(ctx: _Context, c: int, topics: list[str]) -> tuple[float, str]:
+    """The nearest project anywhere that addresses one of the topics (``(inf, "")`` if none does)."""
+    best = (math.inf, "")
+    here = np.array([c], dtype=np.int64)
+    for pid in _projects_all(ctx):
+        if ctx.projects[pid].topics.intersection(topics):
+            best = min(best, (float(ctx.distance_to_project(here, pid)[0]), pid))
+    return best
 
 
 def _distance_to_territory(ctx: _Context, pos: IntArray, pid: str) -> FloatArray:
