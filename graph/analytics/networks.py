@@ -244,14 +244,18 @@ def _options(
         score = np.where(has, -np.round(st * idf[None, :] * decay[:, None], 9), np.inf)
         top = np.argmin(score, axis=1)  # ties: the first topic (sorted)
         rows, cols = np.nonzero(has)
-        km_l, sc_l, st_l, sel_l = d.tolist(), score.tolist(), st.tolist(), sel.tolist()
-        for r, j in zip(rows.tolist(), cols.tolist(), strict=True):
+        km_l, sel_l = d.tolist(), sel.tolist()
+        sc_v, st_v = score[rows, cols].tolist(), st[rows, cols].tolist()
+        for r, j, sc, sv in zip(rows.tolist(), cols.tolist(), sc_v, st_v, strict=True):
             c = cands[sel_l[r]]
-            options[c].append((sc_l[r][j], km_l[r], pid, pts[j], st_l[r][j]))
+            options[c].append((sc, km_l[r], pid, pts[j], sv))
             shared.setdefault((c, pid), []).append(pts[j])
-        for r, j in enumerate(top.tolist()):
+        every = np.arange(len(sel))
+        for r, sc, sv in zip(
+            every.tolist(), score[every, top].tolist(), st[every, top].tolist(), strict=True
+        ):
             # the fallback: a mixed-topic group at this hub, tried after every one-topic group
-            options[cands[sel_l[r]]].append((sc_l[r][j], km_l[r], pid, MIXED, st_l[r][j]))
+            options[cands[sel_l[r]]].append((sc, km_l[r], pid, MIXED, sv))
     for lst in options.values():
         lst.sort(key=lambda o: (o[3] == MIXED, o))
     return dict(options), shared
