@@ -261,3 +261,43 @@ def test_grouping_invariants_on_random_points(
     reordered = {c: options[c] for c in sorted(options, reverse=True)}
     again = group_candidates(reordered, lat, lon, reach_km=reach, max_size=hi, min_size=lo, seed=seed)
     assert sorted(map(str, again.groups)) == sorted(map(str, g.groups)) and math.isfinite(reach)
+
+
+@given(index=st.integers(min_value=0, max_value=10_000), top=st.integers(min_value=1, max_value=30))
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_recommend_topic_list_only_holds_projects_sharing_a_topic(
+    store: NetworkXStore, ref: Reference, index: int, top: int
+) -> None:
+    with_topics = sorted(a for a in ref.topics_of if a in ref.coords)
+    ags = with_topics[index % len(with_topics)]
+    df = Q.recommend(store, ags, top=top)
+    topics = df[df["section"] == "topics"]
+    for r in topics.to_dict(orient="records"):
+        shared = ref.topics_of[ags] & ref.project_topics[r["project_id"]]
+        assert shared and set(r["shared_topics"]) == shared  # a project sharing no topic never appears here
+        assert ags not in ref.territory[r["project_id"]]
+    keys = [
+        (-s, d, p)
+        for s, d, p in zip(topics["score"], topics["distance_km"], topics["project_id"], strict=True)
+    ]
+    assert keys == sorted(keys) and len(topics) <= top
+    near = df[df["section"] == "nearby"]
+    assert (near["distance_km"] <= 50 + 1e-9).all() and len(near) <= 3
+
+
+def test_the_python_face_gives_the_same_answers(store: NetworkXStore) -> None:
+    import lernnetz as ln
+
+    kn = ln.Lernnetz(store)
+    pd.testing.assert_frame_equal(
+        kn.white_spots("mobility", 30, region="Bayern", min_evidence="registered"),
+        Q.white_spots(store, "mobility", 30, region="Bayern", min_evidence="registered"),
+    )
+    a = kn.learning_networks("07137", radius_km=40, min_size=2, max_size=6)
+    b = Q.learning_networks(store, "07137", radius_km=40, min_size=2, max_size=6)
+    pd.testing.assert_frame_equal(a.groups, b.groups)
+    pd.testing.assert_frame_equal(kn.recommend("Neu-Ulm", nearby=2), Q.recommend(store, "09775135", nearby=2))
+    pd.testing.assert_frame_equal(
+        kn.plan_events("mobility", 2, 50, region="Ulm").hosts,
+        Q.plan_events(store, "mobility", 2, 50, region="Ulm").hosts,
+    )
