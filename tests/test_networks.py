@@ -121,8 +121,8 @@ def test_mayen_koblenz_coverage_and_no_territory_rows(store: NetworkXStore, ref:
 
 
 def test_bad_sizes(store: NetworkXStore) -> None:
-    with pytest.raises(InvalidArgument, match="min_size"):
-        Q.learning_networks(store, ULM, max_size=4, min_size=5)
+    capped = Q.learning_networks(store, ULM, max_size=2, min_size=5)  # capped at max_size
+    assert capped.params["min_size"] == 2 and set(capped.groups["size"]) == {2}
     with pytest.raises(InvalidArgument, match="min_size"):
         Q.learning_networks(store, ULM, min_size=0)
     with pytest.raises(InvalidArgument, match="min_evidence"):

@@ -60,7 +60,7 @@ TopicOptional = Annotated[
 
 MinEvidenceQuery = Annotated[
     str | None,
-    Query(max_length=20,
+    Query(max_length=20, pattern=r"^(any|survey|registered|attended|peer-learning|0(\.[0-9]{1,6})?|1(\.0{1,6})?)$",
           description="Count only evidence of this kind or stronger: `survey`, `registered` (registrations, "
           "attendances, peer-learning), `attended` (attendances, peer-learning), or a kind weight 0–1. "
           "Default: every piece of evidence.",
@@ -74,7 +74,7 @@ OptionalRegionQuery = Annotated[
           examples=["Ulm"]),
 ]  # fmt: skip
 MinSize = Annotated[
-    int, Query(ge=1, le=200, description="At least this many members per group (≤ max_size).")
+    int, Query(ge=1, le=200, description="At least this many members per group (capped at max_size).")
 ]
 NetworkRadius = Annotated[float, radius(50.0, "Reach around the region and to a hub's territory")]
 MaxSize = Annotated[int, Query(ge=1, le=200, description="At most this many members per group.")]
@@ -236,7 +236,7 @@ async def learning_networks_view(
     "/white-spots",
     response_model=WhiteSpots,
     summary="Where interest in a topic meets no project within reach",
-    responses={**alt_formats(geojson=True), **errors(404, 422, 503)},
+    responses={**alt_formats(geojson=True), **errors(404, 409, 422, 503)},
 )
 async def white_spots(
     request: Request,
@@ -269,7 +269,7 @@ async def white_spots(
     "/event-plans",
     response_model=EventPlan,
     summary="Where to hold the next events on a topic",
-    responses={**alt_formats(geojson=True), **errors(404, 422, 503)},
+    responses={**alt_formats(geojson=True), **errors(404, 409, 422, 503)},
 )
 async def event_plans(
     request: Request,

@@ -111,14 +111,16 @@ def learning_networks(
     member-to-hub-territory distance), both ≤ ``radius_km``. ``members``: per group one
     ``hub`` row (the project, at its lead Gemeinde) and one ``member`` row per member.
     Groups are ordered by size (desc), hub id, topic, first member; ``group_id`` counts from 1.
-    The same input in any row order gives the same answer.
+    The same input in any row order gives the same answer. A ``min_size`` above ``max_size``
+    is capped at ``max_size`` (``params["min_size"]`` holds the one used).
     """
     radius_km = check_radius(radius_km)
     if not 1 <= int(max_size) <= 200:
         raise InvalidArgument(f"max_size must be between 1 and 200 (got {max_size})")
-    if not 1 <= int(min_size) <= int(max_size):
-        raise InvalidArgument(f"min_size must be between 1 and max_size={max_size} (got {min_size})")
-    max_size, min_size, seed = int(max_size), int(min_size), int(seed)
+    if not 1 <= int(min_size) <= 200:
+        raise InvalidArgument(f"min_size must be between 1 and 200 (got {min_size})")
+    # a minimum above the maximum is capped at it (max_size=2 with the default minimum 3 works)
+    max_size, min_size, seed = int(max_size), min(int(min_size), int(max_size)), int(seed)
     ctx = with_min_evidence(_context(store), min_evidence)
     reg = _region(store, ctx, region)
     wanted = ctx.topic_args([topic]) if topic is not None else None
