@@ -138,10 +138,9 @@ def main() -> None:
         Q.matches(store, "08421000", 10)  # builds the per-store precomputation
         print(f"demo participation: {len(records)} synthetic records (seed {args.seed}); max_size {MAX_SIZE}, "
               f"min_size {MIN_SIZE}; medians of {args.n} runs\n")  # fmt: skip
-        print(
-            "| region (radius)   | method   | groups | placed/reach coverage | compact. km | > r  | < min | evid./group | time ms  |"
-        )
-        print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        print("| region (radius)     | method   | groups | placed/reach coverage | compact. km | > r  | < min "
+              "| evid./group | evid./member | wall ms  | CPU ms  |")  # fmt: skip
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for name, region, r in CASES:
             label = f"{name} {r:g} km"
             wall, cpu, ln = timed(
