@@ -146,12 +146,12 @@ def group_candidates(
         cache.start = (
             {k: list(v) for k, v in pools.items()},
             dict(cur),
-            {c: dict(v) for c, v in closed.items()},
+            {c: dict(v) for c, v in closed.items() if v},
         )
     else:
         pools = {k: list(v) for k, v in start[0].items()}
         cur = dict(start[1])
-        closed = defaultdict(dict, {c: dict(v) for c, v in start[2].items()})
+        closed = defaultdict(dict, {c: dict(v) for c, v in start[2].items() if v})
     while True:
         # split spatially, repair; candidates in parts too small go back with that option closed
         groups: list[tuple[str, str, list[int]]] = []
