@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,12 +61,22 @@ class LearningNetworks:
     unassigned: pd.DataFrame
     stability: float
     params: dict[str, Any]
-    graph: nx.Graph = field(repr=False, default_factory=nx.Graph)
+    _graph: nx.Graph | None = field(default=None, repr=False, compare=False)
+    _build: Callable[[], nx.Graph] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def graph(self) -> nx.Graph:
+        """The proposal's graph, built on first use (tables alone do not pay for it)."""
+        if self._graph is None:
+            self._graph = self._build() if self._build is not None else nx.Graph()
+            self._build = None
+        return self._graph
 
     def to_graph(self) -> nx.Graph:
-        """A NetworkX graph of the proposal: nodes with ``kind`` (project, funded, candidate,
-        topic, event), ``label``, ``lat``, ``lon``, ``population``, ``title`` (tooltip with
-        sources) and ``group``; edges with ``label`` (shared topics and distance) and ``kind``."""
+        """A NetworkX graph of the proposal: nodes with ``kind`` (project — one node per hub,
+        standing for its whole territory —, candidate, topic, event), ``label``, ``lat``, ``lon``,
+        ``population``, ``title`` (tooltip with sources) and ``group``; edges with ``label``
+        (shared topics and distance) and ``kind``."""
         return self.graph.copy()
 
 
@@ -211,7 +221,7 @@ def learning_networks(
         else _empty(UNASSIGNED_COLUMNS)
     )
     result = LearningNetworks(groups, members_df, unassigned, stability, params)
-    result.graph = _network_graph(ctx, result, pair_of)
+    result._build = lambda: _network_graph(ctx, result, pair_of)
     return result
 
 
