@@ -71,25 +71,30 @@ class Lernnetz:
         return matches(self.store, region, radius_km, **options)
 
     def recommend(self, municipality: str, **options: Any) -> pd.DataFrame:
-        """The projects a municipality should learn from, with reasons."""
+        """The projects a municipality should learn from, with reasons: those sharing its topics,
+        then the nearest ones whatever their topics (options: ``top``, ``nearby``, ``reach_km``,
+        ``min_evidence``)."""
         from lernnetz.graph.analytics import recommend
 
         return recommend(self.store, municipality, **options)
 
     def learning_networks(self, region: str, **options: Any) -> LearningNetworks:
-        """Proposed regional learning networks (groups around hub projects)."""
+        """Proposed regional learning networks (groups around hub projects; options: ``topic``,
+        ``radius_km``, ``max_size``, ``min_size``, ``seed``, ``min_evidence``)."""
         from lernnetz.graph.analytics import learning_networks
 
         return learning_networks(self.store, region, **options)
 
     def white_spots(self, topic: str, radius_km: float = 50.0, **options: Any) -> pd.DataFrame:
-        """Places with a topic and no project addressing it within ``radius_km``."""
+        """Places with a topic and no project addressing it within ``radius_km`` (options:
+        ``region`` to look only within ``radius_km`` of it, ``min_evidence``)."""
         from lernnetz.graph.analytics import white_spots
 
         return white_spots(self.store, topic, radius_km, **options)
 
     def plan_events(self, topic: str, k: int = 3, radius_km: float = 50.0, **options: Any) -> EventPlan:
-        """Where the next ``k`` events on ``topic`` should go (greedy maximum coverage)."""
+        """Where the next ``k`` events on ``topic`` should go (greedy maximum coverage; options:
+        ``region``, ``min_evidence``)."""
         from lernnetz.graph.analytics import plan_events
 
         return plan_events(self.store, topic, k, radius_km, **options)

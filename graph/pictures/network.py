@@ -664,8 +664,13 @@ def learning_network_title(result: Any) -> tuple[str, str]:
     parts = []
     if groups is not None:
         parts.append(f"{len(groups)} Gruppe(n) / group(s)")
-    if members is not None:
-        parts.append(f"{len(members)} Mitglieder / members")
+    if members is not None:  # the hub rows are the groups' projects, not members
+        n = (
+            int((members["role"] == "member").sum())
+            if "role" in getattr(members, "columns", ())
+            else len(members)
+        )
+        parts.append(f"{n} Mitglieder / members")
     if unassigned is not None:
         parts.append(f"{len(unassigned)} nicht zugeordnet / unassigned")
     stability = _num(getattr(result, "stability", None))

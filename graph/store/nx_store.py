@@ -311,13 +311,11 @@ class NetworkXStore:
         found = self._tree.within(np.asarray(idx, dtype=np.intp), radius_km)
         if len(found) == 0:
             return _near_frame(np.array([], dtype=str), np.array([], dtype=np.float64))
-        best = np.full(len(found), np.inf)
         lat, lon = self._tree_lat[found], self._tree_lon[found]
-        for start in range(0, len(idx), 256):  # bounded memory for Land-sized regions
-            d = haversine_km(
-                lat[:, None], lon[:, None], clat[None, start : start + 256], clon[None, start : start + 256]
-            )
-            best = np.minimum(best, d.min(axis=1))
+        if len(idx) > 32:  # a Land-sized region: the nearest centre by a k-d tree (same haversine)
+            best, _ = SpatialIndex(clat, clon).query(lat, lon)
+        else:
+            best = haversine_km(lat[:, None], lon[:, None], clat[None, :], clon[None, :]).min(axis=1)
         best[np.isin(found, idx)] = 0.0
         keep = best <= radius_km
         ags, dist = self._tree_ags[found][keep], best[keep]
