@@ -18,7 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lernnetz.api import errors
+from lernnetz.api import docs, errors
 from lernnetz.api.deps import ApiState, attribution_headers
 from lernnetz.api.routes import analytics, health, imports, municipalities, programme, regions
 from lernnetz.graph.settings import Settings
@@ -143,6 +143,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,  # served offline by lernnetz.api.docs
+        redoc_url=None,
         license_info={
             "name": "Code: EUPL-1.2; data: dl-de/by-2-0",
             "url": "https://www.govdata.de/dl-de/by-2-0",
@@ -150,6 +152,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     )
     app.state.lernnetz = state
     errors.install(app)
+    docs.install(app)
     origins = cors_origins(settings)
     if origins:
         app.add_middleware(

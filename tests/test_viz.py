@@ -301,18 +301,45 @@ def test_show_network_writes_the_file_and_displays_as_srcdoc_iframe(
 
 
 def test_learning_network_page(learning_result: Any, tmp_path: Path) -> None:
-    G = learning_result.to_graph()
+    from lernnetz.graph.pictures.learning_page import group_colour, learning_page_data
+
     out = tmp_path / "ln.html"
     page = learning_network_html(learning_result, out, attribution=ATTRIBUTION)
     assert out.read_text(encoding="utf-8") == page
-    nodes = dataset(page, "nodes")
-    assert len(nodes) == G.number_of_nodes() > 0
-    kinds = {n["kind"] for n in nodes}
-    assert kinds <= set(KIND_STYLE) and "project" in kinds
     assert remote_references(page) == []
     assert html.escape(ATTRIBUTION) in page
     groups = len(learning_result.groups)
     assert f"{groups} Gruppe(n)" in page
+    assert "rendered " not in page  # no debug line
+    data = learning_page_data(learning_result)
+    members = learning_result.members
+    # one hub node per group (its territory collapsed), one node per member, group colours
+    hubs = [n for n in data["nodes"] if n["kind"] == "hub"]
+    assert len(hubs) == groups
+    assert [g["color"] for g in data["groups"]] == [group_colour(i) for i in range(groups)]
+    assert len({g["color"] for g in data["groups"]}) == groups
+    mem = [n for n in data["nodes"] if n["kind"] == "member"]
+    assert len(mem) == int((members["role"] == "member").sum())
+    colour = {g["id"]: g["color"] for g in data["groups"]}
+    assert all(n["color"] == colour[n["group"]] for n in mem + hubs)
+    # the hub sits at its territory's centre (Ulm's territory is Ulm alone): pixel distances from
+    # the hub are proportional to great-circle km from Ulm's centre point (within 1 %)
+    terr = members[(members["role"] == "hub-territory") & (members["group_id"] == 1)]
+    assert len(terr) == 1
+    lat0, lon0 = float(terr["lat"].iloc[0]), float(terr["lon"].iloc[0])
+    by_name = members.set_index("name")
+    ratios = [
+        ((n["x"] - hubs[0]["x"]) ** 2 + (n["y"] - hubs[0]["y"]) ** 2) ** 0.5
+        / haversine_km(
+            lat0, lon0, float(by_name.loc[n["label"], "lat"]), float(by_name.loc[n["label"], "lon"])
+        )
+        for n in mem
+        if n["group"] == 1
+    ]
+    assert max(ratios) / min(ratios) < 1.01
+    # without a store, unassigned candidates have no position: listed at the side, by name
+    assert {u["label"] for u in data["unplaced"]} >= set(learning_result.unassigned["name"])
+    assert not any(re.search(r"\b\d{8}\b", n["tip"]) for n in data["nodes"])
 
 
 # ---------------------------------------------------------------------------- static pictures

@@ -215,10 +215,17 @@ def networks(
         result = learning_networks(store, region, topic, radius_km, max_size, seed)
         _synthetic_note(store)
     if html is not None:
+        from lernnetz.graph.pictures.maps import default_boundaries
         from lernnetz.graph.pictures.network import learning_network_html
 
         with handled():
-            learning_network_html(result, html)
+            learning_network_html(
+                result,
+                html,
+                attribution=str(store.info()["attribution"]),
+                store=store,
+                boundaries=default_boundaries(Settings().data_dir),
+            )
         err.print(f"wrote {html}", highlight=False)
     if fmt == Format.table:
         emit(result.groups, fmt, title=f"learning networks around {region} ({radius_km:g} km)")

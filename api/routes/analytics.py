@@ -22,6 +22,7 @@ from lernnetz.api.render import (
 from lernnetz.api.responses import errors
 from lernnetz.api.schemas import Connections, EventPlan, LearningNetworks, MatchRow, Page, WhiteSpots
 from lernnetz.graph import analytics as queries
+from lernnetz.graph.pictures.maps import default_boundaries
 from lernnetz.graph.pictures.network import learning_network_html
 from lernnetz.graph.store import GraphStore
 
@@ -169,10 +170,11 @@ async def learning_networks_view(
         bool, Query(description="Let the layout move (default: nodes at their geography).")
     ] = False,
 ) -> Response:
-    """The proposal of GET /learning-networks as one self-contained, offline HTML page: nodes placed
-    by geography, coloured by kind (project, funded, candidate, topic, event), sized by population,
-    edges labelled with shared topics and distances, tooltips with sources, a legend and the data
-    attribution. No script or stylesheet is loaded from the network."""
+    """The proposal of GET /learning-networks as one self-contained, offline HTML page: one colour
+    per group with a legend (hub, topics, size), each hub's territory as one node, Kreis and Land
+    outlines when boundaries were fetched, members placed by geography, reasons (shared topics,
+    evidence, distance) in German and English on hover and click, search, filters, save as PNG.
+    No script or stylesheet is loaded from the network. ``physics`` is ignored (kept for old links)."""
     return await respond(
         request,
         lambda: Result(
@@ -182,6 +184,8 @@ async def learning_networks_view(
                 ),
                 attribution=state.attribution,
                 physics=physics,
+                store=store,
+                boundaries=default_boundaries(state.settings.data_dir),
             )
         ),
         model=None,
