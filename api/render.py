@@ -8,8 +8,6 @@ the bytes in the cache (see :mod:`lernnetz.api.cache`).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from collections.abc import Callable
@@ -19,37 +17,61 @@ from typing import Annotated, Any, Literal
 import pandas as pd
 from fastapi import Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel, BeforeValidator
 from starlette.concurrency import run_in_threadpool
 
 from lernnetz.api.cache import Rendered
 from lernnetz.api.deps import get_state
 from lernnetz.graph.jsonsafe import py
 
-TableFormat = Literal["json", "csv"]
-PlaceFormat = Literal["json", "csv", "geojson"]
+TableFormat = Literal["json", "csv", "excel-csv", "xlsx"]
+PlaceFormat = Literal["json", "csv", "excel-csv", "xlsx", "geojson"]
 MAX_LIMIT = 1000
+#: ``?limit=all``: every row in one response (full export).
+ALL_ROWS = 1_000_000_000
 
-TableFormatQuery = Annotated[
-    TableFormat,
-    Query(alias="format", description="`json` (default) or `csv` (the rows as a CSV table, UTF-8)."),
-]
+_FORMATS_TEXT = (
+    "`json` (default), `csv` (plain CSV: `,`, UTF-8; lists joined with `; `), `excel-csv` (for German "
+    "Excel: `;`, decimal comma, UTF-8 with BOM) or `xlsx` (a workbook: the table and a sheet `Quelle` "
+    "with source, attribution and row count)"
+)
+TableFormatQuery = Annotated[TableFormat, Query(alias="format", description=_FORMATS_TEXT + ".")]
 PlaceFormatQuery = Annotated[
     PlaceFormat,
     Query(
         alias="format",
-        description="`json` (default), `csv` (the rows as a CSV table, UTF-8) or `geojson` "
-        "(a FeatureCollection of points at the official centre coordinates, for QGIS or a web map).",
+        description=_FORMATS_TEXT + " or `geojson` (a FeatureCollection of points at the official centre "
+        "coordinates, for QGIS or a web map; `numberMatched`/`numberReturned` give the row counts).",
     ),
 ]
+
+
+def _limit_in(value: Any) -> Any:
+    return ALL_ROWS if isinstance(value, str) and value.strip().lower() == "all" else value
+
+
+def _limit_range(value: int) -> int:
+    if value != ALL_ROWS and value > MAX_LIMIT:
+        raise ValueError(f"limit must be at most {MAX_LIMIT}, or 'all' for every row")
+    return value
+
+
 LimitQuery = Annotated[
-    int, Query(ge=1, le=MAX_LIMIT, description=f"Page size: at most this many rows (1 … {MAX_LIMIT}).")
+    int,
+    BeforeValidator(_limit_in),
+    AfterValidator(_limit_range),
+    Query(
+        ge=1,
+        description=f"Page size: at most this many rows (1 … {MAX_LIMIT}), or `all` for every row in one "
+        "response (full export; the body states the row count).",
+    ),
 ]
 OffsetQuery = Annotated[
     int, Query(ge=0, le=10_000_000, description="Skip this many rows (for the next page).")
 ]
 
 CSV_MEDIA = "text/csv; charset=utf-8"
+XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GEOJSON_MEDIA = "application/geo+json"
 HTML_MEDIA = "text/html; charset=utf-8"
 
@@ -66,7 +88,10 @@ GEOJSON_SCHEMA: dict[str, Any] = {
 
 def alt_formats(*, geojson: bool) -> dict[int | str, dict[str, Any]]:
     """The 200 response's extra media types for the OpenAPI document."""
-    content: dict[str, Any] = {"text/csv": {"schema": {"type": "string"}}}
+    content: dict[str, Any] = {
+        "text/csv": {"schema": {"type": "string"}},
+        XLSX_MEDIA: {"schema": {"type": "string", "format": "binary"}},
+    }
     if geojson:
         content[GEOJSON_MEDIA] = {"schema": GEOJSON_SCHEMA}
     return {200: {"content": content}}
@@ -81,11 +106,17 @@ class Result:
     total: int | None = None
     html: str | None = None
     filename: str = "lernnetz"
+    #: for ``xlsx``: several tables, one sheet each (default: ``table`` alone)
+    sheets: dict[str, pd.DataFrame] | None = None
+    #: a ready body in another format (GraphML, GEXF): (bytes, media type, file suffix)
+    raw: tuple[bytes, str, str] | None = None
 
 
 def page(df: pd.DataFrame, limit: int, offset: int, *, filename: str = "lernnetz", **extra: Any) -> Result:
     """One page of a table: ``{"total", "limit", "offset", "items", **extra}`` (DataFrames as rows)."""
-    part = df.iloc[offset : offset + limit]
+    part = df.iloc[offset:] if limit >= ALL_ROWS else df.iloc[offset : offset + limit]
+    if limit >= ALL_ROWS:
+        limit = max(len(part), 1)
     payload = {"total": len(df), "limit": limit, "offset": offset, "items": part, **extra}
     return Result(payload=payload, table=part, total=len(df), filename=filename)
 
@@ -116,23 +147,6 @@ def _for_model(payload: dict[str, Any]) -> dict[str, Any]:
     return {k: rows(v) if isinstance(v, pd.DataFrame) else v for k, v in payload.items()}
 
 
-def _cell(v: Any) -> Any:
-    v = py(v)
-    if isinstance(v, list | dict):
-        return json.dumps(v, ensure_ascii=False)
-    return "" if v is None else v
-
-
-def to_csv(df: pd.DataFrame) -> bytes:
-    """The table as CSV; list and dict cells as JSON text."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow([str(c) for c in df.columns])
-    for row in df.itertuples(index=False):
-        w.writerow([_cell(v) for v in row])
-    return buf.getvalue().encode("utf-8")
-
-
 def _render(
     compute: Callable[[], Result], model: type[BaseModel] | None, fmt: str, attribution: str
 ) -> Rendered:
@@ -142,15 +156,37 @@ def _render(
         headers.append(("x-total-count", str(result.total)))
     if result.html is not None:
         return Rendered(result.html.encode("utf-8"), HTML_MEDIA, tuple(headers))
-    if fmt == "csv" and result.table is not None:
-        headers.append(("content-disposition", f'attachment; filename="{result.filename}.csv"'))
-        return Rendered(to_csv(result.table), CSV_MEDIA, tuple(headers))
+    if result.raw is not None:
+        body, media, suffix = result.raw
+        headers.append(("content-disposition", f'attachment; filename="{result.filename}{suffix}"'))
+        return Rendered(body, media, tuple(headers))
+    if fmt in {"csv", "excel-csv"} and result.table is not None:
+        from lernnetz.graph.pictures.tables import to_csv
+
+        suffix = "-excel.csv" if fmt == "excel-csv" else ".csv"
+        headers.append(("content-disposition", f'attachment; filename="{result.filename}{suffix}"'))
+        body = to_csv(result.table, "excel" if fmt == "excel-csv" else "plain")
+        return Rendered(body, CSV_MEDIA, tuple(headers))
+    if fmt == "xlsx" and result.table is not None:
+        from lernnetz.graph.pictures.tables import to_xlsx
+
+        headers.append(("content-disposition", f'attachment; filename="{result.filename}.xlsx"'))
+        notes = {} if result.total is None else {"Zeilen gesamt / total rows": str(result.total)}
+        body = to_xlsx(
+            result.sheets or {result.filename: result.table},
+            source="lernnetz API",
+            attribution=attribution,
+            notes=notes,
+        )
+        return Rendered(body, XLSX_MEDIA, tuple(headers))
     if fmt == "geojson" and result.table is not None:
         from lernnetz.graph.pictures.export import to_geojson
 
-        body = json.dumps(to_geojson(result.table, attribution=attribution), ensure_ascii=False).encode(
-            "utf-8"
-        )
+        doc = to_geojson(result.table, attribution=attribution)
+        doc["numberReturned"] = len(result.table)
+        if result.total is not None:
+            doc["numberMatched"] = result.total
+        body = json.dumps(doc, ensure_ascii=False).encode("utf-8")
         return Rendered(body, GEOJSON_MEDIA, tuple(headers))
     payload = _for_model(result.payload)
     if model is None:

@@ -201,6 +201,12 @@ def networks(
     max_size: Annotated[int, typer.Option(help="members per group at most")] = 12,
     seed: Annotated[int, typer.Option(help="seed of the community detection")] = 42,
     html: Annotated[Path | None, typer.Option(help="also write an interactive offline HTML view")] = None,
+    graph: Annotated[
+        Path | None, typer.Option("--graph", help="also write the network as .graphml or .gexf (Gephi, yEd)")
+    ] = None,
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="also write groups, members and unassigned as one XLSX")
+    ] = None,
     part: Annotated[
         NetworkPart, typer.Option(help="table printed for csv/json/geojson")
     ] = NetworkPart.groups,
@@ -227,6 +233,23 @@ def networks(
                 boundaries=default_boundaries(Settings().data_dir),
             )
         err.print(f"wrote {html}", highlight=False)
+    if graph is not None:
+        from lernnetz.graph.pictures.export import write_network
+
+        with handled():
+            write_network(result.to_graph(), graph)
+        err.print(f"wrote {graph}", highlight=False)
+    if xlsx is not None:
+        from lernnetz.graph.pictures.tables import write_xlsx
+
+        with handled():
+            write_xlsx(
+                xlsx,
+                {"groups": result.groups, "members": result.members, "unassigned": result.unassigned},
+                source=f"lernnetz networks {region} --radius-km {radius_km:g}",
+                attribution=str(store.info()["attribution"]),
+            )
+        err.print(f"wrote {xlsx}", highlight=False)
     if fmt == Format.table:
         emit(result.groups, fmt, title=f"learning networks around {region} ({radius_km:g} km)")
         if not result.unassigned.empty:
@@ -250,6 +273,12 @@ def white_spots_cmd(
     by_district: Annotated[bool, typer.Option("--by-district", help="aggregate per Kreis")] = False,
     fmt: FormatOpt = Format.table,
     backend: BackendOpt = None,
+    boundaries: Annotated[
+        Path | None,
+        typer.Option(
+            help="BKG boundaries for --by-district -f geojson (default: those fetched into the data dir)"
+        ),
+    ] = None,
 ) -> None:
     """Municipalities interested in a topic with no project addressing it within reach."""
     from lernnetz.graph.analytics import white_spots, white_spots_by_district
@@ -258,7 +287,17 @@ def white_spots_cmd(
         store = store_from_settings(backend)
         df = (white_spots_by_district if by_district else white_spots)(store, topic, radius_km)
         _synthetic_note(store)
-    emit(df, fmt, title=f"white spots for {topic} ({radius_km:g} km)")
+    geo = None
+    if by_district and fmt == Format.geojson:
+        from lernnetz.graph.pictures.geo_export import districts_geojson
+        from lernnetz.graph.pictures.maps import default_boundaries
+
+        bounds = boundaries or default_boundaries(Settings().data_dir)
+
+        def geo(table: pd.DataFrame) -> dict[str, Any]:
+            return districts_geojson(store, table, bounds, attribution=str(store.info()["attribution"]))
+
+    emit(df, fmt, title=f"white spots for {topic} ({radius_km:g} km)", geojson=geo)
 
 
 @app.command("plan-events")

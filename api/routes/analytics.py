@@ -143,11 +143,50 @@ def _networks(
     ln = queries.learning_networks(
         store, region, topic=topic, radius_km=radius_km, max_size=max_size, seed=seed
     )
-    return document(
+    result = document(
         {"groups": ln.groups, "members": ln.members, "unassigned": ln.unassigned, "stability": ln.stability,
          "params": ln.params},
         ln.members, filename="learning-networks",
     )  # fmt: skip
+    result.sheets = {"groups": ln.groups, "members": ln.members, "unassigned": ln.unassigned}
+    return result
+
+
+NETWORK_MEDIA = {"graphml": "application/graphml+xml", "gexf": "application/gexf+xml"}
+
+
+@router.get(
+    "/learning-networks/graph",
+    response_class=Response,
+    summary="Proposed learning networks as a network file (GraphML or GEXF, for Gephi and yEd)",
+    responses={200: {"content": {m: {"schema": {"type": "string"}} for m in NETWORK_MEDIA.values()},
+                     "description": "The network file."}, **errors(404, 409, 422, 503)},
+)  # fmt: skip
+async def learning_networks_graph(
+    request: Request,
+    store: StoreDep,
+    region: RegionQuery,
+    topic: TopicOptional = None,
+    radius_km: NetworkRadius = 50.0,
+    max_size: MaxSize = 12,
+    seed: Seed = 42,
+    fmt: Annotated[
+        Literal["graphml", "gexf"], Query(alias="format", description="`graphml` (default) or `gexf`.")
+    ] = "graphml",
+) -> Response:
+    """The graph of GET /learning-networks/view (hubs, members, territory, topics, events) as GraphML
+    or GEXF that networkx, Gephi and yEd read: attributes without a value are left out, lists are
+    `; `-joined text."""
+    from lernnetz.graph.pictures.export import network_bytes
+
+    def compute() -> Result:
+        ln = queries.learning_networks(
+            store, region, topic=topic, radius_km=radius_km, max_size=max_size, seed=seed
+        )
+        return Result(raw=(network_bytes(ln.to_graph(), fmt), NETWORK_MEDIA[fmt], f".{fmt}"),
+                      filename="learning-networks")  # fmt: skip
+
+    return await respond(request, compute, model=None, fmt=fmt)
 
 
 @router.get(

@@ -20,6 +20,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 import pandas as pd
 
 from lernnetz.graph.errors import InvalidArgument
@@ -79,3 +80,84 @@ def write_geojson(df: pd.DataFrame, path: str | Path, *, attribution: str | None
     p = Path(path)
     text = json.dumps(to_geojson(df, attribution=attribution), ensure_ascii=False, allow_nan=False)
     return write_text_atomic(p, text + "\n")
+
+
+# ---------------------------------------------------------------------------- networks for Gephi
+
+#: Network file formats: GraphML (yEd, Gephi, Cytoscape, networkx) and GEXF (Gephi).
+NETWORK_FORMATS = ("graphml", "gexf")
+
+
+def _attr(value: Any) -> str | int | float | bool | None:
+    """An attribute value GraphML/GEXF can hold: scalars as they are, lists ``"; "``-joined,
+    dicts as ``key=value; …``, missing (None, NaN) dropped (returns None)."""
+    v = py(value)
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return None
+    if isinstance(v, bool | int | float | str):
+        return v
+    from lernnetz.graph.pictures.tables import text_cell
+
+    text = text_cell(v)
+    return text or None
+
+
+def file_graph(G: nx.Graph) -> nx.Graph:
+    """A copy of ``G`` that ``nx.write_graphml`` / ``nx.write_gexf`` accept and read back equal.
+
+    Node ids become text; attributes with no value (None, NaN) are left out; lists and dicts
+    become text (:func:`lernnetz.graph.pictures.tables.text_cell`); an attribute that has
+    different types on different nodes (e.g. int here, float there) is written as float, or
+    as text if mixed with text, because GraphML declares one type per key.
+    """
+    H: nx.Graph = G.__class__()
+    H.graph.update({k: v for k, v in ((k, _attr(v)) for k, v in G.graph.items()) if v is not None})
+    for n, a in G.nodes(data=True):
+        H.add_node(str(n), **{k: v for k, v in ((k, _attr(v)) for k, v in a.items()) if v is not None})
+    for u, v, a in G.edges(data=True):
+        H.add_edge(
+            str(u), str(v), **{k: x for k, x in ((k, _attr(x)) for k, x in a.items()) if x is not None}
+        )
+    for items in (list(H.nodes(data=True)), [(None, a) for *_, a in H.edges(data=True)]):
+        kinds: dict[str, set[type]] = {}
+        for _, a in items:
+            for k, v in a.items():
+                kinds.setdefault(k, set()).add(type(v))
+        for k, ts in kinds.items():
+            if len(ts) < 2:
+                continue
+            target: type = float if ts <= {int, float} else str
+            for _, a in items:
+                if k in a:
+                    a[k] = (
+                        target(a[k]) if not (target is str and isinstance(a[k], bool)) else str(a[k]).lower()
+                    )
+    return H
+
+
+def network_bytes(G: nx.Graph, fmt: str) -> bytes:
+    """``G`` as a GraphML or GEXF document (UTF-8)."""
+    import io
+
+    if fmt not in NETWORK_FORMATS:
+        raise InvalidArgument(f"unknown network format {fmt!r}", hint="graphml or gexf")
+    H = file_graph(G)
+    buf = io.BytesIO()
+    if fmt == "graphml":
+        nx.write_graphml(H, buf, encoding="utf-8", named_key_ids=True)
+    else:
+        nx.write_gexf(H, buf, encoding="utf-8")
+    return buf.getvalue()
+
+
+def write_network(G: nx.Graph, path: str | Path) -> Path:
+    """Write ``G`` as GraphML (``.graphml``) or GEXF (``.gexf``), atomically, by the file's suffix."""
+    from lernnetz.loaders.textio import write_bytes_atomic
+
+    p = Path(path)
+    fmt = p.suffix.lower().lstrip(".")
+    if fmt not in NETWORK_FORMATS:
+        raise InvalidArgument(
+            f"{p} does not end in .graphml or .gexf", hint="name the file …graphml or …gexf"
+        )
+    return write_bytes_atomic(p, network_bytes(G, fmt))
