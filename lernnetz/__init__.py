@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from lernnetz.graph.analytics import Connections, EventPlan, LearningNetworks
-    from lernnetz.graph.pictures.network import NetworkView
+    from lernnetz.graph.pictures.views import NetworkView
     from lernnetz.graph.settings import Settings
     from lernnetz.graph.store import GraphStore
 
@@ -116,7 +116,7 @@ class Lernnetz:
 
     def show(self, result: Any, path: str | Path = "lernnetz-network.html", **options: Any) -> NetworkView:
         """Write the offline network page for a result (or a networkx graph) and show it inline."""
-        from lernnetz.graph.pictures.network import show_network
+        from lernnetz.graph.pictures.views import show_network
 
         return show_network(result, path, **options)
 

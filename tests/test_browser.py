@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from lernnetz.graph.pictures.network import learning_network_html, store_subgraph, write_network_html
+from lernnetz.graph.pictures.network import write_network_html
+from lernnetz.graph.pictures.views import learning_network_html, store_subgraph
 from lernnetz.graph.store.nx_store import NetworkXStore
 from tests import viz_fixtures
 from tests.browser_util import Browser, chromium_path

@@ -22,13 +22,11 @@ from lernnetz.graph.pictures import network as viz
 from lernnetz.graph.pictures.network import (
     EDGE_LABEL_LIMIT,
     KIND_STYLE,
-    learning_network_html,
     network_html,
     remote_references,
-    show_network,
-    store_subgraph,
     write_network_html,
 )
+from lernnetz.graph.pictures.views import learning_network_html, show_network, store_subgraph
 from lernnetz.graph.store.nx_store import NetworkXStore
 from tests import viz_fixtures
 
@@ -382,8 +380,13 @@ def test_germany_map_points_only_without_boundaries(nx_store: NetworkXStore, tmp
     svg = save_figure(fig, tmp_path / "ulm.svg").read_text(encoding="utf-8")
     assert "GeoBasis-DE" not in svg  # no BKG data shown, no BKG note
     assert "Statistisches Bundesamt" in svg
-    assert "candidate (20)" in svg
-    assert str(cands.iloc[0]["name"]) in svg  # zoomed maps label the candidates
+    assert "candidate (20 auf der Karte / on the map)" in svg
+    shown = [
+        n
+        for n in cands["name"].astype(str)
+        if f">{n.split(',')[0].strip()}<" in svg or n.split(",")[0] in svg
+    ]
+    assert len(shown) >= 10  # zoomed maps label the candidates (where there is room)
     with pytest.raises(InvalidArgument) as exc:
         save_figure(fig, tmp_path / "ulm.jpg")
     assert exc.value.hint == "use .png or .svg"
@@ -456,3 +459,49 @@ def test_cli_map_view_and_chart(
     text = page.read_text(encoding="utf-8")
     assert remote_references(text) == []
     assert len(dataset(text, "nodes")) == len(demo_store.near(["08421000"], 10.0)) + 1  # + the Ulm project
+
+
+def test_slide_map_legend_outside_labels_apart_ring_and_scale(
+    demo_store: NetworkXStore, tmp_path: Path
+) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Annotation
+
+    from lernnetz.graph.analytics import matches, white_spots
+    from lernnetz.graph.analytics.basic import near_region
+    from lernnetz.graph.pictures.maps import germany_map, save_figure
+    from lernnetz.graph.regions import resolve_region
+
+    bounds = Path(__file__).resolve().parents[2] / "shared" / "data" / "bkg_vg5000"
+    reg = resolve_region(demo_store, "Ulm")
+    cand = matches(demo_store, "Ulm", 30.0)
+    ws = white_spots(demo_store, "mobility", 30.0)
+    fig = germany_map(
+        demo_store, boundaries=bounds, candidates=cand, white_spots=ws,
+        focus=list(near_region(demo_store, "Ulm", 30.0)["ags"]), title="Ulm, 30 km",
+        region=list(reg.members), radius_km=30.0,
+    )  # fmt: skip
+    ax = fig.axes[0]
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    frame = ax.get_window_extent(renderer)
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert legend.x0 >= frame.x1  # the legend sits right of the map, covering no data
+    labels = [t for t in ax.texts if isinstance(t, Annotation)]
+    assert len(labels) >= 20 and "Ulm" in {t.get_text() for t in labels}
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    for i, a in enumerate(boxes):
+        assert frame.x0 <= a.x0 and a.x1 <= frame.x1 and frame.y0 <= a.y0 and a.y1 <= frame.y1
+        for b in boxes[i + 1 :]:
+            assert not (a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1)
+    texts = {t.get_text() for t in ax.get_legend().get_texts()}
+    # the ring: 30 km around Ulm spans 60 km; the view fits it
+    x0, x1 = ax.get_xlim()
+    assert 60_000 < x1 - x0 < 70_000
+    assert "30 km um die Region / around the region" in texts
+    assert any(t.get_text() == "20 km" for t in ax.texts)  # scale bar: a fifth of ~65 km, rounded
+    # counts say what the map shows (white spots for mobility Germany-wide are many more)
+    spot = next(t for t in texts if t.startswith("weißer Fleck"))
+    n_shown = int(spot.split("(")[1].split()[0])
+    assert 0 < n_shown < len(ws)
+    for ext in ("png", "svg"):
+        assert save_figure(fig, tmp_path / f"ulm.{ext}").stat().st_size > 10_000

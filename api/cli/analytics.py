@@ -222,7 +222,7 @@ def networks(
         _synthetic_note(store)
     if html is not None:
         from lernnetz.graph.pictures.maps import default_boundaries
-        from lernnetz.graph.pictures.network import learning_network_html
+        from lernnetz.graph.pictures.views import learning_network_html
 
         with handled():
             learning_network_html(

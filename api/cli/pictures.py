@@ -79,18 +79,28 @@ def map_cmd(
             from lernnetz.graph.analytics import white_spots
 
             white = white_spots(store, topic, radius_km)
+        region_keys = None
+        region_name = ""
         if region is not None:
+            from lernnetz.graph.regions import resolve_region
+
+            reg = resolve_region(store, region)
+            region_keys, region_name = list(reg.members), reg.name
             focus = list(near_region(store, region, radius_km)["ags"])
             from lernnetz.graph.analytics import matches
 
             candidates = matches(store, region, radius_km, topics=[topic] if topic else None)
         source = None if points_only else (boundaries or default_boundaries(Settings().data_dir))
+        topic_label = ""
+        if topic is not None:
+            t = store.topics().set_index("slug")
+            topic_label = str(t.loc[topic, "label_de"]) if topic in t.index else topic
         label = title or " · ".join(
             x
             for x in (
                 "Modellprojekte Smart Cities",
-                f"Thema / topic: {topic}" if topic else "",
-                f"{region}, {radius_km:g} km" if region else "",
+                f"Thema: {topic_label}" if topic else "",
+                f"{region_name}, {radius_km:g} km" if region else "",
             )
             if x
         )
@@ -102,6 +112,8 @@ def map_cmd(
             white_spots=white,
             focus=focus,
             title=label,
+            region=region_keys,
+            radius_km=radius_km if region is not None else None,
         )
         for p in outputs:
             save_figure(fig, p)
@@ -140,7 +152,8 @@ def view_cmd(
 ) -> None:
     """An interactive offline page: the municipalities within a radius of a region and their projects."""
     from lernnetz.graph.analytics.basic import near_region
-    from lernnetz.graph.pictures.network import store_subgraph, write_network_html
+    from lernnetz.graph.pictures.network import write_network_html
+    from lernnetz.graph.pictures.views import store_subgraph
 
     with handled():
         store = store_from_settings()

@@ -23,7 +23,7 @@ from lernnetz.api.responses import errors
 from lernnetz.api.schemas import Connections, EventPlan, LearningNetworks, MatchRow, Page, WhiteSpots
 from lernnetz.graph import analytics as queries
 from lernnetz.graph.pictures.maps import default_boundaries
-from lernnetz.graph.pictures.network import learning_network_html
+from lernnetz.graph.pictures.views import learning_network_html
 from lernnetz.graph.store import GraphStore
 
 router = APIRouter(tags=["analytics"])
