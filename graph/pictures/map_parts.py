@@ -45,7 +45,7 @@ def place_labels(
 
     fig = ax.figure
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)  # type: ignore[arg-type]
-    renderer = canvas.get_renderer()
+    renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]
     frame = ax.get_window_extent(renderer)
     from matplotlib.transforms import Bbox
 
