@@ -409,3 +409,33 @@ def test_api_xlsx_and_network_files(api: Any) -> None:
             else nx.read_gexf(io.BytesIO(r.content))
         )
         assert G.number_of_nodes() > 10 and any(a.get("kind") == "project" for _, a in G.nodes(data=True))
+
+
+# ---------------------------------------------------------------------------- the Python face
+
+
+def test_python_face_export_map_and_show(demo_store: NetworkXStore, tmp_path: Path) -> None:
+    import networkx as nx
+
+    from lernnetz import Lernnetz
+    from lernnetz.graph.pictures.tables import read_csv
+
+    kn = Lernnetz(demo_store)
+    ln = kn.learning_networks("Lemgo", radius_km=30.0)
+    xlsx = kn.export(ln, tmp_path / "lemgo.xlsx")
+    assert list(pd.read_excel(xlsx, sheet_name=None)) == ["groups", "members", "unassigned", "Quelle"]
+    G = nx.read_gexf(kn.export(ln, tmp_path / "lemgo.gexf"))
+    assert G.number_of_nodes() == ln.to_graph().number_of_nodes()
+    near = kn.matches("Lemgo", 20.0)
+    back = read_csv(kn.export(near, tmp_path / "m.csv", dialect="excel").read_bytes(), "excel")
+    assert list(back["ags"]) == list(near["ags"])
+    fc = json.loads(kn.export(near, tmp_path / "m.geojson").read_text(encoding="utf-8"))
+    assert len(fc["features"]) == len(near)
+    with pytest.raises(InvalidArgument):
+        kn.export(near, tmp_path / "m.docx")
+    fig = kn.map(tmp_path / "lemgo.png", region="Lemgo", radius_km=20.0, boundaries=BOUNDARIES)
+    assert (tmp_path / "lemgo.png").stat().st_size > 10_000 and fig.axes
+    view = kn.show(ln, tmp_path / "lemgo.html", boundaries=BOUNDARIES)
+    assert "lernnetz-network" in view.html and '"kreise": [{' in view.html.replace(
+        '"kreise":[{', '"kreise": [{'
+    )

@@ -161,3 +161,61 @@ def write_network(G: nx.Graph, path: str | Path) -> Path:
             f"{p} does not end in .graphml or .gexf", hint="name the file …graphml or …gexf"
         )
     return write_bytes_atomic(p, network_bytes(G, fmt))
+
+
+# ---------------------------------------------------------------------------- one door for the Python face
+
+
+def save(
+    obj: Any,
+    path: str | Path,
+    *,
+    dialect: str = "plain",
+    attribution: str = "",
+    source: str = "lernnetz",
+) -> Path:
+    """Write a result to ``path``, the format chosen by the suffix (what ``kn.export`` calls).
+
+    * ``.csv`` — a DataFrame; ``dialect="excel"`` for German Excel (``;``, decimal comma, BOM);
+    * ``.xlsx`` — a DataFrame, a dict of DataFrames, or a result with ``groups``/``members``/
+      ``unassigned`` (one sheet each), plus the sheet ``Quelle``;
+    * ``.geojson`` — a DataFrame with ``lat``/``lon``;
+    * ``.graphml`` / ``.gexf`` — a networkx graph or a result with ``to_graph()``.
+    """
+    from lernnetz.graph.pictures import tables
+    from lernnetz.loaders.textio import write_bytes_atomic
+
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix in {".graphml", ".gexf"}:
+        G = obj if isinstance(obj, nx.Graph) else obj.to_graph() if hasattr(obj, "to_graph") else None
+        if G is None:
+            raise InvalidArgument(
+                f"{type(obj).__name__} is not a network", hint="pass a graph or a learning-network result"
+            )
+        return write_network(G, p)
+    if suffix == ".xlsx":
+        if isinstance(obj, pd.DataFrame):
+            sheets = {p.stem: obj}
+        elif isinstance(obj, dict):
+            sheets = dict(obj)
+        elif all(hasattr(obj, a) for a in ("groups", "members", "unassigned")):
+            sheets = {"groups": obj.groups, "members": obj.members, "unassigned": obj.unassigned}
+        else:
+            raise InvalidArgument(
+                f"cannot write {type(obj).__name__} as XLSX", hint="pass a DataFrame or a dict of them"
+            )
+        return tables.write_xlsx(p, sheets, source=source, attribution=attribution)
+    if not isinstance(obj, pd.DataFrame):
+        raise InvalidArgument(
+            f"cannot write {type(obj).__name__} as {suffix or 'a file'}", hint="pass a DataFrame"
+        )
+    if suffix == ".csv":
+        if dialect not in tables.CSV_DIALECTS:
+            raise InvalidArgument(f"unknown CSV dialect {dialect!r}", hint="plain or excel")
+        return write_bytes_atomic(p, tables.to_csv(obj, "excel" if dialect == "excel" else "plain"))
+    if suffix in {".geojson", ".json"}:
+        return write_geojson(obj, p, attribution=attribution or None)
+    raise InvalidArgument(
+        f"unknown export format {p.suffix!r} ({p})", hint="csv, xlsx, geojson, graphml or gexf"
+    )

@@ -146,6 +146,8 @@ def show_network(
     attribution: str | None = None,
     physics: bool = False,
     height: int = 780,
+    store: GraphStore | None = None,
+    boundaries: str | Path | None = None,
 ) -> NetworkView:
     """Write the interactive page for a graph or a learning-network result and return a
     :class:`NetworkView` that displays it inline in classic Jupyter and JupyterLab."""
@@ -159,7 +161,9 @@ def show_network(
         )
         _write_text(p, page)
     else:
-        page = learning_network_html(G_or_result, p, attribution=attribution, physics=physics)
+        page = learning_network_html(
+            G_or_result, p, attribution=attribution, physics=physics, store=store, boundaries=boundaries
+        )
     return NetworkView(path=p, html=page, height=height)
 
 
