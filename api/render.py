@@ -110,6 +110,8 @@ class Result:
     sheets: dict[str, pd.DataFrame] | None = None
     #: a ready body in another format (GraphML, GEXF): (bytes, media type, file suffix)
     raw: tuple[bytes, str, str] | None = None
+    #: GeoJSON other than points from lat/lon (e.g. territories): ``(table, attribution) -> doc``
+    geojson: Callable[[pd.DataFrame, str], dict[str, Any]] | None = None
 
 
 def page(df: pd.DataFrame, limit: int, offset: int, *, filename: str = "lernnetz", **extra: Any) -> Result:
@@ -182,7 +184,10 @@ def _render(
     if fmt == "geojson" and result.table is not None:
         from lernnetz.graph.pictures.export import to_geojson
 
-        doc = to_geojson(result.table, attribution=attribution)
+        if result.geojson is not None:
+            doc = result.geojson(result.table, attribution)
+        else:
+            doc = to_geojson(result.table, attribution=attribution)
         doc["numberReturned"] = len(result.table)
         if result.total is not None:
             doc["numberMatched"] = result.total

@@ -117,6 +117,11 @@ def test_learning_network_page_answers_who_meets_whom_offline(
     )
     assert not re.search(r"\b\d{8}\b", texts), re.findall(r"\b\d{8}\b", texts)[:5]
     assert "rendered" not in browser.evaluate(session, "document.body.innerText")
+    # edge text only on hover; reasons in German and English on hover and click
+    assert browser.evaluate(session, "lernnetzNetwork.body.data.edges.get().every(e => !e.label)")
+    member_id = next(i for i in ids if i.startswith("m:"))
+    tip = browser.evaluate(session, f"lernnetzNetwork.body.data.nodes.get({member_id!r}).title.textContent")
+    assert "Gemeinsame Themen / shared topics:" in tip and "Gruppe / group" in tip and " km" in tip
     # the filter hides other groups; search finds places
     browser.evaluate(session, "lernnetzFilter('1', '')")
     hidden = browser.evaluate(session, "lernnetzNetwork.body.data.nodes.get().filter(n => n.hidden).length")

@@ -439,3 +439,62 @@ def test_python_face_export_map_and_show(demo_store: NetworkXStore, tmp_path: Pa
     assert "lernnetz-network" in view.html and '"kreise": [{' in view.html.replace(
         '"kreise":[{', '"kreise": [{'
     )
+
+
+def test_api_projects_geojson_territories_after_fetch_boundaries(
+    demo_store: NetworkXStore, tmp_path: Path
+) -> None:
+    """With boundaries fetched into the data dir, /projects?format=geojson gives territory polygons;
+    without, points (the same app code, two data dirs)."""
+    from fastapi.testclient import TestClient
+
+    from lernnetz.api.main import create_app
+    from lernnetz.graph.settings import Settings
+    from lernnetz.loaders.fetch import fetch_boundaries
+
+    with_bounds = tmp_path / "with"
+    fetch_boundaries(with_bounds, BOUNDARIES, progress=False, neighbours=False)
+    for folder, kind in ((with_bounds, "area"), (tmp_path / "without", "point")):
+        folder.mkdir(exist_ok=True)
+        app = create_app(Settings(LERNNETZ_DATA_DIR=str(folder)), demo_store)
+        with TestClient(app) as c:
+            fc = c.get("/projects", params={"format": "geojson", "limit": "all"}).json()
+        assert fc["numberMatched"] == fc["numberReturned"] == len(fc["features"]) == 73
+        assert {f["properties"]["geometry_kind"] for f in fc["features"]} == {kind}
+        if kind == "area":
+            _valid_wgs84(fc)
+
+
+def test_cli_networks_writes_graph_and_workbook(
+    demo_store: NetworkXStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import networkx as nx
+
+    from lernnetz.api import cli
+    from lernnetz.api.cli import analytics
+
+    monkeypatch.setattr(analytics, "store_from_settings", lambda backend=None: demo_store)
+    monkeypatch.setenv("LERNNETZ_DATA_DIR", str(tmp_path))
+    out = [tmp_path / "ulm.graphml", tmp_path / "ulm.xlsx", tmp_path / "ulm.html"]
+    r = CliRunner().invoke(
+        cli.app,
+        [
+            "networks",
+            "Ulm",
+            "--radius-km",
+            "30",
+            "--graph",
+            str(out[0]),
+            "--xlsx",
+            str(out[1]),
+            "--html",
+            str(out[2]),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    G = nx.read_graphml(out[0])
+    assert any(a.get("kind") == "project" for _, a in G.nodes(data=True))
+    assert list(pd.read_excel(out[1], sheet_name=None)) == ["groups", "members", "unassigned", "Quelle"]
+    assert "lernnetz-network" in out[2].read_text(encoding="utf-8")
+    r = CliRunner().invoke(cli.app, ["networks", "Ulm", "--graph", str(tmp_path / "ulm.png")])
+    assert r.exit_code == 2 and ".graphml or .gexf" in r.output
