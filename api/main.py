@@ -42,10 +42,12 @@ we propose? where are the white spots? where should the next Regionalkonferenzen
   `GET /regions/resolve?q=` shows what a string means.
 * **Distances** are great-circle distances between official centre coordinates (mean Earth radius
   6371.0088 km), to the nearest Gemeinde of the region; 0 inside it. `radius_km` ≤ 300 here.
-* **Formats:** JSON by default; tables also `?format=csv`, and where rows are places `?format=geojson`
-  (a FeatureCollection of points, e.g. for QGIS).
-* **Lists** are paginated with `limit` (≤ 1000) and `offset`; `total` (and the `X-Total-Count` header)
-  gives the full count.
+* **Formats:** JSON by default; tables also `?format=csv` (plain), `?format=excel-csv` (German Excel:
+  `;`, decimal comma, BOM), `?format=xlsx` (with a sheet `Quelle`: source, attribution, row count), and
+  where rows are places `?format=geojson` (points; project territories as polygons, e.g. for QGIS).
+  Learning networks also as GraphML/GEXF for Gephi: `GET /learning-networks/graph`.
+* **Lists** are paginated with `limit` (≤ 1000, or `limit=all` for a full export) and `offset`;
+  `total` (GeoJSON: `numberMatched`; XLSX: the `Quelle` sheet) and `X-Total-Count` give the full count.
 * **Errors** always have the body `{"error": code, "detail": text, "hint": text}` (+ `candidates` on 409).
 * **Writes** (`POST /imports/participation`) need `Authorization: Bearer <token>` (`LERNNETZ_API_TOKEN`).
 * **Data licence:** the official register is © Statistisches Bundesamt (Destatis), dl-de/by-2-0. Every
