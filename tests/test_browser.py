@@ -104,6 +104,7 @@ def test_learning_network_page_answers_who_meets_whom_offline(
     assert sum(i.startswith("m:") for i in ids) == len(members)
     # Kreis and Land outlines drawn beneath the nodes
     assert int(report.status["kreise"]) > 0 and int(report.status["laender"]) > 0
+    assert int(report.status["territories"]) == n_groups  # each hub's territory as one shaded area
     # labels: readable at the first view, every hub named, none overlapping
     labels = browser.evaluate(session, "window.lernnetzLabels")
     assert len(labels) >= n_groups

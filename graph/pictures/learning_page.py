@@ -316,6 +316,7 @@ def learning_page_data(
         from lernnetz.graph.pictures.outlines import outlines
 
         outline_data = outlines(boundaries, projection, bbox).as_json()
+        outline_data["territories"] = _territories(boundaries, projection, group_out, members)
     return {
         "groups": group_out,
         "topics": [{"slug": t, "label": topics(t)} for t in sorted(topic_slugs, key=topics)],
@@ -325,6 +326,41 @@ def learning_page_data(
         "unplaced": side_unassigned,
         "outlines": outline_data,
     }
+
+
+def _territories(
+    boundaries: str | Path,
+    projection: Projection,
+    groups: list[dict[str, Any]],
+    members: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Each hub's territory as projected rings (union of its Gemeinde polygons), in its group colour."""
+    from shapely import union_all
+
+    from lernnetz.graph.pictures.geo_export import _polygons
+    from lernnetz.graph.pictures.outlines import SIMPLIFY_DEG, _rings
+
+    gem = _polygons(str(boundaries), "gemeinden")
+    out: list[dict[str, Any]] = []
+    for g in groups:
+        keys = [
+            _s(m.get("ags"))
+            for m in members
+            if m.get("group_id") == g["id"] and _s(m.get("role")) != "member"
+        ]
+        polys = [gem[k] for k in keys if k in gem]
+        if not polys:
+            continue
+        area = union_all(polys).simplify(SIMPLIFY_DEG)
+        rings = []
+        for ring in _rings(area):
+            flat: list[float] = []
+            for lon, lat in ring:
+                x, y = projection(lat, lon)
+                flat += [round(x, 1), round(y, 1)]
+            rings.append(flat)
+        out.append({"hub": g["hub"], "color": g["color"], "rings": rings})
+    return out
 
 
 def _spread_duplicates(nodes: list[dict[str, Any]]) -> None:

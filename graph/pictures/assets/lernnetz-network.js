@@ -67,6 +67,18 @@
     ctx.save(); ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.fillStyle = '#ffffff';
     ctx.fillRect(0, 0, ctx.canvas.width, ctx.canvas.height); ctx.restore();
     ctx.save(); ctx.lineJoin = 'round';
+    (data.outlines.territories || []).forEach(function (t) {
+      if (nodes.get(t.hub) && nodes.get(t.hub).hidden) { return; }
+      ctx.beginPath();
+      t.rings.forEach(function (xy) {
+        ctx.moveTo(xy[0], xy[1]);
+        for (var i = 2; i < xy.length; i += 2) { ctx.lineTo(xy[i], xy[i + 1]); }
+        ctx.closePath();
+      });
+      ctx.globalAlpha = 0.13; ctx.fillStyle = t.color; ctx.fill('evenodd');
+      ctx.globalAlpha = 0.7; ctx.strokeStyle = t.color; ctx.lineWidth = 1.5 / scale; ctx.stroke();
+      ctx.globalAlpha = 1;
+    });
     outlineCount.kreise = strokeRings(ctx, data.outlines.kreise, 0.8, '#b2babb', scale);
     outlineCount.laender = strokeRings(ctx, data.outlines.laender, 2.0, '#707b7c', scale);
     ctx.restore();
@@ -98,13 +110,16 @@
         { x: s.x + s.r + g, y: s.y - th / 2 }, { x: s.x - s.r - g - tw, y: s.y - th / 2 },
         { x: s.x - tw / 2, y: s.y + s.r + g }, { x: s.x - tw / 2, y: s.y - s.r - g - th }
       ];
-      var strict = !forced[s.n.id] && s.n.kind !== 'hub';
-      for (var i = 0; i < spots.length; i++) {
-        var b = { x: spots[i].x, y: spots[i].y, w: tw, h: th, id: s.n.id, text: s.n.label, font: ctx.font, size: size };
-        if (b.x < 0 || b.y < 0 || b.x + b.w > w || b.y + b.h > h) { continue; }
-        if (boxes.some(function (o) { return overlaps(b, o); })) { continue; }
-        if (strict && obstacles.some(function (o) { return o.id !== s.n.id && o.p <= s.n.priority + 1 && overlaps(b, o); })) { continue; }
-        boxes.push(b); return;
+      // hubs and searched nodes always get a label: first a spot clear of nodes, else clear of labels only
+      var passes = (forced[s.n.id] || s.n.kind === 'hub') ? [true, false] : [true];
+      for (var k = 0; k < passes.length; k++) {
+        for (var i = 0; i < spots.length; i++) {
+          var b = { x: spots[i].x, y: spots[i].y, w: tw, h: th, id: s.n.id, text: s.n.label, font: ctx.font, size: size };
+          if (b.x < 0 || b.y < 0 || b.x + b.w > w || b.y + b.h > h) { continue; }
+          if (boxes.some(function (o) { return overlaps(b, o); })) { continue; }
+          if (passes[k] && obstacles.some(function (o) { return o.id !== s.n.id && o.p <= s.n.priority + 1 && overlaps(b, o); })) { continue; }
+          boxes.push(b); return;
+        }
       }
     });
     return boxes;
@@ -155,6 +170,7 @@
   [['sw diamond', '#ffffff', 'Drehscheibe: Modellprojekt, ganzes Gebiet als ein Knoten / hub: model project, whole territory as one node'],
    ['sw dot', '#ffffff', 'Mitglied (nicht gefördert), Größe ∝ √Einwohner / member (not funded), size ∝ √population'],
    ['sw dot', '#b3b6b7', 'nicht zugeordnet / not assigned'],
+   ['sw', 'rgba(31,119,180,0.15)', 'Fläche: Gebiet der Drehscheibe / area: the hub\'s territory'],
    ['sw line', '', 'Landesgrenze / Land border'], ['sw line thin', '', 'Kreisgrenze / Kreis border']
   ].forEach(function (k) {
     var row = el('div'), sw = el('span', undefined, k[0]);
@@ -250,6 +266,7 @@
     status.setAttribute('data-group-colours', String(Object.keys(colours).length));
     status.setAttribute('data-kreise', String(outlineCount.kreise));
     status.setAttribute('data-laender', String(outlineCount.laender));
+    status.setAttribute('data-territories', String((data.outlines.territories || []).length));
     status.setAttribute('data-labels', String(labelBoxes.length));
     status.setAttribute('data-offmap', String(data.offmap.length));
     status.setAttribute('data-canvas', canvas ? canvas.width + 'x' + canvas.height : '');
