@@ -494,7 +494,11 @@ def test_cli_networks_writes_graph_and_workbook(
     assert r.exit_code == 0, r.output
     G = nx.read_graphml(out[0])
     assert any(a.get("kind") == "project" for _, a in G.nodes(data=True))
-    assert list(pd.read_excel(out[1], sheet_name=None)) == ["groups", "members", "unassigned", "Quelle"]
+    sheets = pd.read_excel(out[1], sheet_name=None, dtype=str)
+    assert list(sheets) == ["groups", "members", "unassigned", "Quelle"]
+    ulm = sheets["groups"].iloc[0]
+    assert "Elchingen" in ulm["member_names"] and "09775139" in ulm["members"]  # names beside the keys
+    assert "Smart-City-Strategieentwicklung" in ulm["topic_labels"]
     assert "lernnetz-network" in out[2].read_text(encoding="utf-8")
     r = CliRunner().invoke(cli.app, ["networks", "Ulm", "--graph", str(tmp_path / "ulm.png")])
     assert r.exit_code == 2 and ".graphml or .gexf" in r.output

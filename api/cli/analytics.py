@@ -241,11 +241,12 @@ def networks(
         err.print(f"wrote {graph}", highlight=False)
     if xlsx is not None:
         from lernnetz.graph.pictures.tables import write_xlsx
+        from lernnetz.graph.pictures.views import learning_network_sheets
 
         with handled():
             write_xlsx(
                 xlsx,
-                {"groups": result.groups, "members": result.members, "unassigned": result.unassigned},
+                learning_network_sheets(result),
                 source=f"lernnetz networks {region} --radius-km {radius_km:g}",
                 attribution=str(store.info()["attribution"]),
             )

@@ -23,7 +23,7 @@ from lernnetz.api.responses import errors
 from lernnetz.api.schemas import Connections, EventPlan, LearningNetworks, MatchRow, Page, WhiteSpots
 from lernnetz.graph import analytics as queries
 from lernnetz.graph.pictures.maps import default_boundaries
-from lernnetz.graph.pictures.views import learning_network_html
+from lernnetz.graph.pictures.views import learning_network_html, learning_network_sheets
 from lernnetz.graph.store import GraphStore
 
 router = APIRouter(tags=["analytics"])
@@ -148,7 +148,7 @@ def _networks(
          "params": ln.params},
         ln.members, filename="learning-networks",
     )  # fmt: skip
-    result.sheets = {"groups": ln.groups, "members": ln.members, "unassigned": ln.unassigned}
+    result.sheets = learning_network_sheets(ln)
     return result
 
 

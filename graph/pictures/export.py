@@ -199,8 +199,10 @@ def save(
             sheets = {p.stem: obj}
         elif isinstance(obj, dict):
             sheets = dict(obj)
-        elif all(hasattr(obj, a) for a in ("groups", "members", "unassigned")):
-            sheets = {"groups": obj.groups, "members": obj.members, "unassigned": obj.unassigned}
+        elif all(hasattr(obj, a) for a in ("groups", "members", "unassigned", "to_graph")):
+            from lernnetz.graph.pictures.views import learning_network_sheets
+
+            sheets = learning_network_sheets(obj)
         else:
             raise InvalidArgument(
                 f"cannot write {type(obj).__name__} as XLSX", hint="pass a DataFrame or a dict of them"

@@ -226,3 +226,34 @@ def store_subgraph(store: GraphStore, ags: Iterable[str], *, with_projects: bool
         for a in rows["ags"]:
             G.add_edge(f"Municipality:{a}", f"Project:{pid}", type="MEMBER_OF", label="")
     return G
+
+
+# ---------------------------------------------------------------------------- tables people read
+
+
+def learning_network_sheets(result: Any) -> dict[str, Any]:
+    """The tables of a learning-network result for XLSX/CSV readers: ``groups`` gains
+    ``member_names`` (beside the AGS list) and ``topic_labels`` (beside the slugs), so a person
+    reads names; ``members`` and ``unassigned`` as they are."""
+    import pandas as pd
+
+    groups: pd.DataFrame = result.groups.copy()
+    members: pd.DataFrame = result.members
+    names: dict[str, str] = {}
+    if {"ags", "name"} <= set(members.columns):
+        names = dict(zip(members["ags"].astype(str), members["name"].astype(str), strict=True))
+    labels: dict[str, str] = {}
+    for n, a in result.to_graph().nodes(data=True):
+        if a.get("kind") == "topic" and ":" in str(n):
+            labels[str(n).split(":", 1)[1]] = str(a.get("label") or n)
+    if "members" in groups.columns:
+        at = list(groups.columns).index("members") + 1
+        groups.insert(
+            at, "member_names", [[names.get(str(a), str(a)) for a in (m or [])] for m in groups["members"]]
+        )
+    if "topics" in groups.columns:
+        at = list(groups.columns).index("topics") + 1
+        groups.insert(
+            at, "topic_labels", [[labels.get(str(t), str(t)) for t in (ts or [])] for ts in groups["topics"]]
+        )
+    return {"groups": groups, "members": members, "unassigned": result.unassigned}
