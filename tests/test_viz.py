@@ -441,6 +441,8 @@ def test_cli_map_view_and_chart(
     assert r.exit_code == 0, r.output
     assert _png_size(png)[0] > 300 and "GeoBasis-DE" in svg.read_text(encoding="utf-8")
     assert "candidates:" in r.output and "white spots:" in r.output
+    label = demo_store.topics().set_index("slug").loc[topic, "label_de"]
+    assert f"Thema: {html.escape(label, quote=False)}" in svg.read_text(encoding="utf-8")  # words, not the slug
 
     r = run.invoke(cli.app, ["map", "--png", str(tmp_path / "x.jpg")])
     assert r.exit_code == 2 and "does not end in .png" in " ".join(r.output.split())
@@ -454,8 +456,14 @@ def test_cli_map_view_and_chart(
     assert _png_size(tmp_path / "c.png")[0] > 300
 
     page = tmp_path / "v.html"
-    r = run.invoke(cli.app, ["view", "Ulm", "--radius-km", "10", "--html", str(page)])
+    r = run.invoke(
+        cli.app,
+        ["view", "Ulm", "--radius-km", "10", "--html", str(page), "--graph", str(tmp_path / "v.gexf")],
+    )
     assert r.exit_code == 0, r.output
+    import networkx as nx
+
+    assert nx.read_gexf(tmp_path / "v.gexf").number_of_nodes() == len(demo_store.near(["08421000"], 10.0)) + 1
     text = page.read_text(encoding="utf-8")
     assert remote_references(text) == []
     assert len(dataset(text, "nodes")) == len(demo_store.near(["08421000"], 10.0)) + 1  # + the Ulm project

@@ -149,6 +149,9 @@ def view_cmd(
     html_out: Annotated[Path, typer.Option("--html", help="write the interactive page here")],
     radius_km: Annotated[float, typer.Option("--radius-km", "-r", help="radius in km")] = 20.0,
     physics: Annotated[bool, typer.Option(help="let vis-network's physics move the nodes")] = False,
+    graph: Annotated[
+        Path | None, typer.Option("--graph", help="also write the subgraph as .graphml or .gexf (Gephi, yEd)")
+    ] = None,
 ) -> None:
     """An interactive offline page: the municipalities within a radius of a region and their projects."""
     from lernnetz.graph.analytics.basic import near_region
@@ -166,6 +169,11 @@ def view_cmd(
             physics=physics,
             attribution=str(store.info().get("attribution", "")),
         )
+        if graph is not None:
+            from lernnetz.graph.pictures.export import write_network
+
+            write_network(G, graph)
+            console.print(f"wrote {graph}", highlight=False)
     console.print(
         f"wrote {html_out} ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)", highlight=False
     )
