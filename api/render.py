@@ -17,11 +17,12 @@ from typing import Annotated, Any, Literal
 import pandas as pd
 from fastapi import Query, Request
 from fastapi.responses import Response
-from pydantic import AfterValidator, BaseModel, BeforeValidator
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from lernnetz.api.cache import Rendered
 from lernnetz.api.deps import get_state
+from lernnetz.graph.errors import InvalidArgument
 from lernnetz.graph.jsonsafe import py
 
 TableFormat = Literal["json", "csv", "excel-csv", "xlsx"]
@@ -46,22 +47,9 @@ PlaceFormatQuery = Annotated[
 ]
 
 
-def _limit_in(value: Any) -> Any:
-    return ALL_ROWS if isinstance(value, str) and value.strip().lower() == "all" else value
-
-
-def _limit_range(value: int) -> int:
-    if value != ALL_ROWS and value > MAX_LIMIT:
-        raise ValueError(f"limit must be at most {MAX_LIMIT}, or 'all' for every row")
-    return value
-
-
 LimitQuery = Annotated[
-    int,
-    BeforeValidator(_limit_in),
-    AfterValidator(_limit_range),
+    Annotated[int, Field(ge=1, le=MAX_LIMIT)] | Literal["all"],
     Query(
-        ge=1,
         description=f"Page size: at most this many rows (1 … {MAX_LIMIT}), or `all` for every row in one "
         "response (full export; the body states the row count).",
     ),
@@ -114,8 +102,15 @@ class Result:
     geojson: Callable[[pd.DataFrame, str], dict[str, Any]] | None = None
 
 
-def page(df: pd.DataFrame, limit: int, offset: int, *, filename: str = "lernnetz", **extra: Any) -> Result:
-    """One page of a table: ``{"total", "limit", "offset", "items", **extra}`` (DataFrames as rows)."""
+def page(
+    df: pd.DataFrame, limit: int | str, offset: int, *, filename: str = "lernnetz", **extra: Any
+) -> Result:
+    """One page of a table: ``{"total", "limit", "offset", "items", **extra}`` (DataFrames as rows).
+    ``limit="all"``: every row from ``offset`` on (``limit`` in the body is then the row count)."""
+    if limit == "all":
+        limit = ALL_ROWS
+    elif not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise InvalidArgument(f"limit must be between 1 and {MAX_LIMIT}, or 'all' (got {limit!r})")
     part = df.iloc[offset:] if limit >= ALL_ROWS else df.iloc[offset : offset + limit]
     if limit >= ALL_ROWS:
         limit = max(len(part), 1)

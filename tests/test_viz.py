@@ -442,7 +442,9 @@ def test_cli_map_view_and_chart(
     assert _png_size(png)[0] > 300 and "GeoBasis-DE" in svg.read_text(encoding="utf-8")
     assert "candidates:" in r.output and "white spots:" in r.output
     label = demo_store.topics().set_index("slug").loc[topic, "label_de"]
-    assert f"Thema: {html.escape(label, quote=False)}" in svg.read_text(encoding="utf-8")  # words, not the slug
+    assert f"Thema: {html.escape(label, quote=False)}" in svg.read_text(
+        encoding="utf-8"
+    )  # words, not the slug
 
     r = run.invoke(cli.app, ["map", "--png", str(tmp_path / "x.jpg")])
     assert r.exit_code == 2 and "does not end in .png" in " ".join(r.output.split())
