@@ -515,3 +515,23 @@ def test_slide_map_legend_outside_labels_apart_ring_and_scale(
     assert 0 < n_shown < len(ws)
     for ext in ("png", "svg"):
         assert save_figure(fig, tmp_path / f"ulm.{ext}").stat().st_size > 10_000
+
+
+def test_learning_page_ignores_extra_columns_and_missing_role(learning_result: Any) -> None:
+    """The page uses only groups/members/unassigned and to_graph(); extra columns change nothing,
+    and without a ``role`` column the members are those listed in ``groups.members``."""
+    import copy
+
+    from lernnetz.graph.pictures.learning_page import learning_page_data
+
+    base = learning_page_data(learning_result)
+    other = copy.copy(learning_result)
+    other.members = learning_result.members.assign(
+        extra=1, nested=[{"x": [1]}] * len(learning_result.members)
+    )
+    other.members = other.members.drop(columns=["role"])
+    other.groups = learning_result.groups.assign(quality=0.5)
+    data = learning_page_data(other)
+    assert [(n["id"], n["kind"], n["group"]) for n in data["nodes"]] == [
+        (n["id"], n["kind"], n["group"]) for n in base["nodes"]
+    ]

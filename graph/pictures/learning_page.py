@@ -154,8 +154,14 @@ def learning_page_data(
         g_topics = _list(g.get("topics"))
         topic_slugs.update(g_topics)
         rows = [m for m in members if int(m.get("group_id", -1)) == gid]
-        terr = [m for m in rows if _s(m.get("role")) != "member"]
-        mems = [m for m in rows if _s(m.get("role")) == "member"]
+        listed = set(_list(g.get("members")))  # the group's members by key; ``role`` says it too
+
+        def is_member(m: dict[str, Any], listed: set[str] = listed) -> bool:
+            role = _s(m.get("role"))
+            return role == "member" if role else _s(m.get("ags")) in listed
+
+        terr = [m for m in rows if not is_member(m)]
+        mems = [m for m in rows if is_member(m)]
         terr_pop = sum(_num(m.get("population")) or 0.0 for m in terr)
         hub_id = f"hub:{hub}"
         hub_of_group[gid] = hub_id
