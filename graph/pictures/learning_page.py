@@ -139,6 +139,9 @@ def learning_page_data(
                 return found
         return {}
 
+    event_titles = {
+        str(n).split(":", 1)[1]: _s(a.get("label")) for n, a in node_attr.items() if a.get("kind") == "event"
+    }
     coords: dict[str, tuple[float, float]] = {}
     nodes: list[dict[str, Any]] = []
     group_out: list[dict[str, Any]] = []
@@ -214,7 +217,7 @@ def learning_page_data(
             title = _s(a.get("title")).split("\n")
             where = _AGS_IN_TEXT.sub("", title[0]) if title and title[0] else name
             shared = _list(m.get("shared_topics"))
-            evidence = [line for line in title[2:] if line.strip()]
+            evidence = [_evidence(line, event_titles) for line in title[2:] if line.strip()]
             km = _fmt_km(m.get("distance_km"))
             member_tip = [
                 where,
@@ -319,10 +322,10 @@ def learning_page_data(
             side_unassigned.append({"label": n["label"], "tip": n["tip"]})
     outline_data: dict[str, Any] = {"kreise": [], "laender": [], "attribution": ""}
     if boundaries is not None and coords:
-        from lernnetz.graph.pictures.outlines import outlines
+        from lernnetz.graph.pictures.outlines import outlines, territories
 
         outline_data = outlines(boundaries, projection, bbox).as_json()
-        outline_data["territories"] = _territories(boundaries, projection, group_out, members)
+        outline_data["territories"] = territories(boundaries, projection, group_out, members)
     return {
         "groups": group_out,
         "topics": [{"slug": t, "label": topics(t)} for t in sorted(topic_slugs, key=topics)],
@@ -334,39 +337,26 @@ def learning_page_data(
     }
 
 
-def _territories(
-    boundaries: str | Path,
-    projection: Projection,
-    groups: list[dict[str, Any]],
-    members: list[dict[str, Any]],
-) -> list[dict[str, Any]]:
-    """Each hub's territory as projected rings (union of its Gemeinde polygons), in its group colour."""
-    from shapely import union_all
+#: Evidence words of the analytics' tooltips, in German and English.
+_EVIDENCE_WORDS = {
+    "interest registered": "Interesse angemeldet / registered interest",
+    "interest survey": "Umfrage / survey",
+    "interest attended": "Teilnahme / attended",
+    "interest peer-learning": "Peer-Learning",
+    "event attended": "Veranstaltung besucht / attended event",
+    "event registered": "zu Veranstaltung angemeldet / registered for event",
+    "event peer-learning": "Peer-Learning-Veranstaltung / peer-learning event",
+    "event survey": "Umfrage zu Veranstaltung / event survey",
+}
+_EVENT_REF = re.compile(r"\bevent (?!attended|registered|survey|peer-learning)([A-Za-z][\w.-]*) ")
 
-    from lernnetz.graph.pictures.geo_export import _polygons
-    from lernnetz.graph.pictures.outlines import SIMPLIFY_DEG, _rings
 
-    gem = _polygons(str(boundaries), "gemeinden")
-    out: list[dict[str, Any]] = []
-    for g in groups:
-        keys = [
-            _s(m.get("ags"))
-            for m in members
-            if m.get("group_id") == g["id"] and _s(m.get("role")) != "member"
-        ]
-        polys = [gem[k] for k in keys if k in gem]
-        if not polys:
-            continue
-        area = union_all(polys).simplify(SIMPLIFY_DEG)
-        rings = []
-        for ring in _rings(area):
-            flat: list[float] = []
-            for lon, lat in ring:
-                x, y = projection(lat, lon)
-                flat += [round(x, 1), round(y, 1)]
-            rings.append(flat)
-        out.append({"hub": g["hub"], "color": g["color"], "rings": rings})
-    return out
+def _evidence(line: str, event_titles: Mapping[str, str]) -> str:
+    """One evidence line with German/English words and event titles instead of event ids."""
+    line = _EVENT_REF.sub(lambda m: f"„{event_titles.get(m[1], m[1])}“ ", line)
+    for en, both in _EVIDENCE_WORDS.items():
+        line = line.replace(f": {en} ", f": {both} ")
+    return line.replace("(source: ", "(Quelle / source: ")
 
 
 def _spread_duplicates(nodes: list[dict[str, Any]]) -> None:

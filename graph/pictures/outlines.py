@@ -100,3 +100,37 @@ def outlines(
         else:
             out.laender = rings
     return out
+
+
+def territories(
+    boundaries: str | Path,
+    projection: Projection,
+    groups: list[dict[str, Any]],
+    members: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Each hub's territory as projected rings (union of its Gemeinde polygons), in its group colour."""
+    from shapely import union_all
+
+    from lernnetz.graph.pictures.geo_export import _polygons
+
+    gem = _polygons(str(boundaries), "gemeinden")
+    out: list[dict[str, Any]] = []
+    for g in groups:
+        keys = [
+            str(m.get("ags"))
+            for m in members
+            if m.get("group_id") == g["id"] and str(m.get("role") or "") != "member"
+        ]
+        polys = [gem[k] for k in keys if k in gem]
+        if not polys:
+            continue
+        area = union_all(polys).simplify(SIMPLIFY_DEG)
+        rings = []
+        for ring in _rings(area):
+            flat: list[float] = []
+            for lon, lat in ring:
+                x, y = projection(lat, lon)
+                flat += [round(x, 1), round(y, 1)]
+            rings.append(flat)
+        out.append({"hub": g["hub"], "color": g["color"], "rings": rings})
+    return out
