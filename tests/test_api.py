@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import logging
 import re
 import shutil
@@ -370,7 +369,11 @@ def test_resolve_nothing_is_404(client: TestClient) -> None:
 
 
 def test_wrong_format_value_is_422(client: TestClient) -> None:
-    for url in ("/municipalities?format=xml", "/projects?format=geojson", "/topics?format=pdf"):
+    for url in (
+        "/municipalities?format=xml",
+        "/topics?format=geojson",
+        "/topics?format=pdf",
+    ):  # /projects has geojson now (territories)
         err = assert_error(client.get(url), 422, "invalid_request")
         assert "format" in err["detail"]
 
@@ -395,7 +398,7 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
         "GET /health", "GET /stats", "GET /municipalities", "GET /municipalities/{ags}",
         "GET /municipalities/{ags}/recommendations", "GET /projects", "GET /projects/{project_id}",
         "GET /topics", "GET /events", "GET /events/{event_id}", "GET /regions/resolve", "GET /matches",
-        "GET /learning-networks", "GET /learning-networks/view", "GET /white-spots", "GET /event-plans",
+        "GET /learning-networks", "GET /learning-networks/view", "GET /learning-networks/graph", "GET /white-spots", "GET /event-plans",
         "GET /connections", "POST /imports/participation",
     }  # fmt: skip
     for path, method, op in ops:
@@ -409,6 +412,11 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
     for name in ("MunicipalityRow", "ErrorBody", "RegionResolution", "ProjectRow", "Health"):
         assert schemas[name].get("examples"), name
     assert client.get("/docs").status_code == 200
+    assert "/static-docs/swagger-ui/swagger-ui-bundle.js" in client.get("/docs").text  # served offline
+    assert (
+        "cdn.jsdelivr" not in client.get("/redoc").text
+        and "fonts.googleapis" not in client.get("/redoc").text
+    )
 
 
 def test_cors_is_configurable(api_store: NetworkXStore, tmp_path: Path) -> None:
@@ -488,7 +496,9 @@ def test_matches_as_csv_and_geojson(client: TestClient) -> None:
     js = client.get("/matches", params=params).json()
     rows = list(csv.DictReader(io.StringIO(client.get("/matches", params={**params, "format": "csv"}).text)))
     assert [r["ags"] for r in rows] == [r["ags"] for r in js["items"]]
-    assert json.loads(rows[0]["shared_topics"]) == js["items"][0]["shared_topics"]  # lists as JSON text
+    assert rows[0]["shared_topics"] == "; ".join(
+        js["items"][0]["shared_topics"]
+    )  # lists as "; " text, no JSON
     fc = client.get("/matches", params={**params, "format": "geojson"}).json()
     assert [f["properties"]["ags"] for f in fc["features"]] == [r["ags"] for r in js["items"]]
     assert "dl-de/by-2-0" in fc["attribution"]

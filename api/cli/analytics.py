@@ -250,6 +250,12 @@ def networks(
     ] = 42,
     min_evidence: MinEvidenceOpt = None,
     html: Annotated[Path | None, typer.Option(help="also write an interactive offline HTML view")] = None,
+    graph: Annotated[
+        Path | None, typer.Option("--graph", help="also write the network as .graphml or .gexf (Gephi, yEd)")
+    ] = None,
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="also write groups, members and unassigned as one XLSX")
+    ] = None,
     part: Annotated[
         NetworkPart, typer.Option(help="table printed for csv/json/geojson")
     ] = NetworkPart.groups,
@@ -267,11 +273,36 @@ def networks(
         )
         _synthetic_note(store)
     if html is not None:
-        from lernnetz.graph.pictures.network import learning_network_html
+        from lernnetz.graph.pictures.maps import default_boundaries
+        from lernnetz.graph.pictures.views import learning_network_html
 
         with handled():
-            learning_network_html(result, html)
+            learning_network_html(
+                result,
+                html,
+                attribution=str(store.info()["attribution"]),
+                store=store,
+                boundaries=default_boundaries(Settings().data_dir),
+            )
         err.print(f"wrote {html}", highlight=False)
+    if graph is not None:
+        from lernnetz.graph.pictures.export import write_network
+
+        with handled():
+            write_network(result.to_graph(), graph)
+        err.print(f"wrote {graph}", highlight=False)
+    if xlsx is not None:
+        from lernnetz.graph.pictures.tables import write_xlsx
+        from lernnetz.graph.pictures.views import learning_network_sheets
+
+        with handled():
+            write_xlsx(
+                xlsx,
+                learning_network_sheets(result),
+                source=f"lernnetz networks {region} --radius-km {radius_km:g}",
+                attribution=str(store.info()["attribution"]),
+            )
+        err.print(f"wrote {xlsx}", highlight=False)
     if fmt == Format.table:
         p = result.params
         emit(
@@ -306,6 +337,12 @@ def white_spots_cmd(
     min_evidence: MinEvidenceOpt = None,
     fmt: FormatOpt = Format.table,
     backend: BackendOpt = None,
+    boundaries: Annotated[
+        Path | None,
+        typer.Option(
+            help="BKG boundaries for --by-district -f geojson (default: those fetched into the data dir)"
+        ),
+    ] = None,
 ) -> None:
     """Municipalities interested in a topic with no project addressing it within reach."""
     from lernnetz.graph.analytics import white_spots, white_spots_by_district
@@ -317,8 +354,18 @@ def white_spots_cmd(
             store, t, radius_km, region=region, min_evidence=min_evidence
         )
         _synthetic_note(store)
+    geo = None
+    if by_district and fmt == Format.geojson:
+        from lernnetz.graph.pictures.geo_export import districts_geojson
+        from lernnetz.graph.pictures.maps import default_boundaries
+
+        bounds = boundaries or default_boundaries(Settings().data_dir)
+
+        def geo(table: pd.DataFrame) -> dict[str, Any]:
+            return districts_geojson(store, table, bounds, attribution=str(store.info()["attribution"]))
+
     where = f" around {region}" if region else ""
-    emit(df, fmt, title=f"white spots for {t}{where} ({radius_km:g} km)")
+    emit(df, fmt, title=f"white spots for {t}{where} ({radius_km:g} km)", geojson=geo)
 
 
 @app.command("plan-events")

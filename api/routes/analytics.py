@@ -22,7 +22,8 @@ from lernnetz.api.render import (
 from lernnetz.api.responses import errors
 from lernnetz.api.schemas import Connections, EventPlan, LearningNetworks, MatchRow, Page, WhiteSpots
 from lernnetz.graph import analytics as queries
-from lernnetz.graph.pictures.network import learning_network_html
+from lernnetz.graph.pictures.maps import default_boundaries
+from lernnetz.graph.pictures.views import learning_network_html, learning_network_sheets
 from lernnetz.graph.store import GraphStore
 
 router = APIRouter(tags=["analytics"])
@@ -176,11 +177,50 @@ def _networks(
         store, region, topic=topic, radius_km=radius_km, max_size=max_size, seed=seed, min_size=min_size,
         min_evidence=min_evidence,
     )  # fmt: skip
-    return document(
+    result = document(
         {"groups": ln.groups, "members": ln.members, "unassigned": ln.unassigned, "stability": ln.stability,
          "params": ln.params},
         ln.members, filename="learning-networks",
     )  # fmt: skip
+    result.sheets = learning_network_sheets(ln)
+    return result
+
+
+NETWORK_MEDIA = {"graphml": "application/graphml+xml", "gexf": "application/gexf+xml"}
+
+
+@router.get(
+    "/learning-networks/graph",
+    response_class=Response,
+    summary="Proposed learning networks as a network file (GraphML or GEXF, for Gephi and yEd)",
+    responses={200: {"content": {m: {"schema": {"type": "string"}} for m in NETWORK_MEDIA.values()},
+                     "description": "The network file."}, **errors(404, 409, 422, 503)},
+)  # fmt: skip
+async def learning_networks_graph(
+    request: Request,
+    store: StoreDep,
+    region: RegionQuery,
+    topic: TopicOptional = None,
+    radius_km: NetworkRadius = 50.0,
+    max_size: MaxSize = 12,
+    seed: Seed = 42,
+    fmt: Annotated[
+        Literal["graphml", "gexf"], Query(alias="format", description="`graphml` (default) or `gexf`.")
+    ] = "graphml",
+) -> Response:
+    """The graph of GET /learning-networks/view (hubs, members, territory, topics, events) as GraphML
+    or GEXF that networkx, Gephi and yEd read: attributes without a value are left out, lists are
+    `; `-joined text."""
+    from lernnetz.graph.pictures.export import network_bytes
+
+    def compute() -> Result:
+        ln = queries.learning_networks(
+            store, region, topic=topic, radius_km=radius_km, max_size=max_size, seed=seed
+        )
+        return Result(raw=(network_bytes(ln.to_graph(), fmt), NETWORK_MEDIA[fmt], f".{fmt}"),
+                      filename="learning-networks")  # fmt: skip
+
+    return await respond(request, compute, model=None, fmt=fmt)
 
 
 @router.get(
@@ -205,10 +245,11 @@ async def learning_networks_view(
         bool, Query(description="Let the layout move (default: nodes at their geography).")
     ] = False,
 ) -> Response:
-    """The proposal of GET /learning-networks as one self-contained, offline HTML page: nodes placed
-    by geography, coloured by kind (project, funded, candidate, topic, event), sized by population,
-    edges labelled with shared topics and distances, tooltips with sources, a legend and the data
-    attribution. No script or stylesheet is loaded from the network."""
+    """The proposal of GET /learning-networks as one self-contained, offline HTML page: one colour
+    per group with a legend (hub, topics, size), each hub's territory as one node, Kreis and Land
+    outlines when boundaries were fetched, members placed by geography, reasons (shared topics,
+    evidence, distance) in German and English on hover and click, search, filters, save as PNG.
+    No script or stylesheet is loaded from the network. ``physics`` is ignored (kept for old links)."""
     return await respond(
         request,
         lambda: Result(
@@ -225,6 +266,8 @@ async def learning_networks_view(
                 ),
                 attribution=state.attribution,
                 physics=physics,
+                store=store,
+                boundaries=default_boundaries(state.settings.data_dir),
             )
         ),
         model=None,
