@@ -45,9 +45,9 @@ def test_neo4j_unreachable_at_start_health_says_so_and_data_endpoints_503(
 
 
 def test_neo4j_stopped_while_the_api_runs_then_started_again(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, register: Register
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, register: Register, scratch_server: ScratchServer
 ) -> None:
-    server = ScratchServer(tmp_path / "home", free_port())
+    server = scratch_server
     server.start()
     try:
         driver = make_driver(server.uri)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -159,9 +158,9 @@ def test_cli_with_neo4j_unreachable_exits_1_with_a_message() -> None:
 # ---------------------------------------------------------------------------- restart
 
 
-def test_server_stopped_and_started_again(tmp_path: Path, register: Register) -> None:
+def test_server_stopped_and_started_again(scratch_server: ScratchServer, register: Register) -> None:
     saarland = land_data(register, None, "10")  # small: this test is about the connection
-    server = ScratchServer(tmp_path / "home", free_port())
+    server = scratch_server
     server.start()
     driver = make_driver(server.uri)
     store = Neo4jStore(driver, uri=server.uri)
