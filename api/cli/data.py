@@ -42,7 +42,8 @@ def data_fetch(
     """Download the Destatis Gemeindeverzeichnis (newest year first) into the cache."""
     from pathlib import Path
 
-    from lernnetz.loaders.fetch import fetch_boundaries, fetch_register
+    from lernnetz.loaders.boundaries_fetch import fetch_boundaries
+    from lernnetz.loaders.fetch import fetch_register
 
     settings = Settings()
     with handled():
