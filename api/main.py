@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lernnetz.api import errors
 from lernnetz.api.deps import ApiState, attribution_headers
+from lernnetz.api.redact import mask_query
 from lernnetz.api.routes import analytics, health, imports, municipalities, programme, regions
 from lernnetz.graph.settings import Settings
 from lernnetz.graph.store import GraphStore
@@ -74,7 +75,8 @@ class RequestLog:
     """Pure ASGI middleware: request logging with timing, and the attribution headers.
 
     Logs method, path, query string, status and milliseconds; never headers (so never the
-    ``Authorization`` token) and never settings (so never ``NEO4J_PASSWORD``).
+    ``Authorization`` token), never settings (so never ``NEO4J_PASSWORD``), and a token sent
+    in the query string (``?token=…``, ``?access_token=…``) only as ``***``.
     """
 
     def __init__(self, app: ASGIApp, state: ApiState) -> None:
@@ -105,7 +107,7 @@ class RequestLog:
             await self.app(scope, receive, send_with_headers)
         finally:
             if log.isEnabledFor(logging.INFO):
-                qs = scope.get("query_string", b"").decode("latin-1")
+                qs = mask_query(scope.get("query_string", b"").decode("latin-1"))  # no tokens
                 log.info(
                     "%s %s%s %d %.1f ms",
                     scope.get("method", ""),

@@ -57,11 +57,19 @@ class Lernnetz:
     def __init__(self, store: GraphStore, settings: Settings | None = None) -> None:
         from lernnetz.graph.settings import Settings
 
-        self.store = store
+        self._store = store
         self.settings = settings or Settings()
 
+    @property
+    def store(self) -> GraphStore:
+        """The store, caught up with a newer graph another process wrote (a ``lernnetz load``
+        or import while the notebook runs)."""
+        if self._store.stale():
+            self._store.refresh()
+        return self._store
+
     def __repr__(self) -> str:
-        return f"Lernnetz({type(self.store).__name__})"
+        return f"Lernnetz({type(self._store).__name__})"
 
     @property
     def attribution(self) -> str:

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 from neo4j import Driver
 
-import lernnetz.graph.store.neo4j_load as neo4j_load
+import lernnetz.graph.store.neo4j_write as neo4j_write
 from lernnetz.graph.errors import InvalidArgument, NoGraph, StoreUnavailable
 from lernnetz.graph.model import GraphData, GraphTables, NodeKind, NodeRow
 from lernnetz.graph.settings import Settings
@@ -237,7 +237,7 @@ def test_load_failing_on_a_bad_row_in_a_later_batch_keeps_the_previous_data(
     bw_store: Neo4jStore, neo4j_driver: Driver, register: Register, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before, counts = snapshot(bw_store), db_counts(neo4j_driver)
-    real_build = neo4j_load.build_tables
+    real_build = neo4j_write.build_tables
 
     def build_with_a_bad_row(data: GraphData) -> GraphTables:
         tables = real_build(data)
@@ -245,7 +245,7 @@ def test_load_failing_on_a_bad_row_in_a_later_batch_keeps_the_previous_data(
         tables.nodes.append(NodeRow(NodeKind.TOPIC, "bad", {"slug": "bad", "label_de": {"nested": 1}}))
         return tables
 
-    monkeypatch.setattr(neo4j_load, "build_tables", build_with_a_bad_row)
+    monkeypatch.setattr(neo4j_write, "build_tables", build_with_a_bad_row)
     bw_store.batch_size = 400
     with pytest.raises(InvalidArgument, match="Neo4j rejected a batch of Topic nodes"):
         bw_store.replace(land_data(register, None, "09"))

@@ -265,6 +265,26 @@ def test_info(store: GraphStore, contract_data: GraphData) -> None:
     store.ping()
 
 
+def test_every_event_detail_answers_200_with_its_participants(
+    store: GraphStore, programme: Programme, tmp_path: Path
+) -> None:
+    """Issue 16: ``GET /events/{id}`` gave 500 for events without ``participants`` (a NaN)."""
+    from fastapi.testclient import TestClient
+
+    from lernnetz.api.main import create_app
+    from lernnetz.graph.settings import Settings
+
+    settings = Settings(LERNNETZ_DATA_DIR=str(tmp_path), LERNNETZ_API_TOKEN="t")
+    missing = [e for e in programme.events if e.participants is None]
+    assert missing and len(missing) < len(programme.events)  # both cases are in data/
+    with TestClient(create_app(settings, store), raise_server_exceptions=False) as client:
+        for e in programme.events:
+            r = client.get(f"/events/{e.id}")
+            assert r.status_code == 200, (store.backend, e.id, r.text)
+            got = r.json()["event"]
+            assert (got["participants"], got["number"]) == (e.participants, e.number), e.id
+
+
 # ---------------------------------------------------------------------------- across stores
 
 _SOME_AGS = [ULM, "09775135", UNLOCATED, "05766008", "99999999"]

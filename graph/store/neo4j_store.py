@@ -8,7 +8,8 @@
   pandas inference both stores share) the dtypes of the NetworkX store. Sorting is done
   in Cypher (``ORDER BY``); distances are computed in Cypher with the same haversine
   operations and the same mean Earth radius (6371.0088 km) as :mod:`lernnetz.graph.geo`.
-* **Generations (atomic replace)**, written by :class:`lernnetz.graph.store.neo4j_load.Neo4jLoader`. Every node carries ``gen``. A load reserves a new
+* **Generations (atomic replace)**, written by
+  :class:`lernnetz.graph.store.neo4j_write.Neo4jWriter`. Every node carries ``gen``. A load reserves a new
   generation number on the pointer node ``(:LernnetzGraph {id: "lernnetz"})``, writes
   the whole graph as that generation in batches (``UNWIND $rows`` + ``MERGE``, one
   transaction per batch of 5,000), waits for the indexes (``db.awaitIndexes``), checks
@@ -17,8 +18,11 @@
   statement and filters every match on it, so until the switch readers see the previous
   generation, complete; a load that fails half-way (bad row, server gone, an exception
   from the progress hook) leaves the previous data answering exactly as before, and its
-  partial generation is deleted (or, if the server is gone, by the next successful load).
-  After the switch the old generation is deleted in batches. Uniqueness constraints are
+  partial generation is deleted (or, if the server is gone, at the start of the next load).
+  After the switch the old generation is deleted in batches. A load killed half-way
+  (``kill -9``) leaves its generation behind: every load registers itself with a heartbeat
+  and, at its start, deletes the generations that are neither active nor held by a live
+  load (:mod:`lernnetz.graph.store.neo4j_loads`). Uniqueness constraints are
   therefore per generation: ``(ags, gen)``, ``(key, gen)``, ``(code, gen)``, ``(id, gen)``,
   ``(slug, gen)``; their indexes serve every key lookup, and a point index on
   ``Municipality.location`` serves ``near``. Loading the same data twice yields the same
@@ -70,7 +74,7 @@ from lernnetz.graph.model import (
 )
 from lernnetz.graph.store import cypher as cy
 from lernnetz.graph.store import protocol as S
-from lernnetz.graph.store.neo4j_load import Neo4jLoader, group_edges
+from lernnetz.graph.store.neo4j_write import Neo4jWriter, group_edges
 from lernnetz.loaders.records import ParticipationRecord
 
 if TYPE_CHECKING:
@@ -133,7 +137,7 @@ def _values(result: Result) -> list[list[Any]]:
     return result.values()
 
 
-class Neo4jStore(Neo4jLoader):
+class Neo4jStore(Neo4jWriter):
     """The Neo4j store (see module docstring)."""
 
     backend = "neo4j"
@@ -353,6 +357,14 @@ class Neo4jStore(Neo4jLoader):
         """Close the driver if this store created it."""
         if self._owns_driver:
             self.driver.close()
+
+    def stale(self) -> bool:
+        """Never: every query reads the server's active generation."""
+        return False
+
+    def refresh(self) -> bool:
+        """Nothing to catch up with (see :meth:`stale`)."""
+        return False
 
     # ------------------------------------------------------------------ node tables
 

@@ -1,10 +1,11 @@
 """The write side of the Neo4j store: a whole graph loaded as a new generation.
 
-:class:`Neo4jLoader` is the part of :class:`lernnetz.graph.store.neo4j_store.Neo4jStore`
-that writes: the schema, :meth:`~Neo4jLoader.replace` (reserve a generation on the pointer
+:class:`Neo4jWriter` is the part of :class:`lernnetz.graph.store.neo4j_store.Neo4jStore`
+that writes: the schema, :meth:`~Neo4jWriter.replace` (reserve a generation on the pointer
 node, write every node and relationship in ``UNWIND $rows`` + ``MERGE`` batches, wait for
 the indexes, check the counts, switch the pointer in one small transaction, delete the old
-generation) and :meth:`~Neo4jLoader.wipe`. :func:`prepare` and :func:`group_edges` turn the
+generation; a heartbeat and a sweep of killed loads' leftovers from
+:mod:`lernnetz.graph.store.neo4j_loads`) and :meth:`~Neo4jWriter.wipe`. :func:`prepare` and :func:`group_edges` turn the
 graph's tables into Neo4j rows, checked like the NetworkX store checks them. The reading
 side, the driver and the fault handling stay in :mod:`lernnetz.graph.store.neo4j_store`.
 """
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
+from neo4j import Driver
 from neo4j.exceptions import ClientError
 
 from lernnetz.graph.errors import InvalidArgument, StoreUnavailable
@@ -32,16 +34,19 @@ from lernnetz.graph.model import (
     node_id,
 )
 from lernnetz.graph.store import cypher as cy
+from lernnetz.graph.store import neo4j_loads as loads
 from lernnetz.graph.store import protocol as S
 
 log = logging.getLogger(__name__)
 INDEX_TIMEOUT_S = 300
 
 
-class Neo4jLoader:
+class Neo4jWriter:
     """Schema, atomic generation loads and wipe; mixed into ``Neo4jStore`` (which provides
     ``_run``, the lock and the table cache)."""
 
+    driver: Driver
+    database: str
     graph_id: str
     batch_size: int
     _schema_ready: bool
@@ -69,6 +74,28 @@ class Neo4jLoader:
             self.ensure_schema()
         (gen, _active), *_ = self._run(cy.NEXT_GENERATION, write=True, graph_id=self.graph_id)
         gen = int(gen)
+        with loads.heartbeat(self.driver, self.database, self.graph_id, gen):
+            self._write_generation(tables, gen, nodes, edges, expected_nodes, expected_edges, progress)
+        with self._lock:
+            self._cache, self._cache_state = {}, None
+        try:  # the replaced generation; leftovers are invisible and removed by the next load
+            loads.sweep(self._run, self.graph_id, self.batch_size)
+        except Exception as exc:  # pragma: no cover - depends on the server dying mid-way
+            log.warning("could not delete the replaced generation: %s", exc)
+
+    def _write_generation(
+        self,
+        tables: GraphTables,
+        gen: int,
+        nodes: dict[NodeKind, list[dict[str, Any]]],
+        edges: dict[tuple[EdgeKind, NodeKind, NodeKind], list[dict[str, Any]]],
+        expected_nodes: dict[str, int],
+        expected_edges: dict[str, int],
+        progress: S.ProgressFn | None,
+    ) -> None:
+        """Sweep killed loads' orphans, write generation ``gen``, verify it and switch to it;
+        on any failure delete it and re-raise (the previous generation stays active)."""
+        loads.sweep(self._run, self.graph_id, self.batch_size)
         total = sum(len(r) for r in nodes.values()) + sum(len(r) for r in edges.values())
         done = 0
         try:
@@ -89,7 +116,7 @@ class Neo4jLoader:
             self._run(cy.AWAIT_INDEXES, write=True, timeout=INDEX_TIMEOUT_S)
             self._verify(gen, expected_nodes, expected_edges)
         except BaseException:
-            self._discard(gen, keep=False)
+            self._discard(gen)
             raise
         self._run(
             cy.SWITCH_GENERATION,
@@ -98,9 +125,6 @@ class Neo4jLoader:
             gen=gen,
             meta=json.dumps(tables.meta, ensure_ascii=False, sort_keys=True),
         )
-        with self._lock:
-            self._cache, self._cache_state = {}, None
-        self._discard(gen, keep=True)
 
     def _write_batch(self, query: str, batch: list[dict[str, Any]], gen: int, what: str) -> None:
         try:
@@ -117,19 +141,19 @@ class Neo4jLoader:
                 f"relationships {got_edges} of {edges}); the previous graph is still active"
             )
 
-    def _discard(self, gen: int, *, keep: bool) -> None:
-        """Delete generation ``gen`` (``keep=False``) or every other one (``keep=True``).
+    def _discard(self, gen: int) -> None:
+        """Delete the failed generation ``gen``.
 
         Failures are logged, not raised: leftovers are invisible to readers and removed
-        by the next successful load.
+        at the start of the next load.
         """
         try:
             for kind in NodeKind:
-                query = cy.delete_generation_batch(kind, keep=keep)
+                query = cy.delete_generation_batch(kind, keep=False)
                 while self._run(query, write=True, gen=gen, batch=self.batch_size)[0][0]:
                     pass
         except Exception as exc:  # pragma: no cover - depends on the server dying mid-way
-            log.warning("could not delete %s generation %s: %s", "old" if keep else "failed", gen, exc)
+            log.warning("could not delete failed generation %s: %s", gen, exc)
 
     def wipe(self) -> None:
         """Delete everything, the pointer included (for tests and re-initialisation)."""
