@@ -212,9 +212,12 @@ def open(settings: Settings | None = None, *, backend: str | None = None) -> Ler
 def fetch(source: str | Path | None = None, settings: Settings | None = None) -> FetchResult:
     """``lernnetz data fetch [--from SOURCE]``: the official register into the data directory."""
     from lernnetz.graph.settings import Settings
+    from lernnetz.graph.writer import exclusive
     from lernnetz.loaders.fetch import fetch_register
 
-    return fetch_register((settings or Settings()).data_dir, source, progress=False)
+    settings = settings or Settings()
+    with exclusive(settings):  # the cache is an input of every load: one writer at a time
+        return fetch_register(settings.data_dir, source, progress=False)
 
 
 def load(settings: Settings | None = None, *, backend: str | None = None) -> Lernnetz:
