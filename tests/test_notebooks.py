@@ -61,7 +61,9 @@ def test_notebooks_use_only_the_public_face() -> None:
         "plan_events",
         "connections",
     } <= FACE_METHODS
-    assert "store" not in FACE_METHODS and "settings" not in FACE_METHODS  # the store behind the face: internals
+    assert (
+        "store" not in FACE_METHODS and "settings" not in FACE_METHODS
+    )  # the store behind the face: internals
     for name in NAMES:
         nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
         code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
