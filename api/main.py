@@ -64,7 +64,7 @@ TAGS = [
     {"name": "regions", "description": "What a region string means."},
     {
         "name": "analytics",
-        "description": "Matching and learning-network analytics (the graph/queries functions).",
+        "description": "Matching and learning-network analytics (the lernnetz.graph.analytics functions).",
     },
     {
         "name": "imports",

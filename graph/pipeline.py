@@ -94,7 +94,8 @@ def assemble(settings: Settings, *, with_programme: bool = True) -> GraphData:
     register (boundaries of another Gebietsstand) are left out and counted in
     ``GraphData.notes``, never dropped silently.
     """
-    from lernnetz.loaders.fetch import NEIGHBOURS_FILE, load_cached_register, read_boundaries_metadata
+    from lernnetz.loaders.boundaries_fetch import NEIGHBOURS_FILE, read_boundaries_metadata
+    from lernnetz.loaders.fetch import load_cached_register
 
     register = load_cached_register(settings.data_dir)
     programme = None

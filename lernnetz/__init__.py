@@ -5,10 +5,14 @@ pandas DataFrame (or a small result object with DataFrames and a networkx graph)
 the same functions that the ``lernnetz`` command line and the HTTP API call.
 
 >>> import lernnetz as ln
->>> kn = ln.open()                                   # embedded store from the cache, or Neo4j
+>>> kn = ln.open()                                   # doctest: +SKIP
 >>> kn.matches("Ulm", radius_km=40).head()           # doctest: +SKIP
 >>> nets = kn.learning_networks("Ulm", radius_km=30)  # doctest: +SKIP
 >>> kn.show(nets, "ulm.html")                        # doctest: +SKIP
+
+:func:`open` takes the embedded store from the cache (``lernnetz load`` wrote it) or Neo4j;
+:func:`fetch` and :func:`load` are ``lernnetz data fetch`` and ``lernnetz load`` for a
+notebook that starts from an empty data directory.
 
 The packages below are the layers, loaders → graph → interfaces:
 
@@ -32,13 +36,14 @@ if TYPE_CHECKING:
     from lernnetz.graph.pictures.views import NetworkView
     from lernnetz.graph.settings import Settings
     from lernnetz.graph.store import GraphStore
+    from lernnetz.loaders.fetch import FetchResult
 
 try:
     __version__ = version("lernnetz")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0+unknown"
 
-__all__ = ["Lernnetz", "__version__", "open"]
+__all__ = ["Lernnetz", "__version__", "fetch", "load", "open"]
 
 
 class Lernnetz:
@@ -49,8 +54,11 @@ class Lernnetz:
     graph's store as the first argument; see those docstrings for the exact semantics.
     """
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, settings: Settings | None = None) -> None:
+        from lernnetz.graph.settings import Settings
+
         self._store = store
+        self.settings = settings or Settings()
 
     @property
     def store(self) -> GraphStore:
@@ -62,6 +70,11 @@ class Lernnetz:
 
     def __repr__(self) -> str:
         return f"Lernnetz({type(self._store).__name__})"
+
+    @property
+    def attribution(self) -> str:
+        """The licence attribution of the reference data (show it under every result)."""
+        return str(self.store.info().get("attribution") or "")
 
     # ------------------------------------------------------------------ the questions
 
@@ -100,6 +113,12 @@ class Lernnetz:
 
         return plan_events(self.store, topic, k, radius_km, **options)
 
+    def white_spots_by_district(self, topic: str, radius_km: float = 50.0) -> pd.DataFrame:
+        """:meth:`white_spots` summed per Kreis."""
+        from lernnetz.graph.analytics import white_spots_by_district
+
+        return white_spots_by_district(self.store, topic, radius_km)
+
     def connections(self, a: str, b: str) -> Connections:
         """How two places or projects are connected: shared topics, events, ties, paths."""
         from lernnetz.graph.analytics import connections
@@ -119,6 +138,22 @@ class Lernnetz:
         from lernnetz.graph.analytics.programme import list_projects
 
         return list_projects(self.store, **filters)
+
+    def near(self, region: str, radius_km: float) -> pd.DataFrame:
+        """Every municipality within ``radius_km`` of a region, nearest first."""
+        from lernnetz.graph.analytics.basic import near_region
+
+        return near_region(self.store, region, radius_km)
+
+    def topics(self) -> pd.DataFrame:
+        """The topics (slug, German and English label)."""
+        return self.store.topics()
+
+    def interests(self) -> pd.DataFrame:
+        """Municipalities interested per topic (rows) and Land (columns)."""
+        from lernnetz.graph.pictures.maps import interest_table
+
+        return interest_table(self.store)
 
     def stats(self) -> dict[str, Any]:
         """Counts, funded municipalities, Stichtag and attribution."""
@@ -174,10 +209,59 @@ class Lernnetz:
             save_figure(fig, path)
         return fig
 
+    def interest_chart(self, top: int = 15, **options: Any) -> Figure:
+        """Bars: interested municipalities per topic (the ``top`` topics), stacked by Land."""
+        from lernnetz.graph.pictures.maps import interest_chart
+
+        return interest_chart(self.store, top=top, **options)
+
+    def save(self, what: Any, path: str | Path) -> Path:
+        """Write a figure as PNG/PDF/SVG, or a result as :meth:`export` does (by the suffix)."""
+        from matplotlib.figure import Figure
+
+        from lernnetz.graph.pictures.maps import save_figure
+
+        if isinstance(what, Figure):
+            return save_figure(what, path)
+        return self.export(what, path)
+
+    # ------------------------------------------------------------------ demo data
+
+    def add_demo_data(self, n: int = 10_000, seed: int = 7) -> int:
+        """Add SYNTHETIC participation (``source=synthetic``, not real data), like
+        ``lernnetz demo-data``; returns the number of new edges."""
+        from lernnetz.graph.participation import persist_records
+        from lernnetz.graph.synthetic import synthetic_participation
+
+        return persist_records(self.store, self.settings, synthetic_participation(self.store, n, seed))[1]
+
 
 def open(settings: Settings | None = None, *, backend: str | None = None) -> Lernnetz:
     """Open the configured graph: the embedded store from the cache (``lernnetz load`` wrote
     it), or Neo4j when ``LERNNETZ_BACKEND=neo4j`` (or ``backend="neo4j"``)."""
+    from lernnetz.graph.settings import Settings
     from lernnetz.graph.store import open_store
 
-    return Lernnetz(open_store(settings, backend=backend))
+    settings = settings or Settings()
+    return Lernnetz(open_store(settings, backend=backend), settings)
+
+
+def fetch(source: str | Path | None = None, settings: Settings | None = None) -> FetchResult:
+    """``lernnetz data fetch [--from SOURCE]``: the official register into the data directory."""
+    from lernnetz.graph.settings import Settings
+    from lernnetz.graph.writer import exclusive
+    from lernnetz.loaders.fetch import fetch_register
+
+    settings = settings or Settings()
+    with exclusive(settings):  # the cache is an input of every load: one writer at a time
+        return fetch_register(settings.data_dir, source, progress=False)
+
+
+def load(settings: Settings | None = None, *, backend: str | None = None) -> Lernnetz:
+    """``lernnetz load``: build the graph from the cached register, the programme files and the
+    participation imports, write it into the store, and open it."""
+    from lernnetz.graph.pipeline import load as load_graph
+    from lernnetz.graph.settings import Settings
+
+    settings = settings or Settings()
+    return Lernnetz(load_graph(settings, backend=backend), settings)

@@ -131,14 +131,16 @@ def write_bytes_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> Path:
     return path
 
 
-def remove_stale_temp_files(folder: Path, *, older_than_s: float = 3600.0) -> int:
-    """Remove temp files of :func:`atomic_writer` that a killed process left in ``folder``
+def remove_stale_temp_files(
+    folder: Path, *, older_than_s: float = 3600.0, pattern: str = f".*{TEMP_SUFFIX}"
+) -> int:
+    """Remove temp files (``pattern``: those of :func:`atomic_writer` by default) that a killed process left in ``folder``
     (older than ``older_than_s``, so a writer still at work keeps its file). Returns the count."""
     import time
 
     removed = 0
     cutoff = time.time() - older_than_s
-    for f in folder.glob(f".*{TEMP_SUFFIX}") if folder.is_dir() else []:
+    for f in folder.glob(pattern) if folder.is_dir() else []:
         try:
             if f.stat().st_mtime < cutoff:
                 f.unlink()

@@ -19,16 +19,15 @@ from pathlib import Path
 import pytest
 
 from lernnetz.graph.writer import LOCK_NAME
+from lernnetz.loaders.boundaries_fetch import fetch_boundaries, read_boundaries_metadata
 from lernnetz.loaders.fetch import (
     DESTATIS_URL,
     METADATA_FILE,
     OLDEST_YEAR,
     FetchError,
     cached_register_path,
-    fetch_boundaries,
     fetch_register,
     load_cached_register,
-    read_boundaries_metadata,
     read_metadata,
 )
 from lernnetz.loaders.register import read_register

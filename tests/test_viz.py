@@ -1,4 +1,4 @@
-"""The interactive network page (graph.viz): offline, geographic, JSON-safe, labelled.
+"""The interactive network page (lernnetz.graph.pictures.network): offline, geographic, JSON-safe, labelled.
 
 The browser side (does it render?) is in test_browser.py; this file checks the page text.
 """

@@ -1,6 +1,6 @@
 """CLI commands for the analytics and participation imports.
 
-Registered on the main ``lernnetz`` app (``graph/cli.py`` imports this module at its end):
+Registered on the main ``lernnetz`` app (``api/cli/__init__.py`` imports this module):
 ``import participation``, ``match``, ``recommend``, ``networks``, ``white-spots``,
 ``plan-events``, ``connections`` and ``demo-data``. Every table command takes
 ``--format table|csv|json`` (and ``geojson`` where rows have places).

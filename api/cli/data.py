@@ -43,7 +43,8 @@ def data_fetch(
     from pathlib import Path
 
     from lernnetz.graph.writer import exclusive
-    from lernnetz.loaders.fetch import fetch_boundaries, fetch_register
+    from lernnetz.loaders.boundaries_fetch import fetch_boundaries
+    from lernnetz.loaders.fetch import fetch_register
 
     settings = Settings()
     with handled(), exclusive(settings):  # the cache is an input of every load: one writer at a time

@@ -1,6 +1,6 @@
 """CLI commands for pictures and interactive pages: ``map``, ``interest-chart``, ``view``.
 
-Registered on :data:`lernnetz.api.cli.common.app` by importing this module at the bottom of ``graph/cli.py``.
+Registered on :data:`lernnetz.api.cli.common.app` by importing this module (``lernnetz/api/cli/__init__.py`` imports every command module).
 (``lernnetz networks … --html`` lives with the analytics commands and calls
 :func:`lernnetz.graph.pictures.network.learning_network_html`.)
 """

@@ -99,7 +99,7 @@ def boundaries_available(source: str | Path | None) -> bool:
 
 def default_boundaries(data_dir: str | Path) -> Path | None:
     """The data dir when boundaries were fetched into it (``boundaries/boundaries.json``), else None."""
-    from lernnetz.loaders.fetch import read_boundaries_metadata
+    from lernnetz.loaders.boundaries_fetch import read_boundaries_metadata
 
     d = Path(data_dir)
     return d if read_boundaries_metadata(d) else None
