@@ -450,7 +450,7 @@ def test_api_projects_geojson_territories_after_fetch_boundaries(
 
     from lernnetz.api.main import create_app
     from lernnetz.graph.settings import Settings
-    from lernnetz.loaders.fetch import fetch_boundaries
+    from lernnetz.loaders.boundaries_fetch import fetch_boundaries
 
     with_bounds = tmp_path / "with"
     fetch_boundaries(with_bounds, BOUNDARIES, progress=False, neighbours=False)
@@ -496,9 +496,11 @@ def test_cli_networks_writes_graph_and_workbook(
     assert any(a.get("kind") == "project" for _, a in G.nodes(data=True))
     sheets = pd.read_excel(out[1], sheet_name=None, dtype=str)
     assert list(sheets) == ["groups", "members", "unassigned", "Quelle"]
-    ulm = sheets["groups"].iloc[0]
-    assert "Elchingen" in ulm["member_names"] and "09775139" in ulm["members"]  # names beside the keys
-    assert "Smart-City-Strategieentwicklung" in ulm["topic_labels"]
+    first = sheets["groups"].iloc[0]  # names beside the keys, labels beside the slugs
+    keys = [k.strip() for k in first["members"].split(";")]
+    assert keys and all(n in first["member_names"] for n in demo_store.municipalities(keys)["name"])
+    labels = demo_store.topics().set_index("slug")["label_de"]
+    assert all(labels[s.strip()] in first["topic_labels"] for s in first["topics"].split(";"))
     assert "lernnetz-network" in out[2].read_text(encoding="utf-8")
     r = CliRunner().invoke(cli.app, ["networks", "Ulm", "--graph", str(tmp_path / "ulm.png")])
     assert r.exit_code == 2 and ".graphml or .gexf" in r.output

@@ -312,17 +312,18 @@ def test_learning_network_page(learning_result: Any, tmp_path: Path) -> None:
     data = learning_page_data(learning_result)
     members = learning_result.members
     # one hub node per group (its territory collapsed), one node per member, group colours
-    hubs = [n for n in data["nodes"] if n["kind"] == "hub"]
-    assert len(hubs) == groups
+    hubs = [n for n in data["nodes"] if n["kind"] == "hub"]  # a hub leading several groups: one node
+    assert len(hubs) == learning_result.groups["hub_project"].nunique()
+    assert sorted(g for n in hubs for g in n["groups"]) == sorted(learning_result.groups["group_id"])
     assert [g["color"] for g in data["groups"]] == [group_colour(i) for i in range(groups)]
     assert len({g["color"] for g in data["groups"]}) == groups
     mem = [n for n in data["nodes"] if n["kind"] == "member"]
     assert len(mem) == int((members["role"] == "member").sum())
     colour = {g["id"]: g["color"] for g in data["groups"]}
     assert all(n["color"] == colour[n["group"]] for n in mem + hubs)
-    # the hub sits at its territory's centre (Ulm's territory is Ulm alone): pixel distances from
+    # the hub sits at its lead Gemeinde (Ulm's territory is Ulm alone): pixel distances from
     # the hub are proportional to great-circle km from Ulm's centre point (within 1 %)
-    terr = members[(members["role"] == "hub-territory") & (members["group_id"] == 1)]
+    terr = members[(members["role"] == "hub") & (members["group_id"] == 1)]
     assert len(terr) == 1
     lat0, lon0 = float(terr["lat"].iloc[0]), float(terr["lon"].iloc[0])
     by_name = members.set_index("name")

@@ -148,6 +148,7 @@ def learning_page_data(
     edges: list[dict[str, Any]] = []
     topic_slugs: set[str] = set()
     hub_of_group: dict[int, str] = {}
+    hub_nodes: dict[str, dict[str, Any]] = {}
     member_ids: dict[str, str] = {}  # ags -> node id
     for i, g in enumerate(groups):
         gid = int(g.get("group_id", i + 1))
@@ -189,20 +190,33 @@ def learning_page_data(
         hub_tip = [
             f"{hub_name}",
             f"Drehscheibe (Modellprojekt Smart Cities) der Gruppe {gid} / hub (model project) of group {gid}",
-            f"Gebiet / territory: {len(terr)} Gemeinde(n), {_fmt_int(terr_pop)} Einwohner / inhabitants",
-            f"Gemeinden / municipalities: {shown}" if terr_names else "",
+            *(
+                [f"Sitz / lead: {shown}"]  # the analytics give the hub as one row at its lead Gemeinde
+                if all(_s(m.get("role")) == "hub" for m in terr)
+                else [
+                    f"Gebiet / territory: {len(terr)} Gemeinde(n), {_fmt_int(terr_pop)} Einwohner / inhabitants",
+                    f"Gemeinden / municipalities: {shown}" if terr_names else "",
+                ]
+            ),
             f"Themen der Gruppe / group topics: {topics.join(g_topics)}",
             f"Mitglieder / members: {len(mems)}",
             *[line for line in project_title[1:] if line.startswith("source")],
         ]
-        nodes.append(
-            {
-                "id": hub_id, "label": hub_name, "kind": "hub", "group": gid, "color": colour,
+        if hub_id in hub_nodes:  # a hub leading several groups is one node, in its first group's colour
+            hub_node = hub_nodes[hub_id]
+            hub_node["groups"].append(gid)
+            hub_node["topics"] = sorted(set(hub_node["topics"]) | set(g_topics))
+            hub_node["tip"] += (
+                f"\nauch Gruppe / also group {gid}: {topics.join(g_topics)}, {len(mems)} Mitglieder / members"
+            )
+        else:
+            hub_nodes[hub_id] = {
+                "id": hub_id, "label": hub_name, "kind": "hub", "group": gid, "groups": [gid], "color": colour,
                 "size": round(_hub_size(terr_pop), 1), "topics": g_topics,
                 "tip": "\n".join(t for t in hub_tip if t), "also": terr_names, "priority": 0,
                 "population": terr_pop,
-            }
-        )  # fmt: skip
+            }  # fmt: skip
+            nodes.append(hub_nodes[hub_id])
         for m in mems:
             ags = _s(m.get("ags"))
             nid = f"m:{ags}"

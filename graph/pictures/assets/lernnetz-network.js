@@ -200,7 +200,7 @@
   function applyFilter() {
     state.group = gsel.value; state.topic = tsel.value;
     nodes.update(data.nodes.map(function (n) {
-      var okG = !state.group || String(n.group) === state.group || (n.kind === 'event' && !state.topic);
+      var okG = !state.group || (n.groups || [n.group]).map(String).indexOf(state.group) >= 0 || (n.kind === 'event' && !state.topic);
       var okT = !state.topic || n.topics.indexOf(state.topic) >= 0;
       if (n.kind === 'unassigned') { okG = !state.group; okT = !state.topic; }
       return { id: n.id, hidden: !(okG && okT) };
