@@ -172,6 +172,13 @@ class NameResolver:
         assoc = {a.key: a.name for a in register.associations if members.get(a.key, 0) >= 2}
         return cls(places, dnames, district_types=dtypes, associations=assoc)
 
+    def key_names(self) -> dict[str, tuple[str, str]]:
+        """Every key a name can resolve to → (register name, level): Gemeinden, Kreise, Verbände."""
+        out = {a: (p.name, "gemeinde") for a, p in self.places.items()}
+        out.update({k: (n, "kreis") for k, n in self.district_names.items()})
+        out.update({k: (n, "verband") for k, n in self.association_names.items()})
+        return out
+
     # ------------------------------------------------------------------ hints
 
     def district_keys(self, hint: str) -> list[str] | None:
