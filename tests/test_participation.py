@@ -197,7 +197,7 @@ def test_unknown_event_topic_kind_date_are_rejected_per_row(
     assert "no known topic and no event" in by_row[7]["reason"]
     assert by_row[8]["value"] == ";" and "no known topic and no event" in by_row[8]["reason"]
     i = store.interests()
-    assert len(i) == 1 and report.duplicate_records == 1  # rows 2 and 4 make the same record
+    assert len(i) == 1 and report.records == 1  # rows 2 and 4 make the same record
 
 
 @pytest.mark.parametrize(
