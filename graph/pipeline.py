@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, fields
 from pathlib import Path
 
@@ -22,11 +22,14 @@ from lernnetz.graph.store.protocol import GraphStore, ProgressFn
 from lernnetz.graph.writer import exclusive
 from lernnetz.loaders.errors import InputError
 from lernnetz.loaders.programme import read_programme
-from lernnetz.loaders.records import ParticipationRecord
-from lernnetz.loaders.textio import csv_rows, write_text_atomic
+from lernnetz.loaders.records import ParticipationRecord, RelationRecord
+from lernnetz.loaders.textio import csv_rows, neutralise_cell, write_text_atomic
 
 LEDGER_NAME = "participation_ledger.csv"
 _LEDGER_FIELDS = [f.name for f in fields(ParticipationRecord)]
+#: The ties imported with ``lernnetz import ties`` (rebuilt into every load).
+TIES_LEDGER_NAME = "ties_ledger.csv"
+_TIE_FIELDS = [f.name for f in fields(RelationRecord)]
 
 
 def ledger_path(settings: Settings) -> Path:
@@ -94,6 +97,29 @@ def applied_mark(settings: Settings) -> str:
     return mark.read_text(encoding="utf-8").strip() if mark.exists() else ""
 
 
+def ties_ledger_path(settings: Settings) -> Path:
+    """The file that keeps every imported tie (so reloads keep them)."""
+    return settings.data_dir / TIES_LEDGER_NAME
+
+
+def read_ties_ledger(settings: Settings) -> list[RelationRecord]:
+    """Every tie imported so far (empty when none)."""
+    path = ties_ledger_path(settings)
+    if not path.exists():
+        return []
+    return [RelationRecord(**{k: r[k] for k in _TIE_FIELDS}) for _, r in csv_rows(path, _TIE_FIELDS)]
+
+
+def write_ties_ledger(settings: Settings, records: Sequence[RelationRecord]) -> None:
+    """Rewrite the ties ledger with exactly ``records`` (atomically; under the write lock)."""
+    out = io.StringIO()
+    w = csv.DictWriter(out, fieldnames=_TIE_FIELDS)
+    w.writeheader()
+    for r in records:
+        w.writerow({k: neutralise_cell(v) for k, v in asdict(r).items()})
+    write_text_atomic(ties_ledger_path(settings), out.getvalue())
+
+
 def assemble(settings: Settings, *, with_programme: bool = True) -> GraphData:
     """Read every input into one GraphData; raises InputError on bad input.
 
@@ -113,6 +139,7 @@ def assemble(settings: Settings, *, with_programme: bool = True) -> GraphData:
                 "LERNNETZ_CURATED_DIR to the data/ folder of the lernnetz sources",
             )
         programme = read_programme(settings.curated_dir, register)
+        programme.relations.extend(read_ties_ledger(settings))
     data = GraphData(register=register, programme=programme, participation=read_ledger(settings))
     neighbours = settings.data_dir / NEIGHBOURS_FILE
     if neighbours.exists():

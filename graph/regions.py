@@ -213,7 +213,7 @@ def suggestions(store: GraphStore, text: str, limit: int = 5) -> list[dict[str, 
     seen: set[tuple[str, str]] = set()
     for core, _score, _ in process.extract(q, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=75):
         for i in look.by_core.get(core, []):
-            kind, key, name = idx.at[i, "kind"], idx.at[i, "key"], idx.at[i, "name"]
+            kind, key, name = str(idx.at[i, "kind"]), str(idx.at[i, "key"]), str(idx.at[i, "name"])
             if (kind, key) not in seen:
                 seen.add((kind, key))
                 out.append({"kind": str(kind), "key": str(key), "name": str(name)})

@@ -436,7 +436,8 @@ def read_participation(
         out.rows_imported += 1
         if review is not None:
             out.review.append(review)
-        for slug in slugs or [None]:
+        topic_slugs: list[str | None] = list(slugs) or [None]
+        for slug in topic_slugs:
             records.append(
                 ParticipationRecord(ags, kind, date, source, topic=slug, event_id=event_id, weight=weight)
             )

@@ -66,7 +66,11 @@ def test_mayen_and_kreise(register: Register, resolver: NameResolver) -> None:
     assert resolver.resolve("Stadt Mayen").ags == mayen
     assert resolver.resolve("Mayen", kreis="Landkreis Mayen-Koblenz").ags == mayen
     # a Kreis or a Gemeindeverband resolves at its own level, never to its namesake town
-    for text, key in (("Landkreis Mayen-Koblenz", "07137"), ("Landkreis Hof", "09475"), ("Kreis Höxter", "05762")):
+    for text, key in (
+        ("Landkreis Mayen-Koblenz", "07137"),
+        ("Landkreis Hof", "09475"),
+        ("Kreis Höxter", "05762"),
+    ):
         r = resolver.resolve(text)
         assert (r.status, r.level, r.ags) == ("exact", "kreis", key), text
     for text in ("Verbandsgemeinde Vallendar", "VG Vallendar"):

@@ -79,7 +79,9 @@ def handled() -> Iterator[None]:
         if suggestions:
             err.print("did you mean:", highlight=False)
             for c in suggestions[:10]:
-                err.print(f"  {c.get('kind', ''):<12} {c.get('key', ''):<28} {c.get('name', '')}", highlight=False)
+                err.print(
+                    f"  {c.get('kind', ''):<12} {c.get('key', ''):<28} {c.get('name', '')}", highlight=False
+                )
         if exc.hint:
             err.print(f"hint: {exc.hint}", highlight=False)
         raise typer.Exit(2) from exc
