@@ -81,6 +81,8 @@ class ImportReport:
     resolution_file: str | None = None
     mappings_used: int = 0
     encoding: str = ""
+    #: one row per input row: what its municipality resolved to (the resolution file's rows)
+    resolution: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
@@ -218,6 +220,7 @@ def import_participation(
         resolution_file=str(resolution_path) if resolution_path is not None else None,
         mappings_used=sum(1 for r in result.resolution if r.method == "manual"),
         encoding=s["encoding"],
+        resolution=[asdict(r) for r in result.resolution],
     )
 
 

@@ -48,8 +48,18 @@ class Lernnetz:
     graph's store as the first argument; see those docstrings for the exact semantics.
     """
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, settings: Settings | None = None) -> None:
         self._store = store
+        self._settings = settings
+
+    @property
+    def settings(self) -> Settings:
+        """The settings the graph was opened with (data directory of the ledgers)."""
+        from lernnetz.graph.settings import Settings
+
+        if self._settings is None:
+            self._settings = Settings()
+        return self._settings
 
     @property
     def store(self) -> GraphStore:
@@ -120,6 +130,23 @@ class Lernnetz:
 
         return graph_stats(self.store)
 
+    # ------------------------------------------------------------------ imports
+
+    def import_participation(self, path: str | Path, dry_run: bool = False, **options: Any) -> Any:
+        """Import a participation list (CSV/XLSX) as ``lernnetz import participation`` does; options:
+        ``rejects_path``, ``resolution_path``, ``mapping_file``, ``sheet``, ``source``, ``date``.
+        Returns the import report (``.as_dict()`` for plain data)."""
+        from lernnetz.graph.participation import import_participation
+
+        return import_participation(self.store, self.settings, path, dry_run, **options)
+
+    def import_ties(self, path: str | Path, dry_run: bool = False, **options: Any) -> Any:
+        """Import typed ties (CSV/XLSX) as ``lernnetz import ties`` does; options: ``rejects_path``,
+        ``resolution_path``, ``sheet``, ``source``. Returns the report."""
+        from lernnetz.graph.ties import import_ties
+
+        return import_ties(self.store, self.settings, path, dry_run, **options)
+
     # ------------------------------------------------------------------ pictures
 
     def show(self, result: Any, path: str | Path = "lernnetz-network.html", **options: Any) -> NetworkView:
@@ -134,4 +161,4 @@ def open(settings: Settings | None = None, *, backend: str | None = None) -> Ler
     it), or Neo4j when ``LERNNETZ_BACKEND=neo4j`` (or ``backend="neo4j"``)."""
     from lernnetz.graph.store import open_store
 
-    return Lernnetz(open_store(settings, backend=backend))
+    return Lernnetz(open_store(settings, backend=backend), settings)
