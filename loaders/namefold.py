@@ -40,14 +40,15 @@ PREFIXES = (
     "grosse kreisstadt ", "kreisstadt ", "stadtkreis ", "stadt ", "ortsgemeinde ", "marktgemeinde ",
     "gemeinde ", "markt ", "flecken ", "landkreis ", "eifelkreis ", "kreis ", "lk ", "lkr ",
     "regionalverband ", "verbandsgemeinde ", "verbandsfreie gemeinde ", "samtgemeinde ",
-    "verwaltungsgemeinschaft ", "vgem ", "vg ", "amt ",
+    "verwaltungsgemeinschaft ", "vgem ", "vg ", "amt ", "gemeindeverwaltungsverband ", "verwaltungsverband ",
+    "gvv ", "vvg der stadt ", "vvg der gemeinde ", "vvg ",
 )  # fmt: skip
 #: Prefixes that say the name is a Kreis, not a Gemeinde.
 DISTRICT_PREFIXES = ("landkreis ", "kreis ", "eifelkreis ", "lk ", "lkr ", "regionalverband ", "region ")
 #: Prefixes that say the name is a Gemeindeverband, not a Gemeinde.
 ASSOCIATION_PREFIXES = (
     "verbandsgemeinde ", "samtgemeinde ", "verwaltungsgemeinschaft ", "vgem ", "vg ", "amt ",
-    "gemeindeverwaltungsverband ", "verwaltungsverband ",
+    "gemeindeverwaltungsverband ", "verwaltungsverband ", "gvv ", "vvg ",
 )  # fmt: skip
 #: Words of qualifiers that :func:`compact` drops.
 CONNECTIVES = frozenset({"a", "am", "an", "d", "der", "die", "dem", "den", "i", "im", "in", "b", "bei", "ob"})
@@ -61,7 +62,7 @@ ABBREVIATIONS = {
 
 _DESIGNATION_WORDS = frozenset({
     "stadt", "st", "m", "gkst", "krst", "gemeinde", "markt", "flecken", "kurort", "kirchspiel",
-    "gebiet", "geb", "bezirk", "nordseebad", "kreis", "stadtkreis", "landkreis",
+    "gebiet", "geb", "bezirk", "nordseebad", "kreis", "stadtkreis", "landkreis", "vgem",
 })  # fmt: skip
 _SPECIAL_DESIGNATIONS = frozenset(
     {"fundort des neanderthalers", "tor zur eifel", "barbarossast", "hansestadt an der ruhr"}

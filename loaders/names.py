@@ -113,7 +113,7 @@ class NameResolver:
             self._districts_by_core[_compact_words(core)].append(key)
         self._associations_by_core: dict[str, list[str]] = defaultdict(list)
         for key, name in sorted(self.association_names.items()):
-            core = strip_prefixes(register_base_name(name))
+            core = strip_prefixes(base_name(name))  # "Marktl (VGem)", "GVV Plochingen" → the name
             self._associations_by_core[core].append(key)
             if _compact_words(core) != core:
                 self._associations_by_core[_compact_words(core)].append(key)
