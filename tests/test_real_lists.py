@@ -20,7 +20,7 @@ def test_register_list_in_every_form_has_no_wrong_match(register: Register, reso
     out = evaluate(resolver, rows)
     counts = out["counts"]
     print(f"\nreal-register list: {len(rows)} rows; {counts}; wrong matches {len(out['wrong'])}")
-    print({form: c for form, c in sorted(out["by_form"].items())})
+    print(dict(sorted(out["by_form"].items())))
     assert out["wrong"] == []
     by_form = out["by_form"]
     # every designation form of a unique name resolves (none unmatched), at its own level too
