@@ -203,7 +203,16 @@ def _endpoint(
 ) -> tuple[tuple[str, str] | None, Resolution]:
     if not value:
         return None, Resolution("unmatched", reason="empty")
-    pid = by_project.get(fold(value))
+    key = fold(value)
+    for prefix in (
+        "smart city modellprojekt ",
+        "modellprojekt smart city ",
+        "smart city ",
+        "modellprojekt ",
+        "mpsc ",
+    ):
+        key = key.removeprefix(prefix)
+    pid = by_project.get(fold(value)) or by_project.get(key)
     if pid is not None:
         return ("project", pid), Resolution(
             "exact", ags=pid, name=pid, method="name", score=100.0, level="project"
