@@ -185,7 +185,7 @@ def test_two_concurrent_tie_imports_lose_nothing(data_dir: Path, register: Regis
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-        )  # fmt: skip
+        )
         for f in files
     ]
     for p in procs:
