@@ -67,7 +67,7 @@ from lernnetz.loaders.errors import InputError
 from lernnetz.loaders.names import NameResolver, Resolution
 from lernnetz.loaders.records import ParticipationRecord
 from lernnetz.loaders.resolution import NameMapping, ResolutionRow
-from lernnetz.loaders.tables import cell_problem, header_key, read_table
+from lernnetz.loaders.tables import cell_problem, extra_cells, header_key, read_table
 from lernnetz.loaders.textio import neutralise_cell, write_text_atomic
 from lernnetz.loaders.topics import TopicLookup
 
@@ -298,6 +298,9 @@ def read_participation(
         problems: list[Reject] = []
         skipped: list[Reject] = []
         cells = {f: values[i] if i < len(values) else "" for f, i in index.items()}
+        spill = extra_cells(values, len(table.header))
+        if spill:
+            problems.append(Reject(row, "", values[len(table.header)][:80], spill))
         for f, v in cells.items():
             why = cell_problem(v)
             if why:

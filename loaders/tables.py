@@ -17,7 +17,8 @@ depend on the file's length or on the size a sheet *declares*:
   columns (``is_known``). At most :data:`MAX_ROWS` data rows: a longer file is refused with
   that limit named (split it), before anything is imported.
 
-Cells come back as stripped strings (numbers without a trailing ``.0``). A cell longer than
+Cells come back as stripped strings (numbers without a trailing ``.0``), short rows padded to
+the header's width; a row with more cells than the header keeps them (:func:`extra_cells`). A cell longer than
 :data:`MAX_CELL_CHARS` or holding a NUL byte is the caller's to reject (see :func:`cell_problem`).
 """
 
@@ -78,6 +79,15 @@ def cell_text(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v).strip()
+
+
+def extra_cells(values: list[str], width: int) -> str | None:
+    """Why a row with non-empty cells right of the header is refused (an unquoted ``;``?), or None."""
+    extra = [v for v in values[width:] if v]
+    if not extra:
+        return None
+    return (f"{len(extra)} value(s) right of the last column ({', '.join(extra)[:60]}): a separator inside an "
+            "unquoted cell? quote the cell or use another separator")  # fmt: skip
 
 
 def cell_problem(value: str) -> str | None:
@@ -278,4 +288,7 @@ def _limited(
                 f"more than {max_rows:,} data rows; split the list into files of at most {max_rows:,} rows",
                 row=n,
             )
-        yield n, (cells + [""] * width)[:width] if len(cells) != width else cells
+        yield (
+            n,
+            cells + [""] * (width - len(cells)) if len(cells) < width else cells,
+        )  # longer rows: the caller's

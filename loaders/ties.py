@@ -44,7 +44,7 @@ from lernnetz.loaders.names import NameResolver, Resolution
 from lernnetz.loaders.participation import Reject, parse_date
 from lernnetz.loaders.records import RelationRecord
 from lernnetz.loaders.resolution import NameMapping, ResolutionRow
-from lernnetz.loaders.tables import cell_problem, header_key, read_table
+from lernnetz.loaders.tables import cell_problem, extra_cells, header_key, read_table
 
 TIE_TYPES = ("ROLE_MODEL_FOR", "EXCHANGES_WITH", "CO_DEVELOPS_WITH", "TRANSFERS_TO")
 TYPE_ALIASES: dict[str, str] = {
@@ -135,6 +135,9 @@ def read_ties(
         out.rows_read += 1
         cells = {f: values[i] if i < len(values) else "" for f, i in index.items()}
         problems: list[Reject] = []
+        spill = extra_cells(values, len(table.header))
+        if spill:
+            problems.append(Reject(row, "", values[len(table.header)][:80], spill))
         for f, v in cells.items():
             why = cell_problem(v)
             if why:

@@ -181,6 +181,11 @@ def test_dates_weights_and_row_level_problems(
     assert by_row[4]["column"] == "source" and "NUL" in by_row[4]["reason"]
     assert "no known topic and no event" in by_row[5]["reason"]
     assert report.rows_imported == 1 and float(store.interests()["weight"].iloc[0]) == 2.0
+    spill = tmp_path / "spill.csv"
+    spill.write_text("Kommune;Themen;Datum\nUlm;Mobilität; Energie;2024-01-01\n", encoding="utf-8")
+    spilled = import_participation(store, settings, spill, dry_run=True)
+    assert spilled.rows_imported == 0
+    assert any(r["row"] == 2 and "right of the last column" in r["reason"] for r in spilled.rejected)
 
 
 def test_empty_list_only_unknown_names_50_topics_and_a_10mb_cell(
