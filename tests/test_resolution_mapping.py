@@ -175,3 +175,28 @@ def test_cli_and_api_say_did_you_mean(
         assert r.status_code in (404, 422) and r.json()["candidates"][0]["key"] == "mobility"
         r2 = client.get("/matches", params={"region": "Ulmm"})
         assert r2.status_code == 404 and any(x["name"].startswith("Ulm") for x in r2.json()["candidates"])
+
+
+def test_cli_and_face_write_the_resolution_file_and_honour_a_mapping(
+    store: NetworkXStore, settings: Settings, register: Register, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    import lernnetz as ln
+
+    f = tmp_path / "liste.csv"
+    f.write_text(HEADER + "Neustadt,,Mobilität,Anmeldung,05.04.2022,RK\n", encoding="utf-8")
+    res = tmp_path / "res.xlsx"
+    out = CliRunner().invoke(app, ["import", "participation", str(f), "--dry-run", "--resolution", str(res)])
+    assert out.exit_code == 2 and "ambiguous 1" in out.output  # nothing importable: exit 2, file written
+    ws = load_workbook(res).active
+    assert ws is not None
+    header, row = [c.value for c in ws[1]], [c.value for c in ws[2]]
+    assert header[:3] == ["row", "column", "input"] and row[2] == "Neustadt" and row[10] == "ambiguous"
+    mapping = tmp_path / "mapping.csv"
+    wied = _ags(register, "Neustadt (Wied)")
+    mapping.write_text(f"name,land,ags\nNeustadt,,{wied}\n", encoding="utf-8")
+    ok = CliRunner().invoke(app, ["import", "participation", str(f), "--mapping", str(mapping)])
+    assert ok.exit_code == 0 and "manual mappings used 1" in ok.output, ok.output
+    report = ln.open(settings).import_participation(f, dry_run=True)
+    assert report.mappings_used == 1 and report.records_new == 0  # kept mapping, already imported
