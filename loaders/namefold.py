@@ -161,8 +161,9 @@ def register_base_name(text: str) -> str:
     return _clean(fold(text).split(", ")[0])
 
 
-def strip_prefixes(folded: str) -> str:
-    """Remove administrative prefixes ("stadt ", "alte hansestadt ", "landkreis " …), repeatedly."""
+def strip_prefixes(folded: str, *, once: bool = False) -> str:
+    """Remove administrative prefixes ("stadt ", "alte hansestadt ", "landkreis " …), repeatedly
+    (or only the first one with ``once``)."""
     t = folded
     changed = True
     while changed:
@@ -170,6 +171,8 @@ def strip_prefixes(folded: str) -> str:
         for p in PREFIXES:
             if t.startswith(p) and len(t) > len(p):
                 t, changed = t[len(p) :].strip(), True
+                if once:
+                    return t
     return t
 
 

@@ -364,7 +364,7 @@ class NameResolver:
         full = base_name(raw)
         variants = [full]
         if not full.startswith(DISTRICT_PREFIXES + ASSOCIATION_PREFIXES):
-            variants = list(dict.fromkeys([full, strip_prefixes(full)]))
+            variants = _strip_steps(full)  # "gemeinde amt neuhaus" → "amt neuhaus" → "neuhaus"
         for v in variants:
             exact = self._full.get(v, [])
             if not exact:
@@ -449,6 +449,16 @@ class NameResolver:
             score=top,
             reason=_join(f"{raw!r} read as {self.places[ags].name!r} (score {top:.0f})", notes),
         )
+
+
+def _strip_steps(folded: str) -> list[str]:
+    """The name with its administrative prefixes stripped one at a time, longest form first."""
+    out = [folded]
+    while True:
+        nxt = strip_prefixes(out[-1], once=True)
+        if nxt == out[-1]:
+            return out
+        out.append(nxt)
 
 
 def _describe(places: Iterable[Place]) -> str:

@@ -62,6 +62,11 @@ def test_register_list_in_every_form_has_no_wrong_match(register: Register, reso
         ("Landkreis Lippe", "", "Lippe", "kreis"),
         ("VG Vallendar", "", "Vallendar", "verband"),
         ("Amt Süderbrarup", "", "Süderbrarup", "verband"),
+        ("Gemeinde Amt Neuhaus", "", "Amt Neuhaus", "gemeinde"),  # a Gemeinde whose name starts with "Amt"
+        ("GVV Plochingen", "", "GVV Plochingen", "verband"),
+        ("VG Weißenthurm", "", "Weißenthurm", "verband"),
+        ("Neu-Ulm (GKSt)", "", "Neu-Ulm, GKSt", "gemeinde"),
+        ("Lügde (Stadt)", "", "Lügde, Stadt der Osterräder", "gemeinde"),
     ],
 )
 def test_the_issue_examples(
