@@ -490,22 +490,27 @@ class RecommendationRow(BaseModel):
     """A model project ranked for one municipality to learn from, with the reasons."""
 
     model_config = _example(
-        {"rank": 1, "project_id": "ulm", "name": "Ulm", "round": 2019, "category": "GS", "score": 0.878253,
+        {"section": "topics", "rank": 1, "project_id": "ulm", "name": "Ulm", "round": 2019, "category": "GS", "score": 0.878253,
          "topic_score": 1.0, "distance_km": 5.428, "distance_score": 0.927511, "size_score": 0.0,
          "shared_topics": ["strategy-development"],
          "reasons": ["shares topic 'Smart-City-Strategieentwicklung' (IDF 0.79)", "5.4 km away"]}
     )  # fmt: skip
 
-    rank: int
+    section: str = Field(
+        description="`topics`: shares the municipality's topics; `nearby`: within reach, whatever its topics."
+    )
+    rank: int = Field(description="Rank within its list, from 1.")
     project_id: str
     name: str
     round: int
     category: str
-    score: float = Field(description="0.6·topic_score + 0.3·distance_score + 0.1·size_score.")
+    score: float = Field(
+        description="topics: topic_score × distance_score × (0.75 + 0.25·size_score); nearby: distance_score."
+    )
     topic_score: float
     distance_km: float
     distance_score: float
-    size_score: float
+    size_score: float = Field(description="Population similarity 1 − |log10 ratio| / 2, in [0, 1].")
     shared_topics: list[str]
     reasons: list[str]
 
@@ -516,18 +521,24 @@ class NetworkGroup(BaseModel):
     group_id: int
     hub_project: str
     hub_name: str
-    topics: list[str]
+    topic: str = Field(description="The group's topic ('' for a mixed-topic group).")
+    topics: list[str] = Field(description="The topics the members share with the hub.")
     size: int
     members: list[str] = Field(description="AGS of the members.")
+    evidence: float = Field(description="Σ of the members' evidence strength for the group's topic.")
+    max_member_km: float = Field(description="Largest distance between two members (≤ radius_km).")
+    max_hub_km: float = Field(
+        description="Largest distance of a member to the hub's territory (≤ radius_km)."
+    )
 
 
 class NetworkMember(BaseModel):
-    """A member of a proposed learning network (or the hub's own territory)."""
+    """A member of a proposed learning network, or its hub (one row, at the project's lead Gemeinde)."""
 
     group_id: int
     ags: str
     name: str
-    role: str = Field(description="`hub-territory` or `member`.")
+    role: str = Field(description="`hub` or `member`.")
     distance_km: float
     shared_topics: list[str]
     population: int
@@ -541,6 +552,9 @@ class Unassigned(BaseModel):
 
     ags: str
     name: str
+    reason_code: str = Field(
+        description="no-project-addresses-topics, no-project-within-reach, below-minimum or spread."
+    )
     reason: str
 
 
@@ -548,12 +562,13 @@ class LearningNetworks(BaseModel):
     """Proposed regional learning networks."""
 
     model_config = _example(
-        {"groups": [{"group_id": 1, "hub_project": "ulm", "hub_name": "Ulm", "topics": ["strategy-development"],
-                     "size": 12, "members": ["09775134", "08425020"]}],
+        {"groups": [{"group_id": 1, "hub_project": "ulm", "hub_name": "Ulm", "topic": "strategy-development",
+                     "topics": ["strategy-development"], "size": 3, "members": ["09775134", "08425020", "08425141"],
+                     "evidence": 2.1, "max_member_km": 24.9, "max_hub_km": 12.8}],
          "members": [{"group_id": 1, "ags": "09775134", "name": "Nersingen", "role": "member", "distance_km": 10.4,
                       "shared_topics": ["strategy-development"], "population": 9512, "funded": False,
                       "lat": 48.428565, "lon": 10.123851}],
-         "unassigned": [{"ags": "08117016", "name": "Drackenstein",
+         "unassigned": [{"ags": "08117016", "name": "Drackenstein", "reason_code": "no-project-addresses-topics",
                          "reason": "no project near the region addresses its topics (health-care)"}],
          "stability": 1.0,
          "params": {"topic": None, "radius_km": 40.0, "max_size": 12, "seed": 42}}

@@ -48,7 +48,7 @@ from lernnetz.loaders.resolution import (
     write_mapping,
     write_resolution,
 )
-from lernnetz.loaders.textio import write_bytes_atomic
+from lernnetz.loaders.textio import check_writable_file, write_bytes_atomic
 from lernnetz.loaders.topics import TopicLookup
 
 #: The manual name mappings every import honours (in the data directory, beside the ledger).
@@ -182,6 +182,10 @@ def import_participation(
     mapping = effective_mapping(store, settings, mapping_file)
     result = read_file(store, Path(path), source=source, date=date, mapping=mapping, sheet=sheet)
     records = result.records
+    if rejects_path is not None and result.rejects and not dry_run:
+        check_writable_file(Path(rejects_path), "rejects file")  # refused before anything is written
+    if resolution_path is not None:
+        check_writable_file(Path(resolution_path), "resolution file")
     if dry_run:
         known = set(read_ledger(settings))
         records_new = sum(1 for r in records if r not in known)

@@ -21,9 +21,10 @@ from lernnetz.graph.store import open_store
 from lernnetz.graph.store.protocol import GraphStore, ProgressFn
 from lernnetz.graph.writer import exclusive
 from lernnetz.loaders.errors import InputError
+from lernnetz.loaders.ledger import escape_cell, ledger_record, ledger_row, unescape_cell
 from lernnetz.loaders.programme import read_programme
 from lernnetz.loaders.records import ParticipationRecord, RelationRecord
-from lernnetz.loaders.textio import csv_rows, neutralise_cell, write_text_atomic
+from lernnetz.loaders.textio import csv_rows, write_text_atomic
 
 LEDGER_NAME = "participation_ledger.csv"
 _LEDGER_FIELDS = [f.name for f in fields(ParticipationRecord)]
@@ -42,15 +43,7 @@ def read_ledger(settings: Settings) -> list[ParticipationRecord]:
     path = ledger_path(settings)
     if not path.exists():
         return []
-    out = []
-    for _, r in csv_rows(path, _LEDGER_FIELDS):
-        out.append(
-            ParticipationRecord(
-                ags=r["ags"], kind=r["kind"], date=r["date"], source=r["source"],
-                topic=r["topic"] or None, event_id=r["event_id"] or None, weight=float(r["weight"] or 1.0),
-            )
-        )  # fmt: skip
-    return out
+    return [ledger_record(path, n, r) for n, r in csv_rows(path, _LEDGER_FIELDS)]
 
 
 def append_ledger(settings: Settings, records: Iterable[ParticipationRecord]) -> int:
@@ -72,7 +65,7 @@ def write_ledger(settings: Settings, records: Iterable[ParticipationRecord]) -> 
     w = csv.DictWriter(out, fieldnames=_LEDGER_FIELDS)
     w.writeheader()
     for r in records:
-        w.writerow({k: ("" if v is None else v) for k, v in asdict(r).items()})
+        w.writerow(ledger_row(r))  # formula-like text escaped (reversibly) for spreadsheets
     write_text_atomic(ledger_path(settings), out.getvalue())
 
 
@@ -107,7 +100,10 @@ def read_ties_ledger(settings: Settings) -> list[RelationRecord]:
     path = ties_ledger_path(settings)
     if not path.exists():
         return []
-    return [RelationRecord(**{k: r[k] for k in _TIE_FIELDS}) for _, r in csv_rows(path, _TIE_FIELDS)]
+    return [
+        RelationRecord(**{k: unescape_cell(r[k]) for k in _TIE_FIELDS})
+        for _, r in csv_rows(path, _TIE_FIELDS)
+    ]
 
 
 def write_ties_ledger(settings: Settings, records: Sequence[RelationRecord]) -> None:
@@ -116,7 +112,7 @@ def write_ties_ledger(settings: Settings, records: Sequence[RelationRecord]) -> 
     w = csv.DictWriter(out, fieldnames=_TIE_FIELDS)
     w.writeheader()
     for r in records:
-        w.writerow({k: neutralise_cell(v) for k, v in asdict(r).items()})
+        w.writerow({k: escape_cell(v) for k, v in asdict(r).items()})  # reversible, safe in spreadsheets
     write_text_atomic(ties_ledger_path(settings), out.getvalue())
 
 

@@ -32,6 +32,7 @@ from lernnetz.graph.writer import exclusive
 from lernnetz.loaders.participation import write_rejects
 from lernnetz.loaders.records import RelationRecord
 from lernnetz.loaders.resolution import write_resolution
+from lernnetz.loaders.textio import check_writable_file
 from lernnetz.loaders.ties import TiesImport, as_dicts, read_ties
 
 
@@ -104,6 +105,10 @@ def import_ties(
 ) -> TiesReport:
     """Import one ties file (see the module docstring). Raises InputError for a bad file."""
     result = read_file(store, settings, Path(path), source=source, sheet=sheet)
+    for out, what in ((rejects_path if result.rejects and not dry_run else None, "rejects file"),
+                      (resolution_path, "resolution file")):  # fmt: skip
+        if out is not None:
+            check_writable_file(Path(out), what)  # refused before anything is written
     if dry_run:
         known = set(read_ties_ledger(settings))
         ties_new = sum(1 for r in result.records if r not in known)

@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.figure import Figure
 
     from lernnetz.graph.analytics import Connections, EventPlan, LearningNetworks
-    from lernnetz.graph.pictures.network import NetworkView
+    from lernnetz.graph.pictures.views import NetworkView
     from lernnetz.graph.settings import Settings
     from lernnetz.graph.store import GraphStore
 
@@ -81,25 +82,30 @@ class Lernnetz:
         return matches(self.store, region, radius_km, **options)
 
     def recommend(self, municipality: str, **options: Any) -> pd.DataFrame:
-        """The projects a municipality should learn from, with reasons."""
+        """The projects a municipality should learn from, with reasons: those sharing its topics,
+        then the nearest ones whatever their topics (options: ``top``, ``nearby``, ``reach_km``,
+        ``min_evidence``)."""
         from lernnetz.graph.analytics import recommend
 
         return recommend(self.store, municipality, **options)
 
     def learning_networks(self, region: str, **options: Any) -> LearningNetworks:
-        """Proposed regional learning networks (groups around hub projects)."""
+        """Proposed regional learning networks (groups around hub projects; options: ``topic``,
+        ``radius_km``, ``max_size``, ``min_size``, ``seed``, ``min_evidence``)."""
         from lernnetz.graph.analytics import learning_networks
 
         return learning_networks(self.store, region, **options)
 
     def white_spots(self, topic: str, radius_km: float = 50.0, **options: Any) -> pd.DataFrame:
-        """Places with a topic and no project addressing it within ``radius_km``."""
+        """Places with a topic and no project addressing it within ``radius_km`` (options:
+        ``region`` to look only within ``radius_km`` of it, ``min_evidence``)."""
         from lernnetz.graph.analytics import white_spots
 
         return white_spots(self.store, topic, radius_km, **options)
 
     def plan_events(self, topic: str, k: int = 3, radius_km: float = 50.0, **options: Any) -> EventPlan:
-        """Where the next ``k`` events on ``topic`` should go (greedy maximum coverage)."""
+        """Where the next ``k`` events on ``topic`` should go (greedy maximum coverage; options:
+        ``region``, ``min_evidence``)."""
         from lernnetz.graph.analytics import plan_events
 
         return plan_events(self.store, topic, k, radius_km, **options)
@@ -149,11 +155,51 @@ class Lernnetz:
 
     # ------------------------------------------------------------------ pictures
 
-    def show(self, result: Any, path: str | Path = "lernnetz-network.html", **options: Any) -> NetworkView:
-        """Write the offline network page for a result (or a networkx graph) and show it inline."""
-        from lernnetz.graph.pictures.network import show_network
+    def _boundaries(self) -> Path | None:
+        from lernnetz.graph.pictures.maps import default_boundaries
+        from lernnetz.graph.settings import Settings
 
+        return default_boundaries(Settings().data_dir)
+
+    def show(self, result: Any, path: str | Path = "lernnetz-network.html", **options: Any) -> NetworkView:
+        """Write the offline network page for a result (or a networkx graph) and show it inline
+        (learning networks with Kreis outlines when boundaries were fetched)."""
+        from lernnetz.graph.pictures.views import show_network
+
+        if not hasattr(result, "number_of_nodes"):
+            options.setdefault("store", self.store)
+            options.setdefault("boundaries", self._boundaries())
         return show_network(result, path, **options)
+
+    def export(self, result: Any, path: str | Path, **options: Any) -> Path:
+        """Write a result by the file's suffix: ``.csv`` (``dialect="excel"`` for German Excel),
+        ``.xlsx``, ``.geojson``, ``.graphml`` or ``.gexf`` (see :func:`lernnetz.graph.pictures.export.save`)."""
+        from lernnetz.graph.pictures.export import save
+
+        options.setdefault("attribution", str(self.store.info().get("attribution", "")))
+        return save(result, path, **options)
+
+    def map(self, path: str | Path | None = None, *, region: str | None = None, radius_km: float = 50.0,
+            **options: Any) -> Figure:  # fmt: skip
+        """A static map (see :func:`lernnetz.graph.pictures.maps.germany_map`); with ``region``
+        zoomed to it with its radius ring and its candidates. Saved as PNG/SVG when ``path`` is given."""
+        from lernnetz.graph.analytics import matches
+        from lernnetz.graph.analytics.basic import near_region
+        from lernnetz.graph.pictures.maps import germany_map, save_figure
+        from lernnetz.graph.regions import resolve_region
+
+        options.setdefault("boundaries", self._boundaries())
+        if region is not None:
+            reg = resolve_region(self.store, region)
+            options.setdefault("region", list(reg.members))
+            options.setdefault("radius_km", radius_km)
+            options.setdefault("focus", list(near_region(self.store, region, radius_km)["ags"]))
+            options.setdefault("candidates", matches(self.store, region, radius_km))
+            options.setdefault("title", f"Modellprojekte Smart Cities · {reg.name}, {radius_km:g} km")
+        fig = germany_map(self.store, **options)
+        if path is not None:
+            save_figure(fig, path)
+        return fig
 
 
 def open(settings: Settings | None = None, *, backend: str | None = None) -> Lernnetz:

@@ -23,6 +23,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -47,6 +48,7 @@ from lernnetz.loaders.boundaries import (
     stand_from_text,
 )
 from lernnetz.loaders.errors import InputError, Problem
+from lernnetz.loaders.plausible import check_register_whole
 from lernnetz.loaders.records import Register
 from lernnetz.loaders.register import attribution, read_register, stichtag_from_name
 from lernnetz.loaders.textio import write_text_atomic
@@ -308,9 +310,18 @@ def _validate_register(tmp: Path, source: str, *, stichtag: str, sha256: str, ur
 
 
 def _install_register(
-    tmp: Path, data_dir: Path, *, source: str, url: str, sha256: str, size: int, stichtag_hint: str
+    tmp: Path,
+    data_dir: Path,
+    *,
+    source: str,
+    url: str,
+    sha256: str,
+    size: int,
+    stichtag_hint: str,
+    whole: bool = True,
 ) -> FetchResult:
-    """Validate ``tmp``; move it over ``register.<ext>``; write ``register.json``."""
+    """Validate ``tmp`` (with ``whole``: also that it is a whole register); move it over
+    ``register.<ext>``; write ``register.json``."""
     try:
         fmt = sniff_format(tmp)
         if fmt == "xlsx":  # openpyxl insists on the extension
@@ -318,6 +329,12 @@ def _install_register(
             os.replace(tmp, named)
             tmp = named
         register = _validate_register(tmp, source, stichtag=stichtag_hint, sha256=sha256, url=url)
+        if whole and (
+            problem := check_register_whole(
+                len(register.municipalities), {m.state_code for m in register.municipalities}
+            )
+        ):  # checked before anything replaces the cached register
+            raise FetchError.at(source, f"{problem}; the cached register was kept")
         target = data_dir / f"{REGISTER_STEM}.{'xlsx' if fmt == 'xlsx' else 'csv'}"
         stichtag = register.provenance.stichtag
         municipalities = register.municipalities
@@ -353,7 +370,9 @@ def _install_register(
     return FetchResult(path=target, metadata=metadata, register=register)
 
 
-def _fetch_register_url(url: str, data_dir: Path, *, timeout: float, progress: bool) -> FetchResult:
+def _fetch_register_url(
+    url: str, data_dir: Path, *, timeout: float, progress: bool, whole: bool = True
+) -> FetchResult:
     tmp, sha256, size = _download(url, data_dir, timeout=timeout, progress=progress)
     return _install_register(
         tmp,
@@ -363,7 +382,22 @@ def _fetch_register_url(url: str, data_dir: Path, *, timeout: float, progress: b
         sha256=sha256,
         size=size,
         stichtag_hint=stichtag_from_name(_url_name(url)),
+        whole=whole,
     )
+
+
+#: A download temp file untouched for this long (seconds) was left by a killed fetch.
+STALE_DOWNLOAD_S = 600.0
+
+
+def _remove_stale_downloads(data_dir: Path) -> None:
+    """Delete the ``.download-*.part`` files of fetches killed mid-transfer (a live fetch keeps
+    writing to its file, so a file untouched for :data:`STALE_DOWNLOAD_S` is abandoned)."""
+    cutoff = time.time() - STALE_DOWNLOAD_S
+    for part in data_dir.glob(".download-*.part*"):
+        with contextlib.suppress(OSError):
+            if part.stat().st_mtime < cutoff:
+                part.unlink()
 
 
 def fetch_register(
@@ -374,6 +408,7 @@ def fetch_register(
     progress: bool = True,
     timeout: float = 60,
     base_url: str = DESTATIS_URL,
+    whole: bool = True,
 ) -> FetchResult:
     """Fetch the register into ``data_dir`` and return what was installed.
 
@@ -382,12 +417,17 @@ def fetch_register(
     edition that is not published (HTTP 404/410, or an HTML page) is skipped; any other
     failure (network, other HTTP status, interrupted transfer, invalid file) stops with a
     :class:`FetchError`. With ``source``: that URL, file or folder.
+
+    ``whole`` (default): refuse, before the cache is touched, a register that is not a
+    plausible whole (fewer than 10,000 Gemeinden or not all 16 Länder, e.g. a 100-row
+    extract that would make every later ``load`` fail); ``whole=False`` accepts an extract.
     """
     data_dir = Path(data_dir).expanduser()
     data_dir.mkdir(parents=True, exist_ok=True)
+    _remove_stale_downloads(data_dir)
     if source is not None:
         if is_url(source):
-            return _fetch_register_url(str(source), data_dir, timeout=timeout, progress=progress)
+            return _fetch_register_url(str(source), data_dir, timeout=timeout, progress=progress, whole=whole)
         path = Path(source).expanduser()
         if not path.exists():
             raise FetchError.at(path, "no such file or folder")
@@ -402,6 +442,7 @@ def fetch_register(
             sha256=sha256,
             size=size,
             stichtag_hint=stichtag_from_name(path.name),
+            whole=whole,
         )
     chosen = (
         list(years) if years is not None else list(range(datetime.now(UTC).year - 1, OLDEST_YEAR - 1, -1))
@@ -410,7 +451,7 @@ def fetch_register(
     for year in chosen:
         url = base_url.format(year=year)
         try:
-            result = _fetch_register_url(url, data_dir, timeout=timeout, progress=progress)
+            result = _fetch_register_url(url, data_dir, timeout=timeout, progress=progress, whole=whole)
         except _NotPublished as exc:
             tried.append((url, exc.problems[0].message))
             continue

@@ -160,3 +160,20 @@ def neutralise_cell(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def check_writable_file(path: Path, what: str = "output file") -> None:
+    """Raise :class:`InputError` unless ``path`` can be written as a file (not a folder, its
+    nearest existing folder writable). Call it before committing anything that ends by
+    writing ``path``, so a bad path is refused while nothing has changed yet."""
+    if path.is_dir():
+        raise InputError.single(path, f"the {what} is a folder; give a file name")
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            raise InputError.single(path, f"the {what} exists and is not writable")
+        return
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError.single(path, f"the {what} cannot be created: {folder} is not a writable folder")

@@ -84,14 +84,17 @@ MATCH_COLUMNS = [
     "evidence", "score", "score_components", "lat", "lon",
 ]  # fmt: skip
 RECOMMEND_COLUMNS = [
-    "rank", "project_id", "name", "round", "category", "score", "topic_score", "distance_km",
+    "section", "rank", "project_id", "name", "round", "category", "score", "topic_score", "distance_km",
     "distance_score", "size_score", "shared_topics", "reasons",
 ]  # fmt: skip
-GROUP_COLUMNS = ["group_id", "hub_project", "hub_name", "topics", "size", "members"]
+GROUP_COLUMNS = [
+    "group_id", "hub_project", "hub_name", "topic", "topics", "size", "members", "evidence", "max_member_km",
+    "max_hub_km",
+]  # fmt: skip
 MEMBER_COLUMNS = [
     "group_id", "ags", "name", "role", "distance_km", "shared_topics", "population", "funded", "lat", "lon",
 ]  # fmt: skip
-UNASSIGNED_COLUMNS = ["ags", "name", "reason"]
+UNASSIGNED_COLUMNS = ["ags", "name", "reason_code", "reason"]
 WHITE_SPOT_COLUMNS = [
     "ags", "name", "district", "state", "population", "interest_weight", "nearest_project",
     "nearest_project_km", "lat", "lon",

@@ -21,8 +21,11 @@ from lernnetz.graph.analytics.context import (
     _context,
     _empty,
     _f,
+    _near,
+    _region,
     _sorted,
 )
+from lernnetz.graph.analytics.min_evidence import with_min_evidence
 from lernnetz.graph.analytics.white_spots import (
     _interested,
 )
@@ -42,7 +45,14 @@ class EventPlan:
     params: dict[str, Any]
 
 
-def plan_events(store: GraphStore, topic: str, k: int, radius_km: float) -> EventPlan:
+def plan_events(
+    store: GraphStore,
+    topic: str,
+    k: int,
+    radius_km: float,
+    region: str | None = None,
+    min_evidence: str | float | None = None,
+) -> EventPlan:
     """Choose up to ``k`` host projects for events on a topic, maximising how many
     interested non-funded municipalities lie within reach of a host.
 
@@ -57,17 +67,31 @@ def plan_events(store: GraphStore, topic: str, k: int, radius_km: float) -> Even
     project's lead Gemeinde. ``coverage``: each covered municipality with the host that
     first covered it and the distance to that host. ``uncovered``: the rest, with the
     nearest project addressing the topic (chosen or not) and its distance.
+
+    With ``region``, only the interested municipalities within ``radius_km`` of the region
+    count (hosts may lie outside it, within reach of them); ``min_evidence`` counts only
+    evidence of that kind or stronger (see :mod:`~lernnetz.graph.analytics.min_evidence`).
     """
     radius_km = check_radius(radius_km)
     if not 1 <= int(k) <= 100:
         raise InvalidArgument(f"k must be between 1 and 100 (got {k})")
-    ctx = _context(store)
+    ctx = with_min_evidence(_context(store), min_evidence)
     slugs = ctx.topic_args([topic])
     assert slugs is not None
     t = slugs[0]
     pos = _interested(ctx, t)
     pos = pos[~ctx.funded[pos]]
-    params = {"topic": t, "k": int(k), "radius_km": radius_km, "algorithm": "greedy maximum coverage"}
+    params: dict[str, Any] = {
+        "topic": t,
+        "k": int(k),
+        "radius_km": radius_km,
+        "algorithm": "greedy maximum coverage",
+    }
+    if region is not None:
+        reg = _region(store, ctx, region)
+        pos = np.intersect1d(pos, _near(store, ctx, reg, radius_km)[0])
+        params["region"] = reg.as_dict()
+    params["min_evidence"] = min_evidence
     hosts_all = [pid for pid in sorted(ctx.projects) if t in ctx.projects[pid].topics]
     dist = {pid: ctx.distance_to_project(pos, pid) for pid in hosts_all}
     covers = {pid: set(np.flatnonzero(dist[pid] <= radius_km).tolist()) for pid in hosts_all}

@@ -27,6 +27,7 @@ from lernnetz.graph.analytics.context import (
     _region,
     _round,
 )
+from lernnetz.graph.analytics.min_evidence import with_min_evidence
 from lernnetz.graph.errors import InvalidArgument
 from lernnetz.graph.store import GraphStore
 
@@ -39,8 +40,12 @@ def matches(
     radius_km: float,
     topics: Sequence[str] | None = None,
     projects: Literal["near", "all"] = "near",
+    min_evidence: str | float | None = None,
 ) -> pd.DataFrame:
     """Non-funded municipalities near a region that share a topic with a model project.
+
+    ``min_evidence`` counts only evidence of that kind or stronger (e.g. ``"registered"``;
+    see :mod:`~lernnetz.graph.analytics.min_evidence`).
 
     Semantics, exactly:
 
@@ -74,7 +79,7 @@ def matches(
     radius_km = check_radius(radius_km)
     if projects not in ("near", "all"):
         raise InvalidArgument(f"projects must be 'near' or 'all' (got {projects!r})")
-    ctx = _context(store)
+    ctx = with_min_evidence(_context(store), min_evidence)
     reg = _region(store, ctx, region)
     wanted = ctx.topic_args(topics)
     allowed = frozenset(wanted) if wanted is not None else None

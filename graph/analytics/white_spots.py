@@ -21,9 +21,12 @@ from lernnetz.graph.analytics.context import (
     _context,
     _empty,
     _evidence_weight,
+    _near,
+    _region,
     _round,
     _sorted,
 )
+from lernnetz.graph.analytics.min_evidence import with_min_evidence
 from lernnetz.graph.store import GraphStore
 
 # ---------------------------------------------------------------------------- white spots
@@ -48,7 +51,13 @@ def _nearest_addressing(ctx: _Context, pos: IntArray, topic: str) -> tuple[Float
     return best, who
 
 
-def white_spots(store: GraphStore, topic: str, radius_km: float) -> pd.DataFrame:
+def white_spots(
+    store: GraphStore,
+    topic: str,
+    radius_km: float,
+    region: str | None = None,
+    min_evidence: str | float | None = None,
+) -> pd.DataFrame:
     """Municipalities interested in a topic with no project addressing it within reach.
 
     A municipality is listed when it has the topic (interest or attended event's focus)
@@ -56,14 +65,19 @@ def white_spots(store: GraphStore, topic: str, radius_km: float) -> pd.DataFrame
     away (or no project addresses it at all: then ``nearest_project`` is empty and
     ``nearest_project_km`` NaN). Funded municipalities are included (their own project
     may not address the topic). ``interest_weight`` is the sum of the evidence weights for
-    the topic. Ordered by interest_weight (desc), nearest_project_km (desc), AGS.
+    the topic. With ``region`` (resolved like every region), only municipalities within
+    ``radius_km`` of the region count (the same area as ``matches``); ``min_evidence``
+    counts only evidence of that kind or stronger. Ordered by interest_weight (desc),
+    nearest_project_km (desc), AGS.
     """
     radius_km = check_radius(radius_km)
-    ctx = _context(store)
+    ctx = with_min_evidence(_context(store), min_evidence)
     slugs = ctx.topic_args([topic])
     assert slugs is not None
     t = slugs[0]
     pos = _interested(ctx, t)
+    if region is not None:
+        pos = np.intersect1d(pos, _near(store, ctx, _region(store, ctx, region), radius_km)[0])
     if len(pos) == 0:
         return _empty(WHITE_SPOT_COLUMNS)
     best, who = _nearest_addressing(ctx, pos, t)
@@ -87,10 +101,16 @@ def white_spots(store: GraphStore, topic: str, radius_km: float) -> pd.DataFrame
     return df[WHITE_SPOT_COLUMNS]
 
 
-def white_spots_by_district(store: GraphStore, topic: str, radius_km: float) -> pd.DataFrame:
+def white_spots_by_district(
+    store: GraphStore,
+    topic: str,
+    radius_km: float,
+    region: str | None = None,
+    min_evidence: str | float | None = None,
+) -> pd.DataFrame:
     """:func:`white_spots` aggregated per Kreis: how many white-spot municipalities and their
     population. Ordered by municipalities (desc), population (desc), Kreis key."""
-    spots = white_spots(store, topic, radius_km)
+    spots = white_spots(store, topic, radius_km, region=region, min_evidence=min_evidence)
     if spots.empty:
         return _empty(WHITE_SPOT_DISTRICT_COLUMNS)
     ctx = _context(store)

@@ -17,8 +17,11 @@
   statement and filters every match on it, so until the switch readers see the previous
   generation, complete; a load that fails half-way (bad row, server gone, an exception
   from the progress hook) leaves the previous data answering exactly as before, and its
-  partial generation is deleted (or, if the server is gone, by the next successful load).
-  After the switch the old generation is deleted in batches. Uniqueness constraints are
+  partial generation is deleted (or, if the server is gone, at the start of the next load).
+  After the switch the old generation is deleted in batches. A load killed half-way
+  (``kill -9``) leaves its generation behind: every load registers itself with a heartbeat
+  and, at its start, deletes the generations that are neither active nor held by a live
+  load (:mod:`lernnetz.graph.store.neo4j_loads`). Uniqueness constraints are
   therefore per generation: ``(ags, gen)``, ``(key, gen)``, ``(code, gen)``, ``(id, gen)``,
   ``(slug, gen)``; their indexes serve every key lookup, and a point index on
   ``Municipality.location`` serves ``near``. Loading the same data twice yields the same
@@ -75,6 +78,7 @@ from lernnetz.graph.model import (
     tie_edges,
 )
 from lernnetz.graph.store import cypher as cy
+from lernnetz.graph.store import neo4j_loads as loads
 from lernnetz.graph.store import protocol as S
 from lernnetz.loaders.records import ParticipationRecord, RelationRecord
 
@@ -305,6 +309,28 @@ class Neo4jStore:
             self.ensure_schema()
         (gen, _active), *_ = self._run(cy.NEXT_GENERATION, write=True, graph_id=self.graph_id)
         gen = int(gen)
+        with loads.heartbeat(self.driver, self.database, self.graph_id, gen):
+            self._write_generation(tables, gen, nodes, edges, expected_nodes, expected_edges, progress)
+        with self._lock:
+            self._cache, self._cache_state = {}, None
+        try:  # the replaced generation; leftovers are invisible and removed by the next load
+            loads.sweep(self._run, self.graph_id, self.batch_size)
+        except Exception as exc:  # pragma: no cover - depends on the server dying mid-way
+            log.warning("could not delete the replaced generation: %s", exc)
+
+    def _write_generation(
+        self,
+        tables: GraphTables,
+        gen: int,
+        nodes: dict[NodeKind, list[dict[str, Any]]],
+        edges: dict[tuple[EdgeKind, NodeKind, NodeKind], list[dict[str, Any]]],
+        expected_nodes: dict[str, int],
+        expected_edges: dict[str, int],
+        progress: S.ProgressFn | None,
+    ) -> None:
+        """Sweep killed loads' orphans, write generation ``gen``, verify it and switch to it;
+        on any failure delete it and re-raise (the previous generation stays active)."""
+        loads.sweep(self._run, self.graph_id, self.batch_size)
         total = sum(len(r) for r in nodes.values()) + sum(len(r) for r in edges.values())
         done = 0
         try:
@@ -325,7 +351,7 @@ class Neo4jStore:
             self._run(cy.AWAIT_INDEXES, write=True, timeout=INDEX_TIMEOUT_S)
             self._verify(gen, expected_nodes, expected_edges)
         except BaseException:
-            self._discard(gen, keep=False)
+            self._discard(gen)
             raise
         self._run(
             cy.SWITCH_GENERATION,
@@ -334,9 +360,6 @@ class Neo4jStore:
             gen=gen,
             meta=json.dumps(tables.meta, ensure_ascii=False, sort_keys=True),
         )
-        with self._lock:
-            self._cache, self._cache_state = {}, None
-        self._discard(gen, keep=True)
 
     def _write_batch(self, query: str, batch: list[dict[str, Any]], gen: int, what: str) -> None:
         try:
@@ -353,19 +376,19 @@ class Neo4jStore:
                 f"relationships {got_edges} of {edges}); the previous graph is still active"
             )
 
-    def _discard(self, gen: int, *, keep: bool) -> None:
-        """Delete generation ``gen`` (``keep=False``) or every other one (``keep=True``).
+    def _discard(self, gen: int) -> None:
+        """Delete the failed generation ``gen``.
 
         Failures are logged, not raised: leftovers are invisible to readers and removed
-        by the next successful load.
+        at the start of the next load.
         """
         try:
             for kind in NodeKind:
-                query = cy.delete_generation_batch(kind, keep=keep)
+                query = cy.delete_generation_batch(kind, keep=False)
                 while self._run(query, write=True, gen=gen, batch=self.batch_size)[0][0]:
                     pass
         except Exception as exc:  # pragma: no cover - depends on the server dying mid-way
-            log.warning("could not delete %s generation %s: %s", "old" if keep else "failed", gen, exc)
+            log.warning("could not delete failed generation %s: %s", gen, exc)
 
     def wipe(self) -> None:
         """Delete everything, the pointer included (for tests and re-initialisation)."""

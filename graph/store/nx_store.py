@@ -45,7 +45,7 @@ from lernnetz.graph.model import (
 )
 from lernnetz.graph.store import protocol as S
 from lernnetz.loaders.records import ParticipationRecord, RelationRecord
-from lernnetz.loaders.textio import atomic_writer
+from lernnetz.loaders.textio import atomic_writer, remove_stale_temp_files
 
 SNAPSHOT_NAME = "graph.pickle"
 SNAPSHOT_VERSION = 1
@@ -320,13 +320,11 @@ class NetworkXStore:
         found = self._tree.within(np.asarray(idx, dtype=np.intp), radius_km)
         if len(found) == 0:
             return _near_frame(np.array([], dtype=str), np.array([], dtype=np.float64))
-        best = np.full(len(found), np.inf)
         lat, lon = self._tree_lat[found], self._tree_lon[found]
-        for start in range(0, len(idx), 256):  # bounded memory for Land-sized regions
-            d = haversine_km(
-                lat[:, None], lon[:, None], clat[None, start : start + 256], clon[None, start : start + 256]
-            )
-            best = np.minimum(best, d.min(axis=1))
+        if len(idx) > 32:  # a Land-sized region: the nearest centre by a k-d tree (same haversine)
+            best, _ = SpatialIndex(clat, clon).query(lat, lon)
+        else:
+            best = haversine_km(lat[:, None], lon[:, None], clat[None, :], clon[None, :]).min(axis=1)
         best[np.isin(found, idx)] = 0.0
         keep = best <= radius_km
         ags, dist = self._tree_ags[found][keep], best[keep]
@@ -450,6 +448,12 @@ def _file_identity(path: Path) -> tuple[int, int, int] | None:
         return None
 
 
+#: A snapshot temp file untouched for this long (seconds) was left by a killed writer.
+STALE_TEMP_S = 600.0
+
+
 def _write_atomically(path: Path, payload: dict[str, Any]) -> None:
+    # a writer killed mid-write leaves its temp file (7 MB for the whole register): swept here
+    remove_stale_temp_files(path.parent, older_than_s=STALE_TEMP_S)
     with atomic_writer(path, binary=True) as fh:
         pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
