@@ -94,7 +94,7 @@ def test_ties_in_german_and_english_are_imported_once_kept_by_load_and_shown(
     assert len(read_ties_ledger(settings)) == 5
     c = connections(store, "ulm", "Laichingen")
     assert "ROLE_MODEL_FOR" in set(c.ties["type"])
-    from lernnetz.graph.pictures.network import store_subgraph
+    from lernnetz.graph.pictures.views import store_subgraph
 
     G = store_subgraph(store, ["08421000", laichingen])  # the network picture draws the tie
     assert G.edges["Project:ulm", f"Municipality:{laichingen}"]["type"] == "ROLE_MODEL_FOR"
