@@ -35,8 +35,13 @@ def read_text(path: Path) -> str:
         raw = raw[len(UTF8_BOM) :]
     if not raw.strip():
         raise InputError.single(path, "the file is empty")
-    if b"\x00" in raw[:4096]:
-        raise InputError.single(path, "this is a binary file, not a UTF-8 text/CSV file")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or raw[:4096].count(b"\x00") > len(raw[:4096]) // 4:
+        raise InputError.single(path, "this is a UTF-16 text file; save it as UTF-8 (Excel: 'CSV UTF-8')")
+    if b"\x00" in raw:
+        nul = raw.index(b"\x00")
+        raise InputError.single(
+            path, "the file holds a NUL byte (binary data in a text file?)", row=raw.count(b"\n", 0, nul) + 1
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:

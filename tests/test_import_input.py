@@ -248,3 +248,16 @@ def test_formula_like_cells_are_stored_as_text_and_written_back_neutralised(
     cells = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
     assert "'+cmd" in cells and not any(c.startswith(("=", "+", "@")) for c in cells)
     assert report.rows_imported == 1
+
+
+def test_text_files_name_utf16_and_the_row_of_a_nul_byte(tmp_path: Path) -> None:
+    from lernnetz.loaders.textio import read_text
+
+    utf16 = _write(tmp_path, "a,b\n1,2\n", "u.csv", encoding="utf-16")
+    with pytest.raises(InputError, match="UTF-16"):
+        read_text(utf16)
+    nul = tmp_path / "n.csv"
+    nul.write_bytes(b"a,b\n1,2\n3,\x004\n")
+    with pytest.raises(InputError, match="NUL byte") as exc:
+        read_text(nul)
+    assert exc.value.problems[0].row == 3
