@@ -35,6 +35,7 @@ from typing import Any
 
 from lernnetz.loaders.errors import InputError
 from lernnetz.loaders.namefold import fold
+from lernnetz.loaders.textio import looks_like_utf16
 
 #: Most data rows a list may have (a registration list has hundreds; split bigger files).
 MAX_ROWS = 100_000
@@ -132,7 +133,7 @@ def detect_encoding(path: Path, head: bytes) -> str:
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    if head.count(b"\x00") > len(head) // 4 and len(head) >= 4:
+    if looks_like_utf16(head):
         raise InputError.single(
             path,
             "this looks like a UTF-16 text file without a byte-order mark; save it as CSV UTF-8 "
