@@ -146,6 +146,38 @@ def base_name(text: str) -> str:
     return _clean(" ".join(kept))
 
 
+def designation_kind(text: str) -> str:
+    """``stadt``, ``markt`` or "" for a designation text ("St", "GKSt", "Große Kreisstadt", "M")."""
+    words = fold(text).replace(".", " ").split()
+    if any(w in {"st", "gkst", "krst"} or w.endswith("stadt") for w in words):
+        return "stadt"
+    if any(w in {"m", "markt", "marktgemeinde"} for w in words):
+        return "markt"
+    return ""
+
+
+def stated_designation(text: str) -> str:
+    """The kind of designation an input states: as a prefix ("Stadt Blomberg"), in trailing
+    parentheses ("Blomberg (Stadt)") or after a comma ("Blomberg, Stadt"); "" when none."""
+    t = text.strip()
+    m = _PAREN.search(t)
+    if m and _is_designation(fold(m.group(1))):
+        return designation_kind(m.group(1))
+    if "," in t and _is_designation(fold(t.split(",", 1)[1])):
+        return designation_kind(t.split(",", 1)[1])
+    first = fold(t).split(" ")
+    for n in (3, 2, 1):
+        head = " ".join(first[:n]) + " "
+        if len(first) > n and head in PREFIXES and not head.startswith(("landkreis", "kreis", "amt", "vg")):
+            return designation_kind(head)
+    return ""
+
+
+def register_designation(name: str) -> str:
+    """The designation kind of a register name ("Blomberg, Stadt" → stadt; "Blomberg" → "")."""
+    return designation_kind(name.split(",", 1)[1]) if "," in name else ""
+
+
 def literal(text: str, *, register: bool = False) -> str:
     """The name as spelled: case folded, umlauts and ß kept, designations (after a comma, in
     trailing parentheses) dropped, hyphens, slashes, brackets and spaces collapsed."""

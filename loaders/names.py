@@ -53,6 +53,8 @@ from lernnetz.loaders.namefold import (
     land_key,
     literal,
     register_base_name,
+    register_designation,
+    stated_designation,
     strip_prefixes,
 )
 from lernnetz.loaders.records import LAENDER
@@ -254,6 +256,12 @@ class NameResolver:
             if any(method_of[a] != "name" and self._literal[a].startswith(said + " ") for a in allowed):
                 spelled = []  # "Weiden" may mean Weiden i.d.OPf.: an extension is never ruled out
             allowed = spelled or ([a for a in allowed if _spelling_fits(raw, self.places[a].name)] or allowed)
+        by_designation = False
+        if len(allowed) > 1:  # "Stadt Blomberg", "Blomberg (Stadt)": the stated designation narrows
+            kind = stated_designation(raw)
+            same = [a for a in allowed if kind and register_designation(self.places[a].name) == kind]
+            if same and len(same) < len(allowed):
+                allowed, by_designation = same, True
         if not allowed:
             places = tuple(self.places[a] for a in ags_list)
             return Resolution(
@@ -284,7 +292,7 @@ class NameResolver:
             "exact",
             ags=ags,
             name=self.places[ags].name,
-            method=method + ("+hint" if len(hinted) < len(ags_list) else ""),
+            method=method + ("+hint" if len(hinted) < len(ags_list) or by_designation else ""),
             score=100.0,
             reason=_join("", notes),
         )

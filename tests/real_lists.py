@@ -59,6 +59,10 @@ def build_list(register: Register, step: int = 23) -> list[Row]:
         if base_count[base.casefold()] > 1:
             rows.append(Row(base, "", m.ags, "namesake"))  # may only be flagged, or resolved by spelling
             rows.append(Row(base, short, m.ags, "namesake+land"))
+            desig = _designation(m.name)
+            if desig in _DESIGNATIONS and desig != "Gemeinde":  # the designation may tell namesakes apart
+                rows.append(Row(f"{base} ({desig})", "", m.ags, "namesake+designation"))
+                rows.append(Row(f"{desig.upper()} {base.upper()}", "", m.ags, "namesake+designation"))
             continue
         if i % step:
             continue

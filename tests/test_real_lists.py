@@ -67,6 +67,13 @@ def test_register_list_in_every_form_has_no_wrong_match(register: Register, reso
         ("VG Weißenthurm", "", "Weißenthurm", "verband"),
         ("Neu-Ulm (GKSt)", "", "Neu-Ulm, GKSt", "gemeinde"),
         ("Lügde (Stadt)", "", "Lügde, Stadt der Osterräder", "gemeinde"),
+        (
+            "Blomberg (Stadt)",
+            "",
+            "Blomberg, Stadt",
+            "gemeinde",
+        ),  # the designation tells it from Blomberg (NI)
+        ("Stadt Lage", "", "Lage, Stadt", "gemeinde"),
     ],
 )
 def test_the_issue_examples(
