@@ -200,3 +200,31 @@ def test_cli_and_face_write_the_resolution_file_and_honour_a_mapping(
     assert ok.exit_code == 0 and "manual mappings used 1" in ok.output, ok.output
     report = ln.open(settings).import_participation(f, dry_run=True)
     assert report.mappings_used == 1 and report.records_new == 0  # kept mapping, already imported
+
+
+def test_api_upload_reads_the_named_sheet_and_returns_the_resolution(
+    store: NetworkXStore, settings: Settings, register: Register, tmp_path: Path
+) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    cover = wb.active
+    assert cover is not None
+    cover.append(["Regionalkonferenz"])
+    ws = wb.create_sheet("Liste")
+    ws.append(["Kommune", "Themen", "Datum"])
+    ws.append(["Laichingen (Stadt)", "Mobilität; Quantencomputing", "05.04.2022"])
+    ws.append(["Neustadt", "Energie", "05.04.2022"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    token = "mapping-test-token"
+    api_settings = Settings(LERNNETZ_DATA_DIR=settings.data_dir, LERNNETZ_API_TOKEN=token)
+    with TestClient(create_app(api_settings, store)) as c:
+        r = c.post("/imports/participation", params={"sheet": "Liste"}, files={"file": ("liste.xlsx", buf.getvalue())},
+                   headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["rows_imported"], body["values_skipped"]) == (1, 1)
+    assert body["resolution_counts"] == {"ok": 1, "review": 0, "ambiguous": 1, "unmatched": 0}
+    assert [x["status"] for x in body["resolution"]] == ["ok", "ambiguous"]
+    assert body["resolution"][0]["ags"] == _ags(register, "Laichingen")

@@ -32,6 +32,10 @@ async def import_participation_route(
     dry_run: Annotated[
         bool, Query(description="Resolve and report only; nothing is written to the graph.")
     ] = False,
+    sheet: Annotated[
+        str | None,
+        Query(max_length=100, description="XLSX sheet by name or 1-based number (default: the first)."),
+    ] = None,
 ) -> ImportReport:
     """Conference registrations, attendance lists or survey answers as KTS gets them (canonical header
     `municipality,land,topics,kind,date,source`; see the README for the flexible columns). Names are
@@ -47,7 +51,7 @@ async def import_participation_route(
     def run() -> ImportReport:
         with as_file(name, content) as path:
             report = state.write(
-                lambda: import_participation(store, state.settings, path, dry_run=dry_run),
+                lambda: import_participation(store, state.settings, path, dry_run=dry_run, sheet=sheet),
                 changes=not dry_run,
             )
         body = report.as_dict()
@@ -73,6 +77,10 @@ async def import_ties_route(
     dry_run: Annotated[
         bool, Query(description="Resolve and report only; nothing is written to the graph.")
     ] = False,
+    sheet: Annotated[
+        str | None,
+        Query(max_length=100, description="XLSX sheet by name or 1-based number (default: the first)."),
+    ] = None,
 ) -> TiesReport:
     """The KTS's own ties (header e.g. `type,from,to,date,source`; types in German or English: Vorbild /
     role model, Wissensaustausch / exchange, gemeinsame Entwicklung / co-development, Übertragung /
@@ -85,7 +93,7 @@ async def import_ties_route(
     def run() -> TiesReport:
         with as_file(name, content) as path:
             report = state.write(
-                lambda: import_ties(store, state.settings, path, dry_run=dry_run, source=name),
+                lambda: import_ties(store, state.settings, path, dry_run=dry_run, source=name, sheet=sheet),
                 changes=not dry_run,
             )
         body = report.as_dict()
