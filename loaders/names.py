@@ -12,7 +12,8 @@ stopping at the first stage that finds anything:
 3. the Land and Kreis hints narrow those candidates, then the input's spelling does where
    several are left: a register name spelled exactly as the input (case aside) beats one
    that is equal only after folding umlauts ("Barweiler" is Barweiler, not Bärweiler);
-   "Münster"/"Muenster" rule out Munster, "Munster" (no exact Munster left) fits both. One
+   "Münster"/"Muenster" rule out Munster; a stated designation ("Stadt Blomberg", "Lage (Stadt)")
+   keeps the namesakes the register designates alike (a Stadt, a Markt) when only some are. One
    left → ``exact`` (method ``name`` when spelled as in the register, ``folded`` when equal
    after folding, ``partial`` when the register name extends it, ``+hint`` when a hint
    decided); several → ``ambiguous`` with the candidates; none left because a hint
