@@ -128,6 +128,7 @@ async def handle_error(request: Request, exc: Exception) -> JSONResponse:
         candidates = exc.candidates
     elif isinstance(exc, LernnetzError):
         status, code, detail, hint = _domain_status(exc), exc.code, exc.detail, exc.hint
+        candidates = getattr(exc, "candidates", None) or None  # "did you mean" of a NotFound
         if isinstance(exc, Busy):
             headers = {"Retry-After": str(BUSY_RETRY_AFTER_S)}
     elif isinstance(exc, InputError):

@@ -15,9 +15,16 @@ class LernnetzError(Exception):
 
 
 class NotFound(LernnetzError):
-    """A key (AGS, project id, topic, event) that the graph does not hold."""
+    """A key (AGS, project id, topic, event) that the graph does not hold; ``candidates`` are
+    the closest known ones ("did you mean"), empty when nothing is close."""
 
     code = "not_found"
+
+    def __init__(
+        self, detail: str, *, hint: str = "", candidates: list[dict[str, object]] | None = None
+    ) -> None:
+        super().__init__(detail, hint=hint)
+        self.candidates = list(candidates or [])
 
 
 class Ambiguous(LernnetzError):

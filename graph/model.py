@@ -8,6 +8,7 @@ provenance: ``source`` (file or URL) and ``ref_date`` (Stichtag or event date).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -17,6 +18,7 @@ from lernnetz.loaders.records import (
     ParticipationRecord,
     Programme,
     Register,
+    RelationRecord,
 )
 
 
@@ -403,17 +405,7 @@ def build_tables(data: GraphData) -> GraphTables:
                     {"source": et.source, "confidence": et.confidence, "ref_date": ""},
                 )
             )
-        for r in prog.relations:
-            edges.append(
-                EdgeRow(
-                    EdgeKind(r.type),
-                    _tie_kind(r.from_kind),
-                    r.from_key,
-                    _tie_kind(r.to_kind),
-                    r.to_key,
-                    {"source": r.source, "confidence": r.confidence, "note": r.note, "ref_date": ""},
-                )
-            )
+        edges.extend(tie_edges(prog.relations))
     else:
         src = ""
 
@@ -443,6 +435,21 @@ def build_tables(data: GraphData) -> GraphTables:
 
 def _tie_kind(kind: str) -> NodeKind:
     return NodeKind.PROJECT if kind == "project" else NodeKind.MUNICIPALITY
+
+
+def tie_edges(relations: Sequence[RelationRecord]) -> list[EdgeRow]:
+    """The typed KTS ties (curated or imported) as edges; ``ref_date`` is the tie's date."""
+    return [
+        EdgeRow(
+            EdgeKind(r.type),
+            _tie_kind(r.from_kind),
+            r.from_key,
+            _tie_kind(r.to_kind),
+            r.to_key,
+            {"source": r.source, "confidence": r.confidence, "note": r.note, "ref_date": r.date},
+        )
+        for r in relations
+    ]
 
 
 def participation_edges(records: list[ParticipationRecord]) -> list[EdgeRow]:

@@ -39,9 +39,20 @@ from lernnetz.graph.store import GraphStore
 from lernnetz.graph.synthetic import SOURCE as SYNTHETIC_SOURCE
 from lernnetz.graph.writer import exclusive
 from lernnetz.loaders.names import NameResolver
-from lernnetz.loaders.participation import ParticipationImport, TopicLookup, read_participation, write_rejects
+from lernnetz.loaders.participation import ParticipationImport, read_participation, write_rejects
 from lernnetz.loaders.records import ParticipationRecord
+from lernnetz.loaders.resolution import (
+    NameMapping,
+    load_saved_mapping,
+    read_mapping,
+    write_mapping,
+    write_resolution,
+)
 from lernnetz.loaders.textio import check_writable_file, write_bytes_atomic
+from lernnetz.loaders.topics import TopicLookup
+
+#: The manual name mappings every import honours (in the data directory, beside the ledger).
+MAPPING_NAME = "name_mappings.csv"
 
 
 @dataclass(slots=True)
@@ -65,6 +76,13 @@ class ImportReport:
     rejects_file: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
     ignored_columns: list[str] = field(default_factory=list)
+    values_skipped: int = 0
+    resolution_counts: dict[str, int] = field(default_factory=dict)
+    resolution_file: str | None = None
+    mappings_used: int = 0
+    encoding: str = ""
+    #: one row per input row: what its municipality resolved to (the resolution file's rows)
+    resolution: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
@@ -91,8 +109,35 @@ def resolver_for(store: GraphStore) -> NameResolver:
     return resolver
 
 
+def mapping_path(settings: Settings) -> Path:
+    """Where the saved manual name mappings live."""
+    return settings.data_dir / MAPPING_NAME
+
+
+def effective_mapping(store: GraphStore, settings: Settings, extra: str | Path | None = None) -> NameMapping:
+    """The saved mappings, with a new mapping file's rows (validated) taking precedence."""
+    names = resolver_for(store).key_names()
+    saved = load_saved_mapping(mapping_path(settings), names)
+    if extra is None:
+        return saved
+    given = read_mapping(Path(extra), names)
+    return NameMapping([*saved.entries.values(), *given.entries.values()])
+
+
+def save_mapping(settings: Settings, mapping: NameMapping) -> None:
+    """Keep the mappings in the data directory (under the write lock) for later imports."""
+    with exclusive(settings):
+        write_mapping(mapping_path(settings), mapping)
+
+
 def read_file(
-    store: GraphStore, path: Path, *, source: str | None = None, date: str | None = None
+    store: GraphStore,
+    path: Path,
+    *,
+    source: str | None = None,
+    date: str | None = None,
+    mapping: NameMapping | None = None,
+    sheet: str | None = None,
 ) -> ParticipationImport:
     """Read and resolve a participation file against the store's register and programme data."""
     events = store.events()
@@ -103,6 +148,8 @@ def read_file(
         events={str(i): str(d or "") for i, d in zip(events["id"], events["date_start"], strict=True)},
         default_source=source,
         default_date=date,
+        mapping=mapping,
+        sheet=sheet,
     )
 
 
@@ -115,8 +162,16 @@ def import_participation(
     rejects_path: str | Path | None = None,
     source: str | None = None,
     date: str | None = None,
+    resolution_path: str | Path | None = None,
+    mapping_file: str | Path | None = None,
+    sheet: str | None = None,
 ) -> ImportReport:
     """Import one participation file (see module docstring).
+
+    ``resolution_path``: write the resolution file there (CSV or XLSX by suffix; also in a dry
+    run). ``mapping_file``: a manual mapping (or corrected resolution file) honoured before any
+    other resolution step; validated first, and kept in the data directory for later imports
+    (not in a dry run). ``sheet``: the XLSX sheet (name or 1-based number).
 
     ``source`` is the provenance for rows without a source column (default: the file
     name — give the original name when importing an uploaded temporary file, so a
@@ -124,20 +179,27 @@ def import_participation(
     ``rejects_path``: where to write the rejects CSV (only when there are rejects and
     not in a dry run). Raises :class:`lernnetz.loaders.errors.InputError` for a bad file.
     """
-    result = read_file(store, Path(path), source=source, date=date)
+    mapping = effective_mapping(store, settings, mapping_file)
+    result = read_file(store, Path(path), source=source, date=date, mapping=mapping, sheet=sheet)
     records = result.records
     if rejects_path is not None and result.rejects and not dry_run:
         check_writable_file(Path(rejects_path), "rejects file")  # refused before anything is written
+    if resolution_path is not None:
+        check_writable_file(Path(resolution_path), "resolution file")
     if dry_run:
         known = set(read_ledger(settings))
         records_new = sum(1 for r in records if r not in known)
         edges_new = count_new_edges(store, records)
     else:
         records_new, edges_new = persist_records(store, settings, records)
+        if mapping_file is not None:
+            save_mapping(settings, mapping)
     written: str | None = None
     if rejects_path is not None and result.rejects and not dry_run:
         write_rejects(Path(rejects_path), result.rejects)
         written = str(rejects_path)
+    if resolution_path is not None:
+        write_resolution(Path(resolution_path), result.resolution)
     s = result.summary()
     return ImportReport(
         file=str(path),
@@ -157,6 +219,12 @@ def import_participation(
         rejects_file=written,
         columns=s["columns"],
         ignored_columns=s["ignored_columns"],
+        values_skipped=s["values_skipped"],
+        resolution_counts=s["resolution_counts"],
+        resolution_file=str(resolution_path) if resolution_path is not None else None,
+        mappings_used=sum(1 for r in result.resolution if r.method == "manual"),
+        encoding=s["encoding"],
+        resolution=[asdict(r) for r in result.resolution],
     )
 
 

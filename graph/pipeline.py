@@ -11,8 +11,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Callable, Iterable
-from dataclasses import fields
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, fields
 from pathlib import Path
 
 from lernnetz.graph.model import GraphData
@@ -21,13 +21,16 @@ from lernnetz.graph.store import open_store
 from lernnetz.graph.store.protocol import GraphStore, ProgressFn
 from lernnetz.graph.writer import exclusive
 from lernnetz.loaders.errors import InputError
-from lernnetz.loaders.ledger import ledger_record, ledger_row
+from lernnetz.loaders.ledger import escape_cell, ledger_record, ledger_row, unescape_cell
 from lernnetz.loaders.programme import read_programme
-from lernnetz.loaders.records import ParticipationRecord
+from lernnetz.loaders.records import ParticipationRecord, RelationRecord
 from lernnetz.loaders.textio import csv_rows, write_text_atomic
 
 LEDGER_NAME = "participation_ledger.csv"
 _LEDGER_FIELDS = [f.name for f in fields(ParticipationRecord)]
+#: The ties imported with ``lernnetz import ties`` (rebuilt into every load).
+TIES_LEDGER_NAME = "ties_ledger.csv"
+_TIE_FIELDS = [f.name for f in fields(RelationRecord)]
 
 
 def ledger_path(settings: Settings) -> Path:
@@ -87,6 +90,32 @@ def applied_mark(settings: Settings) -> str:
     return mark.read_text(encoding="utf-8").strip() if mark.exists() else ""
 
 
+def ties_ledger_path(settings: Settings) -> Path:
+    """The file that keeps every imported tie (so reloads keep them)."""
+    return settings.data_dir / TIES_LEDGER_NAME
+
+
+def read_ties_ledger(settings: Settings) -> list[RelationRecord]:
+    """Every tie imported so far (empty when none)."""
+    path = ties_ledger_path(settings)
+    if not path.exists():
+        return []
+    return [
+        RelationRecord(**{k: unescape_cell(r[k]) for k in _TIE_FIELDS})
+        for _, r in csv_rows(path, _TIE_FIELDS)
+    ]
+
+
+def write_ties_ledger(settings: Settings, records: Sequence[RelationRecord]) -> None:
+    """Rewrite the ties ledger with exactly ``records`` (atomically; under the write lock)."""
+    out = io.StringIO()
+    w = csv.DictWriter(out, fieldnames=_TIE_FIELDS)
+    w.writeheader()
+    for r in records:
+        w.writerow({k: escape_cell(v) for k, v in asdict(r).items()})  # reversible, safe in spreadsheets
+    write_text_atomic(ties_ledger_path(settings), out.getvalue())
+
+
 def assemble(settings: Settings, *, with_programme: bool = True) -> GraphData:
     """Read every input into one GraphData; raises InputError on bad input.
 
@@ -107,6 +136,7 @@ def assemble(settings: Settings, *, with_programme: bool = True) -> GraphData:
                 "LERNNETZ_CURATED_DIR to the data/ folder of the lernnetz sources",
             )
         programme = read_programme(settings.curated_dir, register)
+        programme.relations.extend(read_ties_ledger(settings))
     data = GraphData(register=register, programme=programme, participation=read_ledger(settings))
     neighbours = settings.data_dir / NEIGHBOURS_FILE
     if neighbours.exists():

@@ -198,14 +198,38 @@ def _prefer_independent(hit: pd.DataFrame) -> pd.DataFrame:
     return hit.drop(index=list(drop))
 
 
+def suggestions(store: GraphStore, text: str, limit: int = 5) -> list[dict[str, Any]]:
+    """The places whose names are closest to ``text`` (rapidfuzz ``WRatio`` on folded core
+    names, at least 75), best first, for "did you mean"; empty when nothing is close."""
+    from rapidfuzz import fuzz, process
+
+    q = core_name(text.strip())
+    if len(q) < 2:
+        return []
+    look = _lookup(store)
+    idx = look.table
+    choices = list(dict.fromkeys(idx["core"]))
+    out: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for core, _score, _ in process.extract(q, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=75):
+        for i in look.by_core.get(core, []):
+            kind, key, name = str(idx.at[i, "kind"]), str(idx.at[i, "key"]), str(idx.at[i, "name"])
+            if (kind, key) not in seen:
+                seen.add((kind, key))
+                out.append({"kind": str(kind), "key": str(key), "name": str(name)})
+    return out[: limit * 2]
+
+
 def resolve_region(store: GraphStore, text: str) -> Region:
-    """Resolve a region string; :class:`NotFound` or :class:`Ambiguous` when it is not one place."""
+    """Resolve a region string; :class:`NotFound` (with the closest names as ``candidates``)
+    or :class:`Ambiguous` when it is not one place."""
     found = candidates(store, text)
     if not found:
         raise NotFound(
             f"no Land, Kreis, Gemeinde or project is called {text!r}",
             hint="give an AGS (2, 5 or 8 digits), a project id, or an official name; "
             "GET /regions/resolve?q=… lists candidates",
+            candidates=suggestions(store, text),
         )
     if len(found) > 1:
         raise Ambiguous(

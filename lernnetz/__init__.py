@@ -161,6 +161,23 @@ class Lernnetz:
 
         return graph_stats(self.store)
 
+    # ------------------------------------------------------------------ imports
+
+    def import_participation(self, path: str | Path, dry_run: bool = False, **options: Any) -> Any:
+        """Import a participation list (CSV/XLSX) as ``lernnetz import participation`` does; options:
+        ``rejects_path``, ``resolution_path``, ``mapping_file``, ``sheet``, ``source``, ``date``.
+        Returns the import report (``.as_dict()`` for plain data)."""
+        from lernnetz.graph.participation import import_participation
+
+        return import_participation(self.store, self.settings, path, dry_run, **options)
+
+    def import_ties(self, path: str | Path, dry_run: bool = False, **options: Any) -> Any:
+        """Import typed ties (CSV/XLSX) as ``lernnetz import ties`` does; options: ``rejects_path``,
+        ``resolution_path``, ``sheet``, ``source``. Returns the report."""
+        from lernnetz.graph.ties import import_ties
+
+        return import_ties(self.store, self.settings, path, dry_run, **options)
+
     # ------------------------------------------------------------------ pictures
 
     def _boundaries(self) -> Path | None:

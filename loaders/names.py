@@ -1,69 +1,69 @@
-"""German municipal names: normalise them and resolve them to an AGS, never guessing.
+"""Resolve German municipal names to an AGS (or a Kreis or Verband key), never guessing.
 
-Lists that KTS receives (registrations, attendance lists, surveys) name municipalities
-the way people write them: "Stadt Mayen", "Alte Hansestadt Lemgo", "Frankfurt/Oder",
-"Neustadt a.d. Aisch", "St. Ingbert", "Giessen". The register writes "Mayen, Stadt",
-"Lemgo, Stadt", "Frankfurt (Oder), Stadt", "Neustadt a.d.Aisch, St", "St. Ingbert, Stadt",
-"Gießen, Universitätsstadt".
-
-Normalisation (:func:`fold`, :func:`core_name`, :func:`compact`):
-
-* lower case; ä/ö/ü → a/o/u and ae/oe/ue → a/o/u (so "Mülheim" = "Muelheim"), ß → ss;
-* "St." → "sankt", "a.d." → "an der", "a.M." → "am main", "a." → "am", "i.d." → "in der",
-  "b." → "bei", "i." → "im";
-* hyphens, slashes, brackets and dots → spaces; runs of spaces collapsed;
-* the register's designation after the first comma (", Stadt", ", St", ", M", ", GKSt",
-  ", Hansestadt", ", Universitätsstadt" …) is dropped; in other input a part after a
-  comma that is not a designation is kept as a qualifier ("Neustadt, Hessen");
-* administrative prefixes ("Stadt", "Gemeinde", "Markt", "Hansestadt", "Alte
-  Hansestadt", "Landeshauptstadt", "Landkreis", "Kreis", "Verbandsgemeinde" …) are
-  stripped by :func:`core_name` — only when the full name matches nothing (there is a
-  Gemeinde called "Stadt Wehlen" and one called "Amt Neuhaus");
-* :func:`compact` also drops the small words of river and region qualifiers ("am",
-  "an der", "in", "im", "bei") and expands the register's abbreviations ("OPf." →
-  "oberpfalz", "Westf." → "westfalen", "Vogtl." → "vogtland" …), so "Frankfurt an der
-  Oder" = "Frankfurt (Oder)" and "Neustadt an der Donau" = "Neustadt a.d.Donau".
-
-Resolution (:class:`NameResolver`), in this order, stopping at the first stage that
-finds anything:
+The folding rules (designations in every position, umlauts, abbreviations) live in
+:mod:`lernnetz.loaders.namefold`. Resolution (:class:`NameResolver`), in this order,
+stopping at the first stage that finds anything:
 
 1. an 8-digit AGS (or 12-digit ARS) that is in the register → ``exact`` (method ``ags``);
 2. names whose normalised full name equals the input, plus names that *extend* it with a
-   qualifier ("Frankfurt" → "Frankfurt am Main" and "Frankfurt (Oder)"; "Weiden" →
-   "Weiden" and "Weiden i.d.OPf."), plus names equal after stripping prefixes on either
-   side ("Erlbach" → "Erlbach" and "Markt Erlbach"), plus equal compact forms;
-3. the Land and Kreis hints narrow those candidates, then the input's spelling does
-   where several are left (folding makes "Münster" = "Munster" and "Neunkirchen" =
-   "Neuenkirchen"; "Münster"/"Muenster" rule out Munster, "Munster" fits both). One left →
-   ``exact`` (method ``name`` when its full name equals the input, otherwise ``partial``,
-   ``+hint`` when a hint decided); several →
-   ``ambiguous`` with the candidates; none left because a hint excludes them →
-   ``unmatched`` (the hint conflicts with the name);
-4. when stage 2 found nothing: fuzzy matching with rapidfuzz (``fuzz.ratio`` on the
-   compact forms, among the Gemeinden the hints allow) with a threshold
-   (:data:`FUZZY_THRESHOLD`). The best match is taken only if no other Gemeinde scores
-   within :data:`FUZZY_MARGIN` points of it; otherwise ``ambiguous``.
+   qualifier ("Frankfurt" → "Frankfurt am Main" and "Frankfurt (Oder)"), plus names equal
+   after stripping prefixes on either side ("Erlbach" → "Erlbach" and "Markt Erlbach"),
+   plus equal compact forms;
+3. the Land and Kreis hints narrow those candidates, then the input's spelling does where
+   several are left: a register name spelled exactly as the input (case aside) beats one
+   that is equal only after folding umlauts ("Barweiler" is Barweiler, not Bärweiler);
+   "Münster"/"Muenster" rule out Munster; a stated designation ("Stadt Blomberg", "Lage (Stadt)")
+   keeps the namesakes the register designates alike (a Stadt, a Markt) when only some are. One
+   left → ``exact`` (method ``name`` when spelled as in the register, ``folded`` when equal
+   after folding, ``partial`` when the register name extends it, ``+hint`` when a hint
+   decided); several → ``ambiguous`` with the candidates; none left because a hint
+   excludes them → ``unmatched`` (the hint conflicts with the name);
+4. a name that says it is a Kreis ("Landkreis Lippe", "Kreis Höxter") or a Gemeindeverband
+   ("VG Vallendar", "Amt Süderbrarup", "Samtgemeinde X") and is not itself a Gemeinde's
+   name resolves **at its own level** (``level`` ``kreis`` or ``verband``, the 5-digit Kreis
+   key or the 9-digit Verband key in ``ags``); so does a name without such a prefix that is
+   exactly a Landkreis's or a Verband's name and no Gemeinde's;
+5. otherwise fuzzy matching with rapidfuzz (``fuzz.ratio`` on the compact forms, among the
+   Gemeinden the hints allow) above :data:`FUZZY_THRESHOLD`, taken only if no other
+   Gemeinde scores within :data:`FUZZY_MARGIN` points; else ``ambiguous``.
 
-A name that says it is a Kreis ("Landkreis Hof") or a Gemeindeverband
-("Verbandsgemeinde Vallendar", "Amt Süderbrarup") and is not itself a Gemeinde's name is
-``unmatched`` with that reason: participation is recorded per Gemeinde, and picking the
-Kreisstadt or the namesake Gemeinde would be a guess. Gemeindefreie Gebiete are not
-candidates.
+Gemeindefreie Gebiete are not candidates. :attr:`Resolution.method_kind` and
+:attr:`Resolution.review_status` give the resolution file's method (exact, folded, hint,
+fuzzy, manual) and status (ok, review, ambiguous, unmatched).
 """
 
 from __future__ import annotations
 
-import functools
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from lernnetz.loaders.namefold import (
+    ASSOCIATION_PREFIXES,
+    DISTRICT_PREFIXES,
+    Place,
+    Resolution,
+    _compact_words,
+    _spelling_fits,
+    base_name,
+    compact,
+    core_name,
+    fold,
+    land_key,
+    literal,
+    register_base_name,
+    register_designation,
+    stated_designation,
+    strip_prefixes,
+)
 from lernnetz.loaders.records import LAENDER
+
+__all__ = [
+    "FUZZY_MARGIN", "FUZZY_THRESHOLD", "STATUSES", "NameResolver", "Place", "Resolution",
+    "base_name", "compact", "core_name", "fold", "land_key",
+]  # fmt: skip
 
 #: Minimum ``fuzz.ratio`` (0–100) on compact names for a fuzzy match.
 FUZZY_THRESHOLD = 88.0
@@ -71,218 +71,38 @@ FUZZY_THRESHOLD = 88.0
 FUZZY_MARGIN = 4.0
 
 STATUSES = ("exact", "fuzzy", "ambiguous", "unmatched")
-
-#: Prefixes stripped by :func:`core_name` (folded form, longest first where it matters).
-PREFIXES = (
-    "freie und hansestadt ", "freie hansestadt ", "alte hansestadt ", "hansestadt ",
-    "landeshauptstadt ", "universitatsstadt ", "wissenschaftsstadt ", "kreisfreie stadt ", "lutherstadt ",
-    "klingenstadt ", "reuterstadt ", "barbarossastadt ", "hochschulstadt ", "goethestadt ",
-    "grosse kreisstadt ", "kreisstadt ", "stadtkreis ", "stadt ", "ortsgemeinde ", "marktgemeinde ",
-    "gemeinde ", "markt ", "flecken ", "landkreis ", "eifelkreis ", "kreis ", "lk ", "lkr ",
-    "regionalverband ", "verbandsgemeinde ", "verbandsfreie gemeinde ", "samtgemeinde ",
-    "verwaltungsgemeinschaft ", "vgem ", "vg ", "amt ",
-)  # fmt: skip
-#: Prefixes that say the name is a Kreis, not a Gemeinde.
-DISTRICT_PREFIXES = ("landkreis ", "kreis ", "eifelkreis ", "lk ", "lkr ", "regionalverband ", "region ")
-#: Prefixes that say the name is a Gemeindeverband, not a Gemeinde.
-ASSOCIATION_PREFIXES = (
-    "verbandsgemeinde ", "samtgemeinde ", "verwaltungsgemeinschaft ", "vgem ", "vg ", "amt ",
-    "gemeindeverwaltungsverband ", "verwaltungsverband ",
-)  # fmt: skip
-#: Words of qualifiers that :func:`compact` drops.
-CONNECTIVES = frozenset({"a", "am", "an", "d", "der", "die", "dem", "den", "i", "im", "in", "b", "bei", "ob"})
-#: Abbreviations of the register expanded by :func:`compact`.
-ABBREVIATIONS = {
-    "opf": "oberpfalz", "ufr": "unterfranken", "ofr": "oberfranken", "mfr": "mittelfranken",
-    "ndb": "niederbayern", "obb": "oberbayern", "schw": "schwaben", "vogtl": "vogtland",
-    "westf": "westfalen", "holst": "holstein", "thur": "thuringen", "oldb": "oldenburg",
-    "hess": "hessen", "wstrasse": "weinstrasse", "erzgeb": "erzgebirge", "fichtelgeb": "fichtelgebirge",
-}  # fmt: skip
-
-_DESIGNATION_WORDS = frozenset({
-    "stadt", "st", "m", "gkst", "krst", "gemeinde", "markt", "flecken", "kurort", "kirchspiel",
-    "gebiet", "geb", "bezirk", "nordseebad", "kreis", "stadtkreis", "landkreis",
-})  # fmt: skip
-_SPECIAL_DESIGNATIONS = frozenset(
-    {"fundort des neanderthalers", "tor zur eifel", "barbarossast", "hansestadt an der ruhr"}
-)
-
-#: Land hints: folded name, short code, 2-digit key and common aliases → Land key.
-LAND_ALIASES: dict[str, str] = {}
-
-
-_FOLD_RULES = [
-    (re.compile(p), r)
-    for p, r in (
-        (r"\bst\.\s*", "sankt "),
-        (r"\ba\.\s*d\.\s*", "an der "),
-        (r"\ba\.\s*m\.", "am main "),
-        (r"\ba\.\s*rh\.", "am rhein "),
-        (r"\ba\.\s*", "am "),
-        (r"\bi\.\s*d\.\s*", "in der "),
-        (r"\bb\.\s*", "bei "),
-        (r"\bi\.\s*", "im "),
-        (r"[-/()]", " "),
-        (r"\s*,\s*", ", "),
-        (r"\s+", " "),
-    )
-]
-
-
-@functools.lru_cache(maxsize=1 << 17)
-def fold(text: str) -> str:
-    """Lower case, umlauts and ß folded (ä→a, ae→a, ß→ss), abbreviations spelled out,
-    hyphens/slashes/brackets as spaces, spaces collapsed. Commas are kept."""
-    t = text.strip().lower().replace("ß", "ss")
-    if not t.isascii():
-        t = "".join(c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c))
-    t = t.replace("ae", "a").replace("oe", "o").replace("ue", "u")
-    if "." in t:
-        for pattern, repl in _FOLD_RULES[:8]:
-            t = pattern.sub(repl, t)
-    for pattern, repl in _FOLD_RULES[8:]:
-        t = pattern.sub(repl, t)
-    return t.strip(" ,")
-
-
-def _is_designation(part: str) -> bool:
-    """Whether a folded part after a comma is a designation ("stadt", "st", "universitatsstadt" …)."""
-    p = part.strip(" .")
-    words = p.replace(".", " ").split()
-    if not words or p in _SPECIAL_DESIGNATIONS or words[0] in {"stadt", "gemeinde", "markt"}:
-        return True
-    last = words[-1]
-    return last in _DESIGNATION_WORDS or last.endswith(("stadt", "gemeinde", "flecken", "kommune"))
-
-
-def _clean(folded: str) -> str:
-    return re.sub(r"\s+", " ", folded.replace(".", " ").replace(",", " ")).strip()
-
-
-def base_name(text: str) -> str:
-    """The folded name without the designations after commas ("Mayen, Stadt" → "mayen").
-
-    A part after a comma that is not a designation stays as a qualifier
-    ("Neustadt, Hessen" → "neustadt hessen")."""
-    parts = fold(text).split(", ")
-    kept = [parts[0]] + [p for p in parts[1:] if not _is_designation(p)]
-    return _clean(" ".join(kept))
-
-
-def register_base_name(text: str) -> str:
-    """A register name without everything after its first comma (always a designation there)."""
-    return _clean(fold(text).split(", ")[0])
-
-
-def strip_prefixes(folded: str) -> str:
-    """Remove administrative prefixes ("stadt ", "alte hansestadt ", "landkreis " …), repeatedly."""
-    t = folded
-    changed = True
-    while changed:
-        changed = False
-        for p in PREFIXES:
-            if t.startswith(p) and len(t) > len(p):
-                t, changed = t[len(p) :].strip(), True
-    return t
-
-
-def core_name(text: str) -> str:
-    """The folded name without designations and administrative prefixes."""
-    return strip_prefixes(base_name(text))
-
-
-def compact(text: str) -> str:
-    """A spelling-independent key: the name (designations dropped, prefixes kept) without
-    qualifier words, abbreviations expanded, no spaces ("Frankfurt an der Oder" →
-    "frankfurtoder", "Weiden i.d.OPf." → "weidenoberpfalz")."""
-    return _compact_words(base_name(text))
-
-
-def _compact_words(base: str) -> str:
-    words = [ABBREVIATIONS.get(w, w) for w in base.split()]
-    kept = [w for w in words if w not in CONNECTIVES] or words
-    return "".join(kept)
-
-
-def _init_land_aliases() -> None:
-    for code, (short, name) in LAENDER.items():
-        for alias in (code, short.lower(), fold(name), fold(name).replace(" ", "")):
-            LAND_ALIASES[alias] = code
-    LAND_ALIASES.update({"nrw": "05", "bawu": "08", "bw": "08", "mv": "13", "meckpomm": "13", "bayer": "09"})
-
-
-_init_land_aliases()
-
-
-def land_key(hint: str) -> str | None:
-    """The Land key for a hint ("Bayern", "BY", "09", "NRW"), or None when unknown."""
-    h = fold(hint).replace(".", "")
-    if not h:
-        return None
-    if h.isdigit() and len(h) == 1:
-        h = "0" + h
-    return LAND_ALIASES.get(h) or LAND_ALIASES.get(h.replace(" ", ""))
-
-
-@dataclass(frozen=True, slots=True)
-class Place:
-    """A Gemeinde as the resolver knows it."""
-
-    ags: str
-    name: str
-    district_key: str
-    district: str
-    state_code: str
-    population: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form for candidate lists."""
-        return {
-            "ags": self.ags,
-            "name": self.name,
-            "district": self.district,
-            "state": LAENDER.get(self.state_code, ("", self.state_code))[1],
-            "population": self.population,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Resolution:
-    """What a name resolved to.
-
-    ``status`` is ``exact``, ``fuzzy``, ``ambiguous`` or ``unmatched``; ``ags`` is set
-    for the first two. ``method`` says how (``ags``, ``name``, ``partial``, ``fuzzy``),
-    ``score`` is the fuzzy score (100 for exact), ``candidates`` the places an ambiguous
-    name fits, ``reason`` a sentence for the report.
-    """
-
-    status: str
-    ags: str | None = None
-    name: str = ""
-    method: str = ""
-    score: float = 0.0
-    reason: str = ""
-    candidates: tuple[Place, ...] = field(default_factory=tuple)
-
-    @property
-    def matched(self) -> bool:
-        """True for exact and fuzzy matches."""
-        return self.status in {"exact", "fuzzy"}
+#: Levels a name can resolve at.
+LEVELS = ("gemeinde", "kreis", "verband")
 
 
 class NameResolver:
-    """Resolves municipality names (with optional Land/Kreis hints) to AGS; see module docstring."""
+    """Resolves municipality names (with optional Land/Kreis hints) to AGS; see module docstring.
 
-    def __init__(self, places: Iterable[Place], districts: Mapping[str, str] | None = None) -> None:
+    ``districts`` maps Kreis keys to names (``district_types`` to their type, "Landkreis",
+    "Kreisfreie Stadt" …); ``associations`` maps Gemeindeverband keys (9 digits) to names.
+    """
+
+    def __init__(
+        self,
+        places: Iterable[Place],
+        districts: Mapping[str, str] | None = None,
+        *,
+        district_types: Mapping[str, str] | None = None,
+        associations: Mapping[str, str] | None = None,
+    ) -> None:
         self.places: dict[str, Place] = {p.ags: p for p in places}
         self.district_names: dict[str, str] = dict(districts or {})
+        self.district_types: dict[str, str] = dict(district_types or {})
+        self.association_names: dict[str, str] = dict(associations or {})
         self._full: dict[str, list[str]] = defaultdict(list)
         self._stripped: dict[str, list[str]] = defaultdict(list)
         self._compact: dict[str, list[str]] = defaultdict(list)
         self._by_first: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self._literal: dict[str, str] = {}
         for p in sorted(self.places.values(), key=lambda x: x.ags):
             full = register_base_name(p.name)
             self._full[full].append(p.ags)
+            self._literal[p.ags] = literal(p.name, register=True)
             stripped = strip_prefixes(full)
             if stripped != full:
                 self._stripped[stripped].append(p.ags)
@@ -291,13 +111,23 @@ class NameResolver:
         self._compact_keys = sorted(self._compact)
         self._districts_by_core: dict[str, list[str]] = defaultdict(list)
         for key, name in sorted(self.district_names.items()):
-            self._districts_by_core[strip_prefixes(register_base_name(name))].append(key)
-            self._districts_by_core[_compact_words(strip_prefixes(register_base_name(name)))].append(key)
+            core = strip_prefixes(register_base_name(name))
+            self._districts_by_core[core].append(key)
+            self._districts_by_core[_compact_words(core)].append(key)
+        self._associations_by_core: dict[str, list[str]] = defaultdict(list)
+        for key, name in sorted(self.association_names.items()):
+            core = strip_prefixes(base_name(name))  # "Marktl (VGem)", "GVV Plochingen" → the name
+            self._associations_by_core[core].append(key)
+            if _compact_words(core) != core:
+                self._associations_by_core[_compact_words(core)].append(key)
 
     @classmethod
     def from_frames(cls, municipalities: Any, districts: Any) -> NameResolver:
-        """Build from store frames (``municipalities()``, ``districts()``); gemeindefreie Gebiete skipped."""
+        """Build from store frames (``municipalities()``, ``districts()``); gemeindefreie Gebiete
+        skipped. Gemeindeverbände come from the Gemeinden's ``association_key``/``_name``: those
+        with at least two Gemeinden (a verbandsfreie Gemeinde is its own "Verband")."""
         dnames = dict(zip(districts["key"], districts["name"], strict=True))
+        dtypes = dict(zip(districts["key"], districts["type"], strict=True))
         m = municipalities[~municipalities["unincorporated"].astype(bool)]
         places = [
             Place(
@@ -310,12 +140,23 @@ class NameResolver:
             )
             for r in m.itertuples(index=False)
         ]
-        return cls(places, dnames)
+        members: dict[str, int] = defaultdict(int)
+        anames: dict[str, str] = {}
+        if "association_key" in municipalities:
+            for key, name in zip(
+                municipalities["association_key"], municipalities["association_name"], strict=True
+            ):
+                if key and name:
+                    members[str(key)] += 1
+                    anames[str(key)] = str(name)
+        assoc = {k: n for k, n in anames.items() if members[k] >= 2}
+        return cls(places, dnames, district_types=dtypes, associations=assoc)
 
     @classmethod
     def from_register(cls, register: Any) -> NameResolver:
         """Build from a :class:`lernnetz.loaders.records.Register`; gemeindefreie Gebiete skipped."""
         dnames = {d.key: d.name for d in register.districts}
+        dtypes = {d.key: d.type for d in register.districts}
         places = [
             Place(
                 ags=m.ags,
@@ -328,7 +169,18 @@ class NameResolver:
             for m in register.municipalities
             if not m.is_unincorporated
         ]
-        return cls(places, dnames)
+        members: dict[str, int] = defaultdict(int)
+        for m in register.municipalities:
+            members[m.association_key] += 1
+        assoc = {a.key: a.name for a in register.associations if members.get(a.key, 0) >= 2}
+        return cls(places, dnames, district_types=dtypes, associations=assoc)
+
+    def key_names(self) -> dict[str, tuple[str, str]]:
+        """Every key a name can resolve to → (register name, level): Gemeinden, Kreise, Verbände."""
+        out = {a: (p.name, "gemeinde") for a, p in self.places.items()}
+        out.update({k: (n, "kreis") for k, n in self.district_names.items()})
+        out.update({k: (n, "verband") for k, n in self.association_names.items()})
+        return out
 
     # ------------------------------------------------------------------ hints
 
@@ -342,6 +194,15 @@ class NameResolver:
         core = core_name(h)
         found = self._districts_by_core.get(core) or self._districts_by_core.get(_compact_words(core))
         return sorted(set(found)) if found else None
+
+    def level_place(self, level: str, key: str) -> Place:
+        """A Kreis or Verband as a :class:`Place` (for candidates and results)."""
+        if level == "kreis":
+            name = self.district_names[key]
+            return Place(key, name, key, name, key[:2], level="kreis")
+        name = self.association_names[key]
+        dkey = key[:5]
+        return Place(key, name, dkey, self.district_names.get(dkey, ""), key[:2], level="verband")
 
     # ------------------------------------------------------------------ resolve
 
@@ -364,62 +225,136 @@ class NameResolver:
 
         found = self._name_candidates(raw)
         if found:
-            method_of, ags_list = found
-            hinted = self._apply_hints(ags_list, land_code, kreis_keys)
-            allowed = hinted
-            if len(allowed) > 1:  # several left: drop those the input's spelling rules out
-                allowed = [a for a in allowed if _spelling_fits(raw, self.places[a].name)] or allowed
-            if not allowed:
-                places = tuple(self.places[a] for a in ags_list)
-                return Resolution(
-                    "unmatched",
-                    reason=_join(
-                        f"{raw!r} names {_describe(places)}, but none of them lies in "
-                        f"{_hint_text(land, kreis)}",
-                        notes,
-                    ),
-                    candidates=places,
-                )
-            if len(allowed) > 1:
-                places = tuple(self.places[a] for a in allowed)
-                return Resolution(
-                    "ambiguous",
-                    reason=_join(
-                        f"{raw!r} fits {len(allowed)} Gemeinden: {_describe(places)}; "
-                        "add a Land or Kreis hint or the AGS",
-                        notes,
-                    ),
-                    candidates=places,
-                )
-            ags = allowed[0]
-            method = method_of[ags]
-            return Resolution(
-                "exact",
-                ags=ags,
-                name=self.places[ags].name,
-                method=method + ("+hint" if len(hinted) < len(ags_list) else ""),
-                score=100.0,
-                reason=_join("", notes),
-            )
+            return self._decide(raw, found, land, kreis, land_code, kreis_keys, notes)
 
         folded = fold(raw)
         if folded.startswith(DISTRICT_PREFIXES):
-            return Resolution(
-                "unmatched",
-                reason=_join(
-                    f"{raw!r} names a Kreis, not a Gemeinde; participation is recorded per Gemeinde", notes
-                ),
-            )
+            return self._at_level(raw, "kreis", land_code, kreis_keys, notes, prefixed=True)
         if folded.startswith(ASSOCIATION_PREFIXES):
-            return Resolution(
-                "unmatched",
-                reason=_join(
-                    f"{raw!r} names a Gemeindeverband, not a Gemeinde; list its Gemeinden instead", notes
-                ),
-            )
+            return self._at_level(raw, "verband", land_code, kreis_keys, notes, prefixed=True)
+        for level in ("kreis", "verband"):
+            res = self._at_level(raw, level, land_code, kreis_keys, notes, prefixed=False)
+            if res.status != "unmatched":
+                return res
         return self._fuzzy(raw, land_code, kreis_keys, notes)
 
+    def _decide(
+        self,
+        raw: str,
+        found: tuple[dict[str, str], list[str]],
+        land: str,
+        kreis: str,
+        land_code: str | None,
+        kreis_keys: list[str] | None,
+        notes: list[str],
+    ) -> Resolution:
+        method_of, ags_list = found
+        hinted = self._apply_hints(ags_list, land_code, kreis_keys)
+        allowed = hinted
+        said = literal(raw)
+        if len(allowed) > 1:  # several left: an exact spelling wins, then the spelling rules others out
+            spelled = [a for a in allowed if self._literal[a] == said]
+            if any(method_of[a] != "name" and self._literal[a].startswith(said + " ") for a in allowed):
+                spelled = []  # "Weiden" may mean Weiden i.d.OPf.: an extension is never ruled out
+            allowed = spelled or ([a for a in allowed if _spelling_fits(raw, self.places[a].name)] or allowed)
+        by_designation = False
+        if len(allowed) > 1:  # "Stadt Blomberg", "Blomberg (Stadt)": the stated designation narrows
+            kind = stated_designation(raw)
+            same = [a for a in allowed if kind and register_designation(self.places[a].name) == kind]
+            if same and len(same) < len(allowed):
+                allowed, by_designation = same, True
+        if not allowed:
+            places = tuple(self.places[a] for a in ags_list)
+            return Resolution(
+                "unmatched",
+                reason=_join(
+                    f"{raw!r} names {_describe(places)}, but none of them lies in {_hint_text(land, kreis)}",
+                    notes,
+                ),
+                candidates=places,
+            )
+        if len(allowed) > 1:
+            places = tuple(self.places[a] for a in allowed)
+            return Resolution(
+                "ambiguous",
+                reason=_join(
+                    f"{raw!r} fits {len(allowed)} Gemeinden: {_describe(places)}; "
+                    "add a Land or Kreis hint or the AGS",
+                    notes,
+                ),
+                candidates=places,
+            )
+        ags = allowed[0]
+        method = method_of[ags]
+        reg = self._literal[ags]
+        if method == "name" and not (said == reg or said.endswith(" " + reg)):
+            method = "folded"  # equal only with umlauts or ß folded ("Muenster", "Giessen")
+        return Resolution(
+            "exact",
+            ags=ags,
+            name=self.places[ags].name,
+            method=method + ("+hint" if len(hinted) < len(ags_list) or by_designation else ""),
+            score=100.0,
+            reason=_join("", notes),
+        )
+
+    def _at_level(
+        self,
+        raw: str,
+        level: str,
+        land_code: str | None,
+        kreis_keys: list[str] | None,
+        notes: list[str],
+        *,
+        prefixed: bool,
+    ) -> Resolution:
+        """A Kreis ("Landkreis Lippe") or Gemeindeverband ("VG Vallendar") named in a list."""
+        core = core_name(raw)
+        index = self._districts_by_core if level == "kreis" else self._associations_by_core
+        keys = sorted(set(index.get(core, []) or index.get(_compact_words(core), [])))
+        what = "Kreis" if level == "kreis" else "Gemeindeverband"
+        if level == "kreis":
+            independent = [k for k in keys if self.district_types.get(k, "") == "Kreisfreie Stadt"]
+            if prefixed or not keys:
+                keys = [k for k in keys if k not in independent] or (keys if not prefixed else [])
+            else:
+                keys = [k for k in keys if k not in independent]
+        if land_code is not None:
+            keys = [k for k in keys if k[:2] == land_code]
+        if kreis_keys is not None:
+            keys = [k for k in keys if k[:5] in kreis_keys]
+        if not keys:
+            return Resolution(
+                "unmatched",
+                reason=_join(f"{raw!r} names a {what}, but the register has no {what} called so"
+                             f"{_in_hint(land_code, kreis_keys)}", notes),
+            )  # fmt: skip
+        places = tuple(self.level_place(level, k) for k in keys)
+        if len(keys) > 1:
+            return Resolution(
+                "ambiguous",
+                reason=_join(f"{raw!r} fits {len(keys)} {what}: {_describe(places)}; add a Land hint or the key",
+                             notes),
+                candidates=places, level=level,
+            )  # fmt: skip
+        p = places[0]
+        return Resolution(
+            "exact",
+            ags=p.ags,
+            name=p.name,
+            method="name",
+            score=100.0,
+            reason=_join(f"{raw!r} is the {what} {p.name} ({p.ags})", notes),
+            level=level,
+        )
+
     def _by_key(self, digits: str, notes: list[str]) -> Resolution:
+        if len(digits) == 5 and digits in self.district_names:
+            p = self.level_place("kreis", digits)
+            return Resolution("exact", ags=digits, name=p.name, method="ags", score=100.0, level="kreis")
+        if len(digits) == 9 and digits in self.association_names:
+            p = self.level_place("verband", digits)
+            return Resolution("exact", ags=digits, name=p.name, method="ags", score=100.0, level="verband")
         ags = digits
         if len(digits) == 12:
             ags = digits[:5] + digits[9:]
@@ -438,7 +373,7 @@ class NameResolver:
         full = base_name(raw)
         variants = [full]
         if not full.startswith(DISTRICT_PREFIXES + ASSOCIATION_PREFIXES):
-            variants = list(dict.fromkeys([full, strip_prefixes(full)]))
+            variants = _strip_steps(full)  # "gemeinde amt neuhaus" → "amt neuhaus" → "neuhaus"
         for v in variants:
             exact = self._full.get(v, [])
             if not exact:
@@ -525,36 +460,14 @@ class NameResolver:
         )
 
 
-_WORD = re.compile(r"[^\W\d_]+")
-
-
-def _spelled_out(word: str) -> str:
-    """A word with umlauts written out (ä → ae, ß → ss), other accents dropped: lossless for
-    German spellings, unlike :func:`fold`."""
-    t = word.replace("ß", "ss").replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
-    return "".join(c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c))
-
-
-def _umlauts_dropped(word: str) -> str:
-    return _spelled_out(word.replace("ä", "a").replace("ö", "o").replace("ü", "u"))
-
-
-def _spelling_fits(raw: str, register_name: str) -> bool:
-    """Whether the input could be the register name spelled with or without umlauts.
-
-    :func:`fold` makes "Münster" = "Munster" and "Neunkirchen" = "Neuenkirchen" (ae/oe/ue →
-    a/o/u). Word by word, an input word that folds like a word of the name must be that word
-    with its umlauts written out ("Muenster", "Münster") or left off ("Munster"): so
-    "Münster" and "Muenster" rule out Munster and "Neunkirchen" rules out Neuenkirchen, while
-    "Munster" still fits both (flagged as ambiguous, never guessed)."""
-    said: dict[str, set[str]] = defaultdict(set)
-    for u in _WORD.findall(raw.lower()):
-        said[fold(u)].add(_spelled_out(u))
-    for w in _WORD.findall(register_name.split(",", maxsplit=1)[0].lower()):
-        forms = said.get(fold(w))
-        if forms and not forms & {_spelled_out(w), _umlauts_dropped(w)}:
-            return False
-    return True
+def _strip_steps(folded: str) -> list[str]:
+    """The name with its administrative prefixes stripped one at a time, longest form first."""
+    out = [folded]
+    while True:
+        nxt = strip_prefixes(out[-1], once=True)
+        if nxt == out[-1]:
+            return out
+        out.append(nxt)
 
 
 def _describe(places: Iterable[Place]) -> str:

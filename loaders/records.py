@@ -237,6 +237,7 @@ class RelationRecord:
     source: str
     confidence: str
     note: str = ""
+    date: str = ""
 
 
 @dataclass(slots=True)

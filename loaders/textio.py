@@ -20,6 +20,18 @@ UTF8_BOM = b"\xef\xbb\xbf"
 TEMP_SUFFIX = ".tmp"
 
 
+def looks_like_utf16(head: bytes) -> bool:
+    """Whether bytes without a byte-order mark look like UTF-16 text: a NUL in (nearly) every
+    other byte, none in the others (unlike binary files such as PNG)."""
+    if len(head) < 8:
+        return False
+    even, odd = head[0::2], head[1::2]
+    z_even, z_odd = even.count(0), odd.count(0)
+    return (z_odd >= 0.9 * len(odd) and z_even <= 0.05 * len(even)) or (
+        z_even >= 0.9 * len(even) and z_odd <= 0.05 * len(odd)
+    )
+
+
 def read_text(path: Path) -> str:
     """Return the file's text as UTF-8.
 
@@ -35,8 +47,13 @@ def read_text(path: Path) -> str:
         raw = raw[len(UTF8_BOM) :]
     if not raw.strip():
         raise InputError.single(path, "the file is empty")
-    if b"\x00" in raw[:4096]:
-        raise InputError.single(path, "this is a binary file, not a UTF-8 text/CSV file")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or looks_like_utf16(raw[:4096]):
+        raise InputError.single(path, "this is a UTF-16 text file; save it as UTF-8 (Excel: 'CSV UTF-8')")
+    if b"\x00" in raw:
+        nul = raw.index(b"\x00")
+        raise InputError.single(
+            path, "the file holds a NUL byte (binary data in a text file?)", row=raw.count(b"\n", 0, nul) + 1
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -65,12 +65,20 @@ def test_mayen_and_kreise(register: Register, resolver: NameResolver) -> None:
     (mayen,) = _ags_where(register, lambda n: n.split(",")[0] == "Mayen")
     assert resolver.resolve("Stadt Mayen").ags == mayen
     assert resolver.resolve("Mayen", kreis="Landkreis Mayen-Koblenz").ags == mayen
-    # a Kreis or a Gemeindeverband is not a Gemeinde: flagged, never mapped to its namesake town
-    for text in ("Landkreis Mayen-Koblenz", "Landkreis Hof", "Kreis Höxter"):
+    # a Kreis or a Gemeindeverband resolves at its own level, never to its namesake town
+    for text, key in (
+        ("Landkreis Mayen-Koblenz", "07137"),
+        ("Landkreis Hof", "09475"),
+        ("Kreis Höxter", "05762"),
+    ):
         r = resolver.resolve(text)
-        assert r.status == "unmatched" and "Kreis" in r.reason, text
-    r = resolver.resolve("Verbandsgemeinde Vallendar")
-    assert r.status == "unmatched" and "Gemeindeverband" in r.reason
+        assert (r.status, r.level, r.ags) == ("exact", "kreis", key), text
+    for text in ("Verbandsgemeinde Vallendar", "VG Vallendar"):
+        r = resolver.resolve(text)
+        assert (r.status, r.level, r.name) == ("exact", "verband", "Vallendar"), text
+        assert r.ags is not None and len(r.ags) == 9 and r.ags.startswith("07137")
+    amt = resolver.resolve("Amt Süderbrarup")
+    assert (amt.level, amt.name) == ("verband", "Süderbrarup")
     # … unless the register has a Gemeinde with exactly that name
     (amt_neuhaus,) = _ags_where(register, lambda n: n == "Amt Neuhaus")
     assert resolver.resolve("Amt Neuhaus").ags == amt_neuhaus
@@ -155,9 +163,8 @@ def test_umlaut_spelling_rules_out_namesakes_but_never_guesses(
         r = resolver.resolve(text)
         assert r.status == "ambiguous" and munster not in {p.ags for p in r.candidates}, text
         assert set(muenster) >= {p.ags for p in r.candidates}, text
-    plain = resolver.resolve("Munster")  # written without umlaut: Munster or a Münster — flagged
-    assert plain.status == "ambiguous" and munster in {p.ags for p in plain.candidates}
-    assert {p.ags for p in plain.candidates} & set(muenster)
+    plain = resolver.resolve("Munster")  # the exact spelling of a register name beats the folded ones
+    assert (plain.status, plain.ags, plain.method) == ("exact", munster, "name")
     neuen = _ags_where(register, lambda n: n.split(",")[0] == "Neuenkirchen")
     neun = _ags_where(register, lambda n: n.split(",")[0] == "Neunkirchen")
     assert neuen and neun
@@ -168,4 +175,6 @@ def test_umlaut_spelling_rules_out_namesakes_but_never_guesses(
     assert _ags_where(register, lambda n: n.split(",")[0] == "Bunde")  # the namesake exists
     r = resolver.resolve("Bünde")
     assert (r.status, r.ags, r.method) == ("exact", buende, "name")
-    assert resolver.resolve("Bunde").status == "ambiguous"
+    (bunde,) = _ags_where(register, lambda n: n.split(",")[0] == "Bunde")
+    assert resolver.resolve("Bunde").ags == bunde  # spelled as in the register: no guess involved
+    assert resolver.resolve("Buende").ags == buende

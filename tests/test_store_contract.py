@@ -30,7 +30,7 @@ from lernnetz.graph.store import GraphStore
 from lernnetz.graph.store import protocol as S
 from lernnetz.graph.store.neo4j_store import Neo4jStore
 from lernnetz.graph.store.nx_store import NetworkXStore
-from lernnetz.loaders.records import ParticipationRecord, Programme, Register
+from lernnetz.loaders.records import ParticipationRecord, Programme, Register, RelationRecord
 
 # A fixed participation list: real municipalities, topics and events of data/.
 # Two rows share an identity (Blaubeuren/mobility/survey) with different weights.
@@ -456,6 +456,80 @@ def test_add_participation_same_on_both_stores(nx_contract: NetworkXStore, neo_c
         neo_contract.shortest_paths("Municipality:01001000", "Event:rk-01-2022-03-22"),
         "path over a new edge",
     )
+
+
+#: Ties an import adds (``lernnetz import ties``): project → Gemeinde and Gemeinde → Gemeinde.
+NEW_TIES = [
+    RelationRecord("ROLE_MODEL_FOR", "project", "ulm", "municipality", "08425020", "contract-test-ties", "S",
+                   "date 2022-04-05", "2022-04-05"),
+    RelationRecord("TRANSFERS_TO", "municipality", "01001000", "municipality", ULM, "contract-test-ties", "S"),
+]  # fmt: skip
+_UNDO_TIES = """
+MATCH ()-[r:ROLE_MODEL_FOR|TRANSFERS_TO]->() WHERE r.source = 'contract-test-ties' DELETE r
+WITH count(*) AS n MATCH (g:LernnetzGraph) SET g.rev = g.rev + 1
+"""
+
+
+@pytest.mark.neo4j
+def test_add_ties_same_on_both_stores(
+    nx_contract: NetworkXStore, neo_contract: Neo4jStore, contract_data: GraphData, neo4j_driver: Driver
+) -> None:
+    before = neo_contract.relations()
+    try:
+        for store in (nx_contract, neo_contract):
+            with pytest.raises(InvalidArgument, match="Project 'no-such-project'"):
+                store.add_ties([NEW_TIES[0], RelationRecord("EXCHANGES_WITH", "project", "no-such-project",
+                                                            "municipality", ULM, "contract-test-ties", "S")])  # fmt: skip
+            assert store.add_ties(NEW_TIES) == 2, store.backend
+            assert store.add_ties(NEW_TIES) == 0, store.backend  # idempotent
+            assert store.add_ties([]) == 0
+        _assert_same(nx_contract.relations(), neo_contract.relations(), "relations")
+        got = neo_contract.relations()
+        assert len(got) == len(before) + 2
+        assert {("ROLE_MODEL_FOR", "ulm", "08425020"), ("TRANSFERS_TO", "01001000", ULM)} <= set(
+            zip(got["type"], got["from_key"], got["to_key"], strict=True)
+        )
+        _assert_same(nx_contract.info()["edges"], neo_contract.info()["edges"], "edge counts")
+    finally:
+        nx_contract.replace(contract_data)
+        neo4j_driver.execute_query(_UNDO_TIES, database_=neo_contract.database)
+    pd.testing.assert_frame_equal(neo_contract.relations(), before)
+
+
+@pytest.mark.neo4j
+def test_import_ties_and_participation_same_on_both_stores(
+    nx_contract: NetworkXStore,
+    neo_contract: Neo4jStore,
+    contract_data: GraphData,
+    neo4j_driver: Driver,
+    tmp_path: Path,
+) -> None:
+    from lernnetz.graph.participation import import_participation
+    from lernnetz.graph.settings import Settings
+    from lernnetz.graph.ties import import_ties
+
+    ties = tmp_path / "ties.csv"
+    ties.write_text("Typ;Von;Nach;Quelle\nVorbild;ulm;Laichingen (Stadt);contract-test-ties\n"
+                    "Übertragung;Blaustein;ILLERTISSEN (STADT);contract-test-ties\n", encoding="cp1252")  # fmt: skip
+    plist = tmp_path / "list.csv"
+    plist.write_text("Kommune;Themen;Datum;Quelle\nLaichingen (Stadt);Mobilität | Quanten;05.04.2022;contract-test-2\n",
+                     encoding="utf-8")  # fmt: skip
+    reports = []
+    try:
+        for store in (nx_contract, neo_contract):
+            settings = Settings(LERNNETZ_DATA_DIR=tmp_path / store.backend)
+            t = import_ties(store, settings, ties)
+            p = import_participation(store, settings, plist)
+            reports.append(
+                (t.ties_new, t.edges_new, t.rows_rejected, p.rows_imported, p.values_skipped, p.records)
+            )
+        assert reports[0] == reports[1] == (2, 2, 0, 1, 1, 1), reports
+        _assert_same(nx_contract.relations(), neo_contract.relations(), "relations after import ties")
+        _assert_same(nx_contract.interests(), neo_contract.interests(), "interests after import")
+    finally:
+        nx_contract.replace(contract_data)
+        neo4j_driver.execute_query(_UNDO_TIES, database_=neo_contract.database)
+        neo4j_driver.execute_query(_UNDO_WRITES, database_=neo_contract.database)
 
 
 # ---------------------------------------------------------------------------- analytics on both stores

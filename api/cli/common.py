@@ -85,6 +85,13 @@ def handled() -> Iterator[None]:
         raise typer.Exit(1) from exc
     except LernnetzError as exc:
         err.print(f"[red]error:[/red] {exc.detail}", highlight=False)
+        suggestions = getattr(exc, "candidates", None) or []
+        if suggestions:
+            err.print("did you mean:", highlight=False)
+            for c in suggestions[:10]:
+                err.print(
+                    f"  {c.get('kind', ''):<12} {c.get('key', ''):<28} {c.get('name', '')}", highlight=False
+                )
         if exc.hint:
             err.print(f"hint: {exc.hint}", highlight=False)
         raise typer.Exit(2) from exc

@@ -9,9 +9,10 @@ from starlette.concurrency import run_in_threadpool
 
 from lernnetz.api.deps import StateDep, StoreDep, require_token
 from lernnetz.api.responses import errors
-from lernnetz.api.schemas import ImportReport
+from lernnetz.api.schemas import ImportReport, TiesReport
 from lernnetz.api.uploads import UPLOAD_BODY, as_file, receive_upload
 from lernnetz.graph.participation import import_participation
+from lernnetz.graph.ties import import_ties
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 
@@ -31,6 +32,10 @@ async def import_participation_route(
     dry_run: Annotated[
         bool, Query(description="Resolve and report only; nothing is written to the graph.")
     ] = False,
+    sheet: Annotated[
+        str | None,
+        Query(max_length=100, description="XLSX sheet by name or 1-based number (default: the first)."),
+    ] = None,
 ) -> ImportReport:
     """Conference registrations, attendance lists or survey answers as KTS gets them (canonical header
     `municipality,land,topics,kind,date,source`; see the README for the flexible columns). Names are
@@ -46,12 +51,55 @@ async def import_participation_route(
     def run() -> ImportReport:
         with as_file(name, content) as path:
             report = state.write(
-                lambda: import_participation(store, state.settings, path, dry_run=dry_run),
+                lambda: import_participation(store, state.settings, path, dry_run=dry_run, sheet=sheet),
                 changes=not dry_run,
             )
         body = report.as_dict()
         body.update(file=name)  # the name as uploaded, not the server's temporary path
         body.pop("rejects_file", None)
         return ImportReport.model_validate(body)
+
+    return await run_in_threadpool(run)
+
+
+@router.post(
+    "/ties",
+    response_model=TiesReport,
+    summary="Import typed ties (CSV/XLSX): Vorbild, Wissensaustausch, gemeinsame Entwicklung, Übertragung",
+    dependencies=[Depends(require_token)],
+    openapi_extra=UPLOAD_BODY,
+    responses=errors(400, 401, 403, 413, 422, 503),
+)
+async def import_ties_route(
+    request: Request,
+    state: StateDep,
+    store: StoreDep,
+    dry_run: Annotated[
+        bool, Query(description="Resolve and report only; nothing is written to the graph.")
+    ] = False,
+    sheet: Annotated[
+        str | None,
+        Query(max_length=100, description="XLSX sheet by name or 1-based number (default: the first)."),
+    ] = None,
+) -> TiesReport:
+    """The KTS's own ties (header e.g. `type,from,to,date,source`; types in German or English: Vorbild /
+    role model, Wissensaustausch / exchange, gemeinsame Entwicklung / co-development, Übertragung /
+    transfer). Ends are model projects (id or name) or Gemeinden (name or AGS, resolved like
+    participation lists; ambiguous names are rejected, never guessed). Atomic and idempotent; the ties
+    are kept in the ties ledger, so a reload keeps them, and show in `/connections` and network pictures.
+    Needs `Authorization: Bearer <token>`; at most 20 MB (413); a bad file is a 422 and changes nothing."""
+    name, content = await receive_upload(request)
+
+    def run() -> TiesReport:
+        with as_file(name, content) as path:
+            report = state.write(
+                lambda: import_ties(store, state.settings, path, dry_run=dry_run, source=name, sheet=sheet),
+                changes=not dry_run,
+            )
+        body = report.as_dict()
+        body.update(file=name)
+        body.pop("rejects_file", None)
+        body.pop("resolution_file", None)
+        return TiesReport.model_validate(body)
 
     return await run_in_threadpool(run)

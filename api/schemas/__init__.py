@@ -34,7 +34,7 @@ from lernnetz.api.schemas.analytics import (
     WhiteSpots,
 )
 from lernnetz.api.schemas.base import ULM_EXAMPLE, Candidate, ErrorBody, Health, Page, Stats
-from lernnetz.api.schemas.imports import ImportReport
+from lernnetz.api.schemas.imports import ImportReport, TiesReport
 from lernnetz.api.schemas.places import (
     AttendanceRow,
     InterestRow,
@@ -102,6 +102,7 @@ __all__ = [
     "Stats",
     "TerritoryRow",
     "Tie",
+    "TiesReport",
     "TopicRow",
     "Unassigned",
     "Uncovered",

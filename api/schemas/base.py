@@ -51,8 +51,8 @@ class Candidate(BaseModel):
          "district": "Neustadt an der Weinstraße", "state": "07", "population": 53148}
     )  # fmt: skip
 
-    kind: str = Field(description="state, district, municipality or project")
-    key: str = Field(description="AGS (2, 5 or 8 digits) or project id")
+    kind: str = Field(description="state, district, municipality, project or topic")
+    key: str = Field(description="AGS (2, 5 or 8 digits), project id or topic slug")
     name: str
     district: str | None = None
     state: str | None = None
@@ -71,7 +71,9 @@ class ErrorBody(BaseModel):
     detail: str = Field(description="What went wrong, naming the parameter, file, row, column or value.")
     hint: str = Field(description="What to do about it.")
     candidates: list[Candidate] | None = Field(
-        default=None, description="Only for 409 ambiguous: every place the name could mean."
+        default=None,
+        description="For 409 ambiguous: every place the name could mean; for 404/422 not found: the closest "
+        "known regions or topics (did you mean).",
     )
 
 

@@ -39,3 +39,35 @@ class ImportReport(BaseModel):
     review: list[dict[str, Any]] = Field(default_factory=list, description="Fuzzy matches to double-check.")
     columns: dict[str, str] = Field(default_factory=dict, description="How the file's columns were read.")
     ignored_columns: list[str] = Field(default_factory=list)
+    values_skipped: int = Field(default=0, description="Unknown or ambiguous topics skipped on their own.")
+    resolution_counts: dict[str, int] = Field(
+        default_factory=dict, description="Input rows by resolution status: ok, review, ambiguous, unmatched."
+    )
+    mappings_used: int = Field(default=0, description="Rows resolved by a manual mapping.")
+    encoding: str = Field(default="", description="How the file was decoded (utf-8, windows-1252, xlsx …).")
+    resolution: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="One row per input row: row, column, input, land, kreis, ags, name, level, method "
+        "(exact, folded, hint, fuzzy, manual), score, status (ok, review, ambiguous, unmatched), reason.",
+    )
+
+
+class TiesReport(BaseModel):
+    """What a ties import did (nothing is written on a dry run or a 422)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    file: str
+    rows_read: int
+    rows_imported: int
+    rows_rejected: int
+    ties: int
+    ties_new: int
+    edges_new: int
+    dry_run: bool
+    imported: list[dict[str, Any]] = Field(
+        default_factory=list, description="The ties read (type, from, to …)."
+    )
+    rejected: list[dict[str, Any]] = Field(default_factory=list, description="row, column, value, reason.")
+    columns: dict[str, str] = Field(default_factory=dict)
+    ignored_columns: list[str] = Field(default_factory=list)

@@ -50,11 +50,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from lernnetz.graph.errors import InvalidArgument, NotFound
+from lernnetz.graph.errors import Ambiguous, InvalidArgument, NotFound
 from lernnetz.graph.geo import haversine_km
 from lernnetz.graph.regions import Region, resolve_region
 from lernnetz.graph.store import GraphStore
-from lernnetz.loaders.participation import TopicLookup
+from lernnetz.loaders.topics import TopicLookup
 
 # ---------------------------------------------------------------------------- parameters
 
@@ -230,13 +230,26 @@ class _Context:
             raise InvalidArgument("topics is empty", hint="give at least one topic, or none for all topics")
         out = []
         for t in items:
-            slug = self.topic_lookup.get(str(t))
-            if slug is None:
+            found = self.topic_lookup.lookup(str(t))
+            if found.slug is None:
+                if len(found.slugs) > 1:
+                    raise Ambiguous(
+                        f"topic {t!r} fits {len(found.slugs)} topics: {', '.join(found.slugs)}",
+                        [
+                            {"kind": "topic", "key": s, "name": self.topic_lookup.labels.get(s, s)}
+                            for s in found.slugs
+                        ],
+                        hint="give one of their slugs",
+                    )
                 raise NotFound(
                     f"unknown topic {t!r}",
-                    hint="give a topic slug or label; `lernnetz topics` / GET /topics lists them",
+                    hint="give a topic slug, label or synonym; `lernnetz topics` / GET /topics lists them",
+                    candidates=[
+                        {"kind": "topic", "key": c["slug"], "name": c["label"]}
+                        for c in self.topic_lookup.candidates(str(t))
+                    ],
                 )
-            out.append(slug)
+            out.append(found.slug)
         return sorted(set(out))
 
 

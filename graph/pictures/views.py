@@ -225,7 +225,18 @@ def store_subgraph(store: GraphStore, ags: Iterable[str], *, with_projects: bool
         )
         for a in rows["ags"]:
             G.add_edge(f"Municipality:{a}", f"Project:{pid}", type="MEMBER_OF", label="")
+    _add_ties(store, G)
     return G
+
+
+def _add_ties(store: GraphStore, G: nx.Graph) -> None:
+    """The typed KTS ties (curated and imported) between nodes already drawn."""
+    for r in store.relations().itertuples(index=False):
+        u = f"{'Project' if r.from_kind == 'project' else 'Municipality'}:{r.from_key}"
+        v = f"{'Project' if r.to_kind == 'project' else 'Municipality'}:{r.to_key}"
+        if u in G and v in G:
+            G.add_edge(u, v, type=str(r.type), label=str(r.type).replace("_", " ").lower(),
+                       title=f"{r.type} ({r.source})")  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- tables people read

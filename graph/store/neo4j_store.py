@@ -68,14 +68,16 @@ from lernnetz.graph.errors import InvalidArgument, NoGraph, StoreUnavailable
 from lernnetz.graph.model import (
     EDGE_IDENTITY,
     EdgeKind,
+    EdgeRow,
     NodeKind,
     participation_edges,
     split_node_id,
+    tie_edges,
 )
 from lernnetz.graph.store import cypher as cy
 from lernnetz.graph.store import protocol as S
 from lernnetz.graph.store.neo4j_write import Neo4jWriter, group_edges
-from lernnetz.loaders.records import ParticipationRecord
+from lernnetz.loaders.records import ParticipationRecord, RelationRecord
 
 if TYPE_CHECKING:
     from lernnetz.graph.settings import Settings
@@ -292,7 +294,14 @@ class Neo4jStore(Neo4jWriter):
         existing edge is left as it is (as in the NetworkX store). An unknown municipality,
         topic or event raises :class:`InvalidArgument` and nothing is written.
         """
-        rows = participation_edges(list(records))
+        return self._add_edges(participation_edges(list(records)), "participation")
+
+    def add_ties(self, records: Sequence[RelationRecord]) -> int:
+        """Merge typed KTS ties in one transaction (one per type and pair of nodes, an existing
+        one left as it is); returns how many are new. Unknown endpoints: nothing is written."""
+        return self._add_edges(tie_edges(list(records)), "a tie")
+
+    def _add_edges(self, rows: list[EdgeRow], what: str) -> int:
         if not rows:
             self._state()
             return 0
@@ -314,7 +323,7 @@ class Neo4jStore(Neo4jWriter):
             for r in rows:
                 for kind, key in ((r.src_kind, r.src), (r.dst_kind, r.dst)):
                     if key in missing[kind]:
-                        raise InvalidArgument(f"participation refers to an unknown {kind} {key!r}")
+                        raise InvalidArgument(f"{what} refers to an unknown {kind} {key!r}")
             created = 0
             for (edge_kind, src, dst), batch in groups.items():
                 query = cy.merge_edges(

@@ -32,6 +32,7 @@ from lernnetz.graph.geo import SpatialIndex, haversine_km
 from lernnetz.graph.model import (
     TIE_KINDS,
     EdgeKind,
+    EdgeRow,
     GraphData,
     GraphTables,
     NodeKind,
@@ -40,9 +41,10 @@ from lernnetz.graph.model import (
     node_id,
     participation_edges,
     split_node_id,
+    tie_edges,
 )
 from lernnetz.graph.store import protocol as S
-from lernnetz.loaders.records import ParticipationRecord
+from lernnetz.loaders.records import ParticipationRecord, RelationRecord
 from lernnetz.loaders.textio import atomic_writer, remove_stale_temp_files
 
 SNAPSHOT_NAME = "graph.pickle"
@@ -92,9 +94,16 @@ class NetworkXStore:
 
     def add_participation(self, records: Sequence[ParticipationRecord]) -> int:
         """Add INTERESTED_IN/ATTENDED edges; existing identical edges are left as they are."""
+        return self._add_edges(participation_edges(list(records)), "participation")
+
+    def add_ties(self, records: Sequence[RelationRecord]) -> int:
+        """Add typed KTS ties (ROLE_MODEL_FOR …); an existing tie of the same type between the
+        same two nodes is left as it is. Returns how many are new."""
+        return self._add_edges(tie_edges(list(records)), "a tie")
+
+    def _add_edges(self, rows: list[EdgeRow], what: str) -> int:
         with self._lock:
             G = self._graph()
-            rows = participation_edges(list(records))
             missing = [
                 (r.src_kind, r.src) if not G.has_node(node_id(r.src_kind, r.src)) else (r.dst_kind, r.dst)
                 for r in rows
@@ -102,7 +111,7 @@ class NetworkXStore:
             ]
             if missing:
                 kind, key = missing[0]
-                raise InvalidArgument(f"participation refers to an unknown {kind} {key!r}")
+                raise InvalidArgument(f"{what} refers to an unknown {kind} {key!r}")
             new = []
             for r in rows:
                 u, v, k = node_id(r.src_kind, r.src), node_id(r.dst_kind, r.dst), edge_key(r.kind, r.props)
@@ -120,7 +129,7 @@ class NetworkXStore:
             except BaseException:
                 G.remove_edges_from([(u, v, k) for u, v, k, _ in new])
                 raise
-            for name in ("interests", "attendances", "counts", "undirected"):
+            for name in ("interests", "attendances", "counts", "undirected", "relations"):
                 self._cache.pop(name, None)
             return len({(u, v, k) for u, v, k, _ in new})
 

@@ -16,7 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 import pandas as pd
 
 from lernnetz.graph.model import GraphData
-from lernnetz.loaders.records import ParticipationRecord
+from lernnetz.loaders.records import ParticipationRecord, RelationRecord
 
 MUNICIPALITY_COLUMNS = [
     "ags", "ars", "name", "type_code", "type", "unincorporated", "state_code", "district_key",
@@ -65,6 +65,10 @@ class GraphStore(Protocol):
 
     def add_participation(self, records: Sequence[ParticipationRecord]) -> int:
         """Merge participation edges (idempotent, atomic). Returns how many were new."""
+        ...
+
+    def add_ties(self, records: Sequence[RelationRecord]) -> int:
+        """Merge typed KTS ties (idempotent, atomic; one per type and pair). Returns how many were new."""
         ...
 
     def info(self) -> dict[str, Any]:
