@@ -87,6 +87,8 @@ def page(df: pd.DataFrame, limit: int, offset: int, *, filename: str = "lernnetz
     """One page of a table: ``{"total", "limit", "offset", "items", **extra}`` (DataFrames as rows)."""
     part = df.iloc[offset : offset + limit]
     payload = {"total": len(df), "limit": limit, "offset": offset, "items": part, **extra}
+    if df.attrs.get("notes"):  # an empty analytic answer says why and what would help
+        payload.setdefault("notes", list(df.attrs["notes"]))
     return Result(payload=payload, table=part, total=len(df), filename=filename)
 
 

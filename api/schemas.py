@@ -41,6 +41,10 @@ class Page(BaseModel, Generic[T]):
     limit: int = Field(description="Page size asked for.", examples=[100])
     offset: int = Field(description="Rows skipped.", examples=[0])
     items: list[T]
+    notes: list[str] = Field(
+        default_factory=list,
+        description="When an analytic finds nothing: why, and what would help (wider radius, more projects, data).",
+    )
 
 
 # ---------------------------------------------------------------------------- errors
@@ -263,6 +267,8 @@ class ProjectRow(BaseModel):
     states: list[str] = Field(description="Länder (short codes).")
     territory_size: int = Field(description="Gemeinden in the territory.")
     topics: list[str]
+    status: str = Field("", description="active, ended or left where a source says so; '' = unknown.")
+    end_date: str = Field("", description="ISO date of the actual end, where a source gives it.")
 
 
 class ProjectRecord(BaseModel):
@@ -283,6 +289,9 @@ class ProjectRecord(BaseModel):
     note: str
     ref_date: str
     territory_size: int
+    status: str = Field("", description="active, ended or left where a source says so; '' = unknown.")
+    end_date: str = ""
+    status_source: str = ""
 
 
 class MemberRow(BaseModel):
@@ -441,21 +450,27 @@ class MatchProject(BaseModel):
     name: str
     distance_km: float = Field(description="From the municipality to the project's territory (0 inside).")
     shared_topics: list[str]
+    status: str = Field(
+        "", description="`ended`/`left` where a source says so ('' = unknown); still learnable."
+    )
+    end_date: str = Field("", description="ISO date the project ended, where a source gives it.")
 
 
 class MatchEvidence(BaseModel):
     """Why the municipality has a topic: an interest, or an attended event's focus."""
 
     topic: str
-    via: str = Field(description="`interest` or `event`.")
+    via: str = Field(description="`interest`, `event` or `programme` (participation in another programme).")
     kind: str
     source: str = Field(description="Where it comes from; `synthetic` marks generated demo data.")
     date: str
     event_id: str
+    programme: str = Field("", description="The other programme's id (via `programme`).")
+    reason: str = Field("", description="The evidence in words, with its source.")
 
 
 class MatchRow(BaseModel):
-    """A non-funded municipality near the region sharing a topic with a model project."""
+    """A non-funded place (Gemeinde, Verband or Kreis) near the region sharing a topic with a model project."""
 
     model_config = _example(
         {"ags": "08425141", "name": "Blaustein, Stadt", "district": "Alb-Donau-Kreis", "state": "Baden-Württemberg",
@@ -482,6 +497,20 @@ class MatchRow(BaseModel):
     score_components: dict[str, float]
     lat: float | None
     lon: float | None
+    level: str = Field(
+        "gemeinde", description="gemeinde, verband or kreis (`ags` then holds its 9/5-digit key)."
+    )
+    funded_as: str = Field(
+        "", description="How the place is funded: member, verband, kreis ('' = not funded)."
+    )
+    funded_confidence: str = Field("", description="Confidence (S/G/U) of the territory row that funds it.")
+    funded_members: list[str] = Field(
+        default_factory=list,
+        description="A Kreis's or Verband's funded Gemeinden (and how), if it is not funded.",
+    )
+    reasons: list[str] = Field(
+        default_factory=list, description="The evidence in words; ended projects noted."
+    )
 
 
 class RecommendationRow(BaseModel):

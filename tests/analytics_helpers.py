@@ -61,6 +61,15 @@ class Reference:
     evidence_weights: dict[tuple[str, str], list[float]]
     n_projects: int
     all_topics: list[str]
+    programme: Programme | None = None
+
+    def place_topics(self) -> dict[str, set[str]]:
+        """Kreis/Verband key → topics of the other-programme rows naming it."""
+        out: dict[str, set[str]] = defaultdict(set)
+        for pp in self.programme.programme_participation if self.programme else []:
+            if pp.level != "gemeinde":
+                out[pp.key].update(pp.topics)
+        return dict(out)
 
     @classmethod
     def build(
@@ -108,9 +117,16 @@ class Reference:
                     for t in focus[r.event_id]:
                         topics_of[r.ags].add(t)
                         weights[(r.ags, t)].append(min(1.0, kind_w.get(r.kind, 0.5) * 0.8))
+        # other-programme rows naming a Gemeinde: evidence of that Gemeinde, weight 0.4 per topic
+        # (rows naming a Kreis or Verband make candidates of their own level: not modelled here)
+        for pp in programme.programme_participation:
+            if pp.level == "gemeinde":
+                for t in pp.topics:
+                    topics_of[pp.key].add(t)
+                    weights[(pp.key, t)].append(0.4)
         return cls(
             coords, dict(territory), funded, dict(pt), dict(topics_of), dict(weights), len(programme.projects),
-            sorted(t.slug for t in programme.topics),
+            sorted(t.slug for t in programme.topics), programme,
         )  # fmt: skip
 
     def dist_to_set(self, ags: str, keys: Iterable[str]) -> float:

@@ -49,7 +49,10 @@ def test_matches_around_ulm_hand_computed(store: NetworkXStore, ref: Reference) 
     )
     assert blau["score"] == pytest.approx(expected, abs=1e-6)
     assert {"topic": "strategy-development", "via": "interest", "kind": "survey", "source": "hand-test",
-            "date": "2024-03-01", "event_id": ""} in blau["evidence"]  # fmt: skip
+            "date": "2024-03-01", "event_id": "", "programme": "",
+            "reason": "Blaustein, Stadt: survey interest in Smart-City-Strategieentwicklung (2024-03-01), "
+                      "source hand-test"} in blau["evidence"]  # fmt: skip
+    assert blau["level"] == "gemeinde" and blau["funded_as"] == ""
     # Dornstadt only attended RK3 (focus: strategy development): the topic comes via the event
     dorn = rows[DORNSTADT]
     assert any(e["via"] == "event" and e["event_id"] == "rk-03-2022-04-05" for e in dorn["evidence"])
@@ -77,6 +80,7 @@ def test_matches_equal_an_independent_reference(
         None if topics is None else [{"Mobilität (und Infrastruktur)": "mobility"}.get(t, t) for t in topics]
     )
     expected = ref.matches(_members(register, ref, region), radius, slugs, projects)
+    df = df[df["level"] == "gemeinde"]  # Kreis/Verband candidates: see test_places.py
     assert set(df["ags"]) == set(expected)
     assert len(expected) > 0
     for r in df.to_dict(orient="records"):

@@ -36,6 +36,8 @@ import_app = typer.Typer(help="Import participation lists (registrations, attend
 app.add_typer(import_app, name="import")
 
 BackendOpt = Annotated[str | None, typer.Option(help="networkx or neo4j; default from LERNNETZ_BACKEND")]
+#: ``match`` prints the reasons of this many top rows under the table.
+REASON_ROWS = 10
 RadiusOpt = Annotated[float, typer.Option("--radius-km", "-r", help="radius in km (0 < r ≤ 1000)")]
 
 
@@ -44,6 +46,15 @@ class ProjectsScope(StrEnum):
 
     near = "near"
     all = "all"
+
+
+class FundedMeans(StrEnum):
+    """Which ways of being funded exclude a place from ``match``."""
+
+    any = "any"
+    member = "member"
+    verband = "verband"
+    kreis = "kreis"
 
 
 class NetworkPart(StrEnum):
@@ -147,23 +158,40 @@ def match(
     projects: Annotated[
         ProjectsScope, typer.Option(help="near: projects within the radius; all: every project")
     ] = (ProjectsScope.near),
+    funded_means: Annotated[
+        FundedMeans,
+        typer.Option(
+            "--funded-means",
+            help="which ways of being funded exclude a place: any (default) | kreis (= any) | verband "
+            "(listed members and Verbände) | member (only listed members)",
+        ),
+    ] = FundedMeans.any,
     fmt: FormatOpt = Format.table,
     backend: BackendOpt = None,
 ) -> None:
-    """Non-funded municipalities near a region that share a topic with a model project."""
+    """Non-funded places (Gemeinden, Verbände, Kreise) near a region that share a topic with a model project."""
     from lernnetz.graph.analytics import matches
 
     with handled():
         store = store_from_settings(backend)
-        df = matches(store, region, radius_km, topics=topic or None, projects=projects.value)
+        df = matches(
+            store,
+            region,
+            radius_km,
+            topics=topic or None,
+            projects=projects.value,
+            funded_means=funded_means.value,
+        )
         _synthetic_note(store)
     if fmt == Format.table:
-        view = df[["ags", "name", "district", "distance_km", "shared_topics", "projects", "score"]]
-        emit(
-            view, fmt, title=f"non-funded municipalities within {radius_km:g} km of {region} sharing a topic"
-        )
+        view = df[["ags", "name", "level", "district", "distance_km", "shared_topics", "projects", "score",
+                   "funded_as"]]  # fmt: skip
+        emit(view, fmt, title=f"non-funded places within {radius_km:g} km of {region} sharing a topic")
+        for r in frame_records(df.head(REASON_ROWS)):
+            console.print(f"[bold]{r['name']}[/bold]: " + "; ".join(r["reasons"]), highlight=False)
     else:
         emit(df, fmt)
+    print_notes(df.attrs.get("notes", []), fmt)
 
 
 @app.command()
@@ -350,6 +378,13 @@ def demo_data(
         f"{new_edges} new edge(s) in the {store.backend} store",
         highlight=False,
     )
+
+
+def print_notes(notes: list[str], fmt: Format) -> None:
+    """An empty answer's notes: on stdout under a table, on stderr for csv/json (keeps them parseable)."""
+    out = console if fmt == Format.table else err
+    for n in notes:
+        out.print(f"[yellow]note:[/yellow] {n}", highlight=False)
 
 
 def _synthetic_note(store: GraphStore) -> None:

@@ -88,6 +88,14 @@ async def matches(
             description="`near`: projects whose territory lies within the radius of the region; `all`: every project."
         ),
     ] = "near",
+    funded_means: Annotated[
+        Literal["any", "member", "verband", "kreis"],
+        Query(
+            description="Which ways of being funded exclude a place: `any` (default, = `kreis`) every way; "
+            "`verband` listed members and Verbände; `member` only listed members (a Gemeinde inside a funded "
+            "Landkreis is then a candidate)."
+        ),
+    ] = "any",
     fmt: PlaceFormatQuery = "json",
     limit: LimitQuery = 100,
     offset: OffsetQuery = 0,
@@ -96,11 +104,14 @@ async def matches(
     (from its interests or the focus of events it attended) with a considered model project. Each row
     lists the shared topics, the matching projects with their distance, the evidence (which interest or
     event gave the topic, with its source) and the score with its components
-    (`topic_idf × evidence × distance_decay`, decay halving every 30 km). Ordered by score, distance, AGS."""
+    (`topic_idf × evidence × distance_decay`, decay halving every 30 km). Ordered by score, distance, AGS.
+    Kreise and Verbände with evidence of their own (other programmes) are candidates of their own `level`.
+    An empty answer has `notes`: why, and what would help."""
     return await respond(
         request,
         lambda: page(
-            queries.matches(store, region, radius_km, topics=topic or None, projects=projects),
+            queries.matches(store, region, radius_km, topics=topic or None, projects=projects,
+                            funded_means=funded_means),
             limit, offset, filename="matches",
         ),
         model=Page[MatchRow],

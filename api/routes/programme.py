@@ -59,16 +59,21 @@ async def list_projects_route(
         str | None, Query(max_length=10, description="Land short code, e.g. `BY`.", examples=["BY"])
     ] = None,
     topic: TopicQuery = None,
+    status: Annotated[
+        Literal["active", "ended", "left", "unknown"] | None,
+        Query(description="Project status where a source says so (`unknown`: no source)."),
+    ] = None,
     fmt: TableFormatQuery = "json",
     limit: LimitQuery = 100,
     offset: OffsetQuery = 0,
 ) -> Response:
     """The 73 Modellprojekte Smart Cities with round, competition category, Länder, territory
-    size and topics (only where a source says so)."""
+    size, topics (only where a source says so) and status (`ended` with its end date where a
+    source gives it; an ended project can still be learned from)."""
     return await respond(
         request,
         lambda: page(
-            list_projects(store, round=round, category=category, state=state, topic=topic),
+            list_projects(store, round=round, category=category, state=state, topic=topic, status=status),
             limit, offset, filename="projects",
         ),
         model=Page[ProjectRow],
