@@ -100,7 +100,7 @@ def matches(
     pos, dist = _near(store, ctx, reg, radius_km)
     with_topic = ctx.mask(wanted)[pos]
     keep = ~funded[pos] & with_topic
-    cand, cand_dist = pos[keep], dist[keep]
+    cand = pos[keep]
     dist_of = dict(zip(pos.tolist(), dist.tolist(), strict=True))
     places = _places_in_area(ctx, dist_of, allowed, limit)
     considered = _projects_near(ctx, pos) if projects == "near" else _projects_all(ctx)
@@ -206,7 +206,7 @@ def _scored(
                 "end_date": ctx.projects[pid].end_date,
             }
             for _, km, pid, pts in plist
-        ],  # fmt: skip
+        ],
         "evidence": [e.as_dict() for e in items],
         "score": _round(idf_sum * ev * decay),
         "score_components": {

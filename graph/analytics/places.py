@@ -119,11 +119,11 @@ def funding(members: pd.DataFrame, pos_of: dict[str, int], m: pd.DataFrame) -> F
         if rank[i] < 0 or r < rank[i] or (r == rank[i] and _better(c, conf[i])):
             rank[i], conf[i] = r, c
 
-    for kind, key, level, c in zip(
+    for kind, raw_key, level, raw_c in zip(
         members["kind"].tolist(), members["key"].tolist(), members["level"].tolist(),
         members["confidence"].tolist(), strict=True,
     ):  # fmt: skip
-        key, c = str(key), str(c)
+        key, c = str(raw_key), str(raw_c)
         if kind == "District":
             if key not in kreise or _better(c, kreise[key]):
                 kreise[key] = c
@@ -210,7 +210,7 @@ def build_places(
         items = {
             t: Evidence(
                 t, "programme", "programme", str(r.source), str(r.year), "", 1.0, str(r.programme_id), reason
-            )  # fmt: skip
+            )
             for t in topics
         }
         if level == "gemeinde":
