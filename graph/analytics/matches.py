@@ -17,7 +17,6 @@ from lernnetz.graph.analytics.basic import check_radius
 from lernnetz.graph.analytics.context import (
     MATCH_COLUMNS,
     MATCH_HALF_LIFE_KM,
-    Evidence,
     _Context,
     _context,
     _decay,
@@ -30,7 +29,7 @@ from lernnetz.graph.analytics.context import (
     _round,
 )
 from lernnetz.graph.analytics.notes import match_notes
-from lernnetz.graph.analytics.places import FUNDED_MEANS, FUNDED_WAYS
+from lernnetz.graph.analytics.places import FUNDED_MEANS, FUNDED_WAYS, Evidence
 from lernnetz.graph.errors import InvalidArgument
 from lernnetz.graph.store import GraphStore
 

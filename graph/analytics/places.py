@@ -190,7 +190,8 @@ def build_places(
 
     gemeinde: dict[int, dict[str, list[Evidence]]] = {}
     places: dict[str, Place] = {}
-    for r in participation.itertuples(index=False):
+    rows: Any = participation.itertuples(index=False)  # columns known by name only at run time
+    for r in rows:
         key, level = str(r.key), str(r.level)
         topics = [str(t) for t in (r.topics if r.topics is not None else [])]
         if not topics:
