@@ -561,6 +561,9 @@ class NetworkMember(BaseModel):
     funded: bool
     lat: float | None
     lon: float | None
+    level: str = Field(
+        "gemeinde", description="gemeinde, verband or kreis (`ags` then holds its 9/5-digit key)."
+    )
 
 
 class Unassigned(BaseModel):
@@ -569,6 +572,9 @@ class Unassigned(BaseModel):
     ags: str
     name: str
     reason: str
+    level: str = Field(
+        "gemeinde", description="gemeinde, verband or kreis (`ags` then holds its 9/5-digit key)."
+    )
 
 
 class LearningNetworks(BaseModel):
@@ -591,6 +597,9 @@ class LearningNetworks(BaseModel):
     unassigned: list[Unassigned]
     stability: float = Field(description="Mean adjusted Rand index over 10 seeds (1.0 = seed-independent).")
     params: dict[str, Any]
+    notes: list[str] = Field(
+        default_factory=list, description="When no group is proposed: why, and what would help."
+    )
 
 
 class WhiteSpotRow(BaseModel):
@@ -612,6 +621,9 @@ class WhiteSpotRow(BaseModel):
     nearest_project_km: float | None
     lat: float | None
     lon: float | None
+    level: str = Field(
+        "gemeinde", description="gemeinde, verband or kreis (`ags` then holds its 9/5-digit key)."
+    )
 
 
 class WhiteSpotDistrict(BaseModel):
@@ -649,6 +661,9 @@ class Coverage(BaseModel):
     name: str
     host_project: str
     distance_km: float
+    level: str = Field(
+        "gemeinde", description="gemeinde, verband or kreis (`ags` then holds its 9/5-digit key)."
+    )
 
 
 class Uncovered(BaseModel):
@@ -658,6 +673,9 @@ class Uncovered(BaseModel):
     name: str
     nearest_project: str
     nearest_project_km: float | None
+    level: str = Field(
+        "gemeinde", description="gemeinde, verband or kreis (`ags` then holds its 9/5-digit key)."
+    )
 
 
 class EventPlan(BaseModel):
@@ -676,6 +694,9 @@ class EventPlan(BaseModel):
     coverage: list[Coverage]
     uncovered: list[Uncovered]
     params: dict[str, Any]
+    notes: list[str] = Field(
+        default_factory=list, description="When no host is chosen: why, and what would help."
+    )
 
 
 class Entity(BaseModel):

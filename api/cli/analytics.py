@@ -250,6 +250,7 @@ def networks(
         err.print(f"wrote {html}", highlight=False)
     if fmt == Format.table:
         emit(result.groups, fmt, title=f"learning networks around {region} ({radius_km:g} km)")
+        print_notes(result.notes, fmt)
         if not result.unassigned.empty:
             emit(result.unassigned, fmt, title="not assigned")
         console.print(
@@ -259,6 +260,7 @@ def networks(
         )
     else:
         emit(getattr(result, part.value), fmt)
+        print_notes(result.notes, fmt)
 
 
 # ---------------------------------------------------------------------------- white spots, events
@@ -280,6 +282,7 @@ def white_spots_cmd(
         df = (white_spots_by_district if by_district else white_spots)(store, topic, radius_km)
         _synthetic_note(store)
     emit(df, fmt, title=f"white spots for {topic} ({radius_km:g} km)")
+    print_notes(df.attrs.get("notes", []), fmt)
 
 
 @app.command("plan-events")
@@ -308,6 +311,7 @@ def plan_events_cmd(
         )
     else:
         emit(getattr(plan, part.value), fmt)
+    print_notes(plan.notes, fmt)
 
 
 @app.command("connections")

@@ -155,7 +155,7 @@ def _networks(
     )
     return document(
         {"groups": ln.groups, "members": ln.members, "unassigned": ln.unassigned, "stability": ln.stability,
-         "params": ln.params},
+         "params": ln.params, "notes": ln.notes},
         ln.members, filename="learning-networks",
     )  # fmt: skip
 
@@ -252,7 +252,8 @@ async def event_plans(
 def _plan(store: GraphStore, topic: str, k: int, radius_km: float) -> Result:
     plan = queries.plan_events(store, topic, k, radius_km)
     return document(
-        {"hosts": plan.hosts, "coverage": plan.coverage, "uncovered": plan.uncovered, "params": plan.params},
+        {"hosts": plan.hosts, "coverage": plan.coverage, "uncovered": plan.uncovered, "params": plan.params,
+         "notes": plan.notes},
         plan.hosts, filename="event-plans",
     )  # fmt: skip
 

@@ -115,16 +115,18 @@ RECOMMEND_COLUMNS = [
 GROUP_COLUMNS = ["group_id", "hub_project", "hub_name", "topics", "size", "members"]
 MEMBER_COLUMNS = [
     "group_id", "ags", "name", "role", "distance_km", "shared_topics", "population", "funded", "lat", "lon",
+    "level",
 ]  # fmt: skip
-UNASSIGNED_COLUMNS = ["ags", "name", "reason"]
+UNASSIGNED_COLUMNS = ["ags", "name", "reason", "level"]
 WHITE_SPOT_COLUMNS = [
     "ags", "name", "district", "state", "population", "interest_weight", "nearest_project",
-    "nearest_project_km", "lat", "lon",
+    "nearest_project_km", "lat", "lon", "level",
 ]  # fmt: skip
 WHITE_SPOT_DISTRICT_COLUMNS = ["district_key", "district", "state", "municipalities", "population"]
 HOST_COLUMNS = ["rank", "project_id", "name", "newly_covered", "covered_total", "lat", "lon"]
-COVERAGE_COLUMNS = ["ags", "name", "host_project", "distance_km"]
-UNCOVERED_COLUMNS = ["ags", "name", "nearest_project", "nearest_project_km"]
+#: ``level``: gemeinde, or verband/kreis for a Kreis or Verband candidate (its key in ``ags``).
+COVERAGE_COLUMNS = ["ags", "name", "host_project", "distance_km", "level"]
+UNCOVERED_COLUMNS = ["ags", "name", "nearest_project", "nearest_project_km", "level"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]

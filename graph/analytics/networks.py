@@ -35,6 +35,8 @@ from lernnetz.graph.analytics.context import (
     _region,
     _rows,
 )
+from lernnetz.graph.analytics.notes import network_notes
+from lernnetz.graph.analytics.place_candidates import network_rows
 from lernnetz.graph.errors import InvalidArgument
 from lernnetz.graph.geo import SpatialIndex, haversine_km
 from lernnetz.graph.store import GraphStore
@@ -52,6 +54,8 @@ class LearningNetworks:
     stability: float
     params: dict[str, Any]
     graph: nx.Graph = field(repr=False, default_factory=nx.Graph)
+    #: When no group is proposed: why, and what would help.
+    notes: list[str] = field(default_factory=list)
 
     def to_graph(self) -> nx.Graph:
         """A NetworkX graph of the proposal: nodes with ``kind`` (project, funded, candidate,
@@ -100,7 +104,7 @@ def learning_networks(
     reg = _region(store, ctx, region)
     wanted = ctx.topic_args([topic]) if topic is not None else None
     allowed = frozenset(wanted) if wanted is not None else None
-    pos, _ = _near(store, ctx, reg, radius_km)
+    pos, near_km = _near(store, ctx, reg, radius_km)
     keep = ~ctx.funded[pos] & ctx.mask(wanted)[pos]
     cands = sorted(pos[keep].tolist())
     hubs = {
@@ -192,7 +196,9 @@ def learning_networks(
             )
         else:
             reason = "no project near the region addresses its topics (" + ", ".join(cand_topics[c]) + ")"
-        unassigned_rows.append({"ags": str(ctx.ags[c]), "name": ctx.name[c], "reason": reason})
+        unassigned_rows.append(
+            {"ags": str(ctx.ags[c]), "name": ctx.name[c], "reason": reason, "level": "gemeinde"}
+        )
 
     groups = pd.DataFrame(group_rows, columns=GROUP_COLUMNS) if group_rows else _empty(GROUP_COLUMNS)
     members_df = pd.DataFrame(member_rows, columns=MEMBER_COLUMNS) if member_rows else _empty(MEMBER_COLUMNS)
@@ -203,7 +209,34 @@ def learning_networks(
     )
     result = LearningNetworks(groups, members_df, unassigned, stability, params)
     result.graph = _network_graph(ctx, result, pair_of)
+    _add_places(ctx, result, dict(zip(pos.tolist(), near_km.tolist(), strict=True)), hubs, allowed, radius_km)
     return result
+
+
+def _add_places(
+    ctx: _Context,
+    result: LearningNetworks,
+    dist_of: dict[int, float],
+    hubs: dict[str, frozenset[str]],
+    allowed: frozenset[str] | None,
+    radius_km: float,
+) -> None:
+    """Kreise/Verbände of their own level (:func:`place_candidates.network_rows`), and the notes."""
+    group_of = dict(
+        zip(result.groups["hub_project"].tolist(), result.groups["group_id"].tolist(), strict=True)
+    )
+    extra, left = network_rows(ctx, dist_of, hubs, allowed, radius_km, group_of)
+    if extra:
+        result.members = pd.concat(
+            [result.members, pd.DataFrame(extra, columns=MEMBER_COLUMNS)], ignore_index=True
+        )
+    if left:
+        result.unassigned = pd.concat(
+            [result.unassigned, pd.DataFrame(left, columns=UNASSIGNED_COLUMNS)], ignore_index=True
+        )
+    if result.groups.empty:
+        result.notes = network_notes(ctx, result.params["region"]["name"], radius_km, len(result.unassigned),
+                                     bool(hubs))  # fmt: skip
 
 
 def _member_row(ctx: _Context, gid: int, pos: int, role: str, km: float, topics: list[str]) -> dict[str, Any]:
@@ -218,6 +251,7 @@ def _member_row(ctx: _Context, gid: int, pos: int, role: str, km: float, topics:
         "funded": bool(ctx.funded[pos]),
         "lat": _f(ctx.lat[pos]),
         "lon": _f(ctx.lon[pos]),
+        "level": "gemeinde",
     }
 
 

@@ -28,8 +28,8 @@ def data_notes(ctx: Any) -> list[str]:
     if _participation_rows(ctx):
         return []
     return [
-        "No participation list is loaded (no interests or attendances; synthetic demo data, if any, was "
-        "removed): only the curated other-programme evidence in data/programme_participation.csv counts. "
+        "No participation list is loaded (no interests or attendances, not even synthetic demo data): only "
+        "the curated other-programme evidence in data/programme_participation.csv counts. "
         f"To see more candidates, {IMPORT_HINT}."
     ]
 
@@ -109,3 +109,23 @@ def topic_notes(
             f"{radius_km:g} km: no white spot. Narrow the radius (--radius-km) to see the farther ones."
         )
     return notes + data_notes(ctx)
+
+
+def network_notes(ctx: Any, region: str, radius_km: float, unassigned: int, hubs: bool) -> list[str]:
+    """Notes for ``learning_networks`` without a group."""
+    if not hubs:
+        note = (
+            f"No model project within {radius_km:g} km of {region} addresses a topic of the candidates there "
+            "(or the chosen topic). Widen the radius (--radius-km) or choose another topic."
+        )
+    elif unassigned:
+        note = (
+            f"{unassigned} candidate(s) near {region} have evidence, but no project within {radius_km:g} km "
+            "shares their topics (see `unassigned`). Widen the radius (--radius-km)."
+        )
+    else:
+        note = (
+            f"No non-funded Gemeinde, Verband or Kreis within {radius_km:g} km of {region} has evidence "
+            f"(of the chosen topic). Widen the radius (--radius-km), or {IMPORT_HINT}."
+        )
+    return [note, *data_notes(ctx)]

@@ -24,6 +24,8 @@ from lernnetz.graph.analytics.context import (
     _round,
     _sorted,
 )
+from lernnetz.graph.analytics.notes import topic_notes
+from lernnetz.graph.analytics.place_candidates import white_spot_rows
 from lernnetz.graph.store import GraphStore
 
 # ---------------------------------------------------------------------------- white spots
@@ -56,7 +58,9 @@ def white_spots(store: GraphStore, topic: str, radius_km: float) -> pd.DataFrame
     away (or no project addresses it at all: then ``nearest_project`` is empty and
     ``nearest_project_km`` NaN). Funded municipalities are included (their own project
     may not address the topic). ``interest_weight`` is the sum of the evidence weights for
-    the topic. Ordered by interest_weight (desc), nearest_project_km (desc), AGS.
+    the topic. Kreise and Verbände with evidence of their own are rows of their own
+    ``level`` (distance from their nearest Gemeinde). Ordered by interest_weight (desc),
+    nearest_project_km (desc), key. An empty answer carries ``df.attrs["notes"]``.
     """
     radius_km = check_radius(radius_km)
     ctx = _context(store)
@@ -64,8 +68,6 @@ def white_spots(store: GraphStore, topic: str, radius_km: float) -> pd.DataFrame
     assert slugs is not None
     t = slugs[0]
     pos = _interested(ctx, t)
-    if len(pos) == 0:
-        return _empty(WHITE_SPOT_COLUMNS)
     best, who = _nearest_addressing(ctx, pos, t)
     rows = []
     for i, p in enumerate(pos.tolist()):
@@ -79,8 +81,14 @@ def white_spots(store: GraphStore, topic: str, radius_km: float) -> pd.DataFrame
             nearest_project_km=float(best[i]) if math.isfinite(best[i]) else math.nan,
         )
         rows.append(row)
+    places = white_spot_rows(ctx, t, radius_km)  # Kreise/Verbände with evidence of their own
+    rows += places
     if not rows:
-        return _empty(WHITE_SPOT_COLUMNS)
+        df = _empty(WHITE_SPOT_COLUMNS)
+        df.attrs["notes"] = topic_notes(
+            ctx, "report", t, radius_km, interested=len(pos) + len(places), hosts=0
+        )
+        return df
     df = pd.DataFrame(rows)
     df["_km"] = df["nearest_project_km"].fillna(math.inf)
     df = _sorted(df, ["interest_weight", "_km", "ags"], [False, False, True])
@@ -91,6 +99,7 @@ def white_spots_by_district(store: GraphStore, topic: str, radius_km: float) -> 
     """:func:`white_spots` aggregated per Kreis: how many white-spot municipalities and their
     population. Ordered by municipalities (desc), population (desc), Kreis key."""
     spots = white_spots(store, topic, radius_km)
+    spots = spots[spots["level"] == "gemeinde"]  # Kreis/Verband rows are their own places
     if spots.empty:
         return _empty(WHITE_SPOT_DISTRICT_COLUMNS)
     ctx = _context(store)
