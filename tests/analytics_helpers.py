@@ -62,6 +62,18 @@ class Reference:
     n_projects: int
     all_topics: list[str]
     programme: Programme | None = None
+    #: Kreis/Verband key → its Gemeinden (register), for the places other-programme rows name.
+    place_members: dict[str, set[str]] | None = None
+
+    def place_funded(self, key: str) -> bool:
+        """A Kreis or Verband listed in a territory itself, or a Verband inside a whole-Kreis territory."""
+        listed = {m.key for m in self.programme.members} if self.programme else set()
+        return key in listed or (len(key) == 9 and key[:5] in listed)
+
+    def place_distance(self, key: str, keys: Iterable[str]) -> float:
+        """Distance from a place (its nearest Gemeinde) to a set of Gemeinden."""
+        members = (self.place_members or {}).get(key, set())
+        return min((self.dist_to_set(a, keys) for a in members if a in self.coords), default=math.inf)
 
     def place_topics(self) -> dict[str, set[str]]:
         """Kreis/Verband key → topics of the other-programme rows naming it."""
@@ -127,6 +139,8 @@ class Reference:
         return cls(
             coords, dict(territory), funded, dict(pt), dict(topics_of), dict(weights), len(programme.projects),
             sorted(t.slug for t in programme.topics), programme,
+            {pp.key: set(by_district[pp.key] if pp.level == "kreis" else by_assoc[pp.key])
+             for pp in programme.programme_participation if pp.level != "gemeinde"},
         )  # fmt: skip
 
     def dist_to_set(self, ags: str, keys: Iterable[str]) -> float:

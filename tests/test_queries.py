@@ -219,7 +219,8 @@ def test_learning_networks_groups_are_feasible_and_complete(store: NetworkXStore
     candidates = {a for a in area if a not in ref.funded and ref.topics_of.get(a)}
     assigned = [a for ms in ln.groups["members"] for a in ms]
     assert len(assigned) == len(set(assigned))  # one group per member
-    assert set(assigned) | set(ln.unassigned["ags"]) == candidates  # nobody disappears
+    gemeinde_unassigned = ln.unassigned[ln.unassigned["level"] == "gemeinde"]
+    assert set(assigned) | set(gemeinde_unassigned["ags"]) == candidates  # nobody disappears
     assert not set(assigned) & set(ln.unassigned["ags"])
     for g in ln.groups.to_dict(orient="records"):
         assert 1 <= g["size"] == len(g["members"]) <= 5
@@ -230,8 +231,11 @@ def test_learning_networks_groups_are_feasible_and_complete(store: NetworkXStore
             assert shared and shared <= set(ref.project_topics[hub])
             assert ref.dist_to_set(a, ref.territory[hub]) <= radius + 0.01
         assert set(g["topics"]) <= ref.project_topics[hub]
-    members = ln.members[ln.members["role"] == "member"]
+    members = ln.members[(ln.members["role"] == "member") & (ln.members["level"] == "gemeinde")]
     assert sorted(members["ags"]) == sorted(assigned)
+    # Kreise/Verbände (other-programme evidence) are candidates of their own level, never spread
+    places = ln.members[ln.members["level"] != "gemeinde"]
+    assert set(places["group_id"]) <= set(ln.groups["group_id"]) and not places["funded"].any()
     assert all(r for r in ln.unassigned["reason"])
     assert -1.0 <= ln.stability <= 1.0
     assert ln.params["seed"] == 42 and ln.params["max_size"] == 5
@@ -273,6 +277,7 @@ def test_learning_networks_bad_input(store: NetworkXStore) -> None:
 def test_white_spots_equal_an_independent_reference(store: NetworkXStore, ref: Reference) -> None:
     radius = 50.0
     df = Q.white_spots(store, "energy", radius)
+    assert set(df["level"]) <= {"gemeinde"}  # no Kreis or Verband has evidence of energy
     hosts = [p for p, ts in ref.project_topics.items() if "energy" in ts]
     expected = {}
     for a, ts in ref.topics_of.items():
@@ -295,7 +300,10 @@ def test_plan_events_greedy_coverage(store: NetworkXStore, ref: Reference) -> No
     plan = Q.plan_events(store, topic, 4, radius)
     hosts = [p for p, ts in ref.project_topics.items() if topic in ts]
     interested = {a for a, ts in ref.topics_of.items() if topic in ts and a not in ref.funded}
-    covers = {p: {a for a in interested if ref.dist_to_set(a, ref.territory[p]) <= radius} for p in hosts}
+    # Kreise/Verbände with evidence of the topic are units of their own (distance from their nearest Gemeinde)
+    places = {k for k, ts in ref.place_topics().items() if topic in ts and not ref.place_funded(k)}
+    covers = {p: {a for a in interested if ref.dist_to_set(a, ref.territory[p]) <= radius}
+                 | {k for k in places if ref.place_distance(k, ref.territory[p]) <= radius} for p in hosts}  # fmt: skip
     assert set(plan.hosts["project_id"]) <= set(hosts)
     # the first pick is the single best host; each next pick adds no more than the one before
     assert plan.hosts.iloc[0]["newly_covered"] == max(len(c) for c in covers.values())
@@ -304,9 +312,11 @@ def test_plan_events_greedy_coverage(store: NetworkXStore, ref: Reference) -> No
     assert list(plan.hosts["covered_total"]) == [sum(newly[: i + 1]) for i in range(len(newly))]
     chosen = set(plan.hosts["project_id"])
     assert set(plan.coverage["ags"]) == set().union(*(covers[p] for p in chosen))
-    assert set(plan.coverage["ags"]) | set(plan.uncovered["ags"]) == interested
+    assert set(plan.coverage["ags"]) | set(plan.uncovered["ags"]) == interested | places
+    assert places and set(plan.coverage["level"]) | set(plan.uncovered["level"]) >= {"gemeinde", "verband"}
     for a in plan.uncovered["ags"]:
-        assert all(ref.dist_to_set(a, ref.territory[p]) > radius for p in chosen)
+        d = ref.dist_to_set if len(a) == 8 else ref.place_distance
+        assert all(d(a, ref.territory[p]) > radius for p in chosen)
     with pytest.raises(InvalidArgument):
         Q.plan_events(store, topic, 0, radius)
     with pytest.raises(NotFound):

@@ -143,6 +143,7 @@ def test_plan_events_covers_each_interested_municipality_once(
     topic = topic_slugs[topic_index % len(topic_slugs)]
     plan = Q.plan_events(store, topic, k, radius)
     interested = {a for a, ts in ref.topics_of.items() if topic in ts and a not in ref.funded}
+    interested |= {key for key, ts in ref.place_topics().items() if topic in ts and not ref.place_funded(key)}
     assert len(plan.hosts) <= k
     assert not set(plan.coverage["ags"]) & set(plan.uncovered["ags"])
     assert set(plan.coverage["ags"]) | set(plan.uncovered["ags"]) == interested
