@@ -475,3 +475,27 @@ def test_add_participation_same_on_both_stores(nx_contract: NetworkXStore, neo_c
         neo_contract.shortest_paths("Municipality:01001000", "Event:rk-01-2022-03-22"),
         "path over a new edge",
     )
+
+
+@pytest.mark.neo4j
+def test_cross_store_analytics_on_the_programme_layer(
+    nx_contract: NetworkXStore, neo_contract: Neo4jStore
+) -> None:
+    """Kreis/Verband candidates, other-programme evidence and funded_means answer the same on both stores."""
+    from lernnetz.graph import analytics as Q
+
+    for kwargs in (
+        {"region": "Ulm", "radius_km": 60.0, "projects": "all"},
+        {"region": "kaiserslautern", "radius_km": 30.0, "topics": ["mobility"]},
+        {"region": "Neubrandenburg", "radius_km": 20.0, "funded_means": "member"},
+    ):
+        a, b = Q.matches(nx_contract, **kwargs), Q.matches(neo_contract, **kwargs)  # type: ignore[arg-type]
+        assert (not a.empty and (a["level"] != "gemeinde").any()) or kwargs["region"] == "Neubrandenburg"
+        pd.testing.assert_frame_equal(a, b, check_exact=False, atol=1e-9, obj=str(kwargs))
+    a, b = (
+        Q.white_spots(nx_contract, "smart-region-rural", 50),
+        Q.white_spots(neo_contract, "smart-region-rural", 50),
+    )
+    pd.testing.assert_frame_equal(a, b, check_exact=False, atol=1e-9)
+    pa, pb = Q.plan_events(nx_contract, "mobility", 3, 50), Q.plan_events(neo_contract, "mobility", 3, 50)
+    pd.testing.assert_frame_equal(pa.coverage, pb.coverage, check_exact=False, atol=1e-9)
