@@ -209,6 +209,15 @@ class MunicipalityDetail(MunicipalityRow):
     source: str
     ref_date: str
     projects: list[ProjectRef]
+    funded_as: str = Field(
+        "",
+        description="member (listed itself), verband (through its Verband), kreis (whole Kreis), '' = not funded.",
+    )
+    funded_confidence: str = Field("", description="Confidence (S/G/U) of the territory row that funds it.")
+    programmes: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Its participation in other programmes (data/programme_participation.csv).",
+    )
     interests: list[InterestRow]
     attendances: list[AttendanceRow]
 
@@ -535,6 +544,7 @@ class RecommendationRow(BaseModel):
     size_score: float
     shared_topics: list[str]
     reasons: list[str]
+    project_status: str = Field("", description="`ended`/`left` where a source says so; still recommended.")
 
 
 class NetworkGroup(BaseModel):

@@ -248,3 +248,29 @@ def test_empty_answer_notes_in_cli_and_api(
         assert r.status_code == 200 and r.json()["notes"]
         r = c.get("/learning-networks", params={"region": "Kiel", "radius_km": 20})
         assert r.status_code == 200 and r.json()["groups"] == [] and r.json()["notes"]
+
+
+def test_recommend_keeps_an_ended_project_and_says_so(nx_store: NetworkXStore) -> None:
+    # Lübtheen lies 15–20 km from Hagenow (ended 2025-09-19): Hagenow stays in the ranking, marked
+    df = Q.recommend(nx_store, "Lübtheen", top=100)
+    row = df[df["project_id"] == "hagenow"].iloc[0]
+    assert row["project_status"] == "ended"
+    assert row["reasons"][-1].startswith("Hagenow: project ended on 2025-09-19 (source hagenow.de")
+    assert "can still be learned from" in row["reasons"][-1]
+    assert set(df.loc[df["project_id"] != "hagenow", "project_status"]) <= {"", "ended"}
+
+
+def test_a_municipality_says_how_it_is_funded(nx_store: NetworkXStore) -> None:
+    from lernnetz.graph.analytics.basic import municipality_detail
+
+    cases = {
+        NEUBRANDENBURG: ("kreis", "S"),  # Mecklenburgische Seenplatte is a whole-Kreis territory
+        "01059185": ("kreis", "S"),  # Mittelangeln: inside Kreis Schleswig-Flensburg
+        "01059060": ("verband", "G"),  # Mohrkirch: listed through Amt Süderbrarup (G) before its Kreis
+        ULM: ("member", "S"),
+        "08425141": ("", ""),  # Blaustein: not funded
+    }
+    got = {a: municipality_detail(nx_store, a) for a in cases}
+    for ags, want in cases.items():
+        assert (got[ags]["funded_as"], got[ags]["funded_confidence"]) == want, ags
+    assert got[NEUBRANDENBURG]["programmes"][0]["programme_id"] == "kts-start-smart-peer-learning"

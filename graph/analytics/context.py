@@ -110,7 +110,7 @@ MATCH_COLUMNS = [
 
 RECOMMEND_COLUMNS = [
     "rank", "project_id", "name", "round", "category", "score", "topic_score", "distance_km",
-    "distance_score", "size_score", "shared_topics", "reasons",
+    "distance_score", "size_score", "shared_topics", "reasons", "project_status",
 ]  # fmt: skip
 GROUP_COLUMNS = ["group_id", "hub_project", "hub_name", "topics", "size", "members"]
 MEMBER_COLUMNS = [

@@ -63,7 +63,9 @@ def recommend(store: GraphStore, municipality: str, top: int = 5) -> pd.DataFram
     * ``score`` = 0.6·topic_score + 0.3·distance_score + 0.1·size_score.
 
     Ordered by score (desc), distance (asc), project id; the first ``top`` (1–100).
-    ``reasons`` says it in words, one item per shared topic, distance and size.
+    ``reasons`` says it in words, one item per shared topic, distance and size, and for an
+    ended project that it ended (it is still recommended: its results can be learned from);
+    ``project_status`` is ``ended``/``left`` where a source says so, else ''.
     """
     if not 1 <= int(top) <= 100:
         raise InvalidArgument(f"top must be between 1 and 100 (got {top})")
@@ -112,6 +114,8 @@ def recommend(store: GraphStore, municipality: str, top: int = 5) -> pd.DataFram
             f"size: {SIZE_LABELS[cls]} ({int(ctx.population[m]):,} inhabitants) vs project category "
             f"{p.category} ({SIZE_LABELS.get(p.category, p.category)}): size score {ss:.1f}"
         )
+        if p.status:  # an ended project stays in the ranking: its results can still be learned from
+            reasons.append(p.status_note())
         rows.append(
             {
                 "project_id": pid,
@@ -125,6 +129,7 @@ def recommend(store: GraphStore, municipality: str, top: int = 5) -> pd.DataFram
                 "size_score": ss,
                 "shared_topics": shared,
                 "reasons": reasons,
+                "project_status": p.status,
             }
         )
     if not rows:
