@@ -63,7 +63,9 @@ from lernnetz.graph.analytics.places import (
     Place,
     build_places,
     check_funded_means,
+    freeze,
     funding,
+    participation_evidence,
 )
 from lernnetz.graph.errors import InvalidArgument, NotFound
 from lernnetz.graph.geo import haversine_km
@@ -419,26 +421,10 @@ def _build_context(store: GraphStore, stamp: Any, attribution: str) -> _Context:
     et = store.event_topics()
     for e, t in zip(et["event_id"].tolist(), et["topic"].tolist(), strict=True):
         ev_topics[str(e)].append(str(t))
-    evidence: dict[int, dict[str, list[Evidence]]] = defaultdict(lambda: defaultdict(list))
     names = [str(x) for x in m["name"]]
-    i_df = store.interests()
-    for a, t, k, dt_, src, w, e in zip(
-        *_columns(i_df, "ags", "topic", "kind", "date", "source", "weight", "event_id"), strict=True
-    ):
-        i = pos_of.get(str(a))
-        if i is not None:
-            why = f"{names[i]}: {k} interest in {topic_labels.get(str(t), t)} ({dt_}), source {src}"
-            evidence[i][str(t)].append(
-                Evidence(str(t), "interest", str(k), str(src), str(dt_), str(e or ""), float(w), "", why)
-            )
-    a_df = store.attendances()
-    for a, e, k, dt_, src in zip(*_columns(a_df, "ags", "event_id", "kind", "date", "source"), strict=True):
-        i = pos_of.get(str(a))
-        if i is None:
-            continue
-        for t in sorted(set(ev_topics.get(str(e), []))):
-            why = f"{names[i]}: {k} event {e} ({dt_}) with focus {topic_labels.get(t, t)}, source {src}"
-            evidence[i][t].append(Evidence(t, "event", str(k), str(src), str(dt_), str(e), 1.0, "", why))
+    evidence = participation_evidence(
+        store.interests(), store.attendances(), dict(ev_topics), pos_of, names, topic_labels
+    )
     # other programmes: a Gemeinde's rows are its evidence; a Kreis's or Verband's make a place
     fund = funding(store.members(), pos_of, m)
     programme_ev, places = build_places(
@@ -448,27 +434,7 @@ def _build_context(store: GraphStore, stamp: Any, attribution: str) -> _Context:
     for i, per_topic in programme_ev.items():
         for t, items in per_topic.items():
             evidence[i][t].extend(items)
-    strength: dict[int, dict[str, float]] = {}
-    frozen: dict[int, dict[str, list[Evidence]]] = {}
-    has_topic: dict[str, BoolArray] = {}
-    for i in sorted(evidence):
-        per = {}
-        st = {}
-        for t in sorted(evidence[i]):
-            items = sorted(set(evidence[i][t]))
-            per[t] = items
-            prod = 1.0
-            for e_ in items:
-                prod *= 1.0 - _evidence_weight(e_.kind, e_.weight, e_.via)
-            st[t] = 1.0 - prod
-            if t not in has_topic:
-                has_topic[t] = np.zeros(len(ags), dtype=bool)
-            has_topic[t][i] = True
-        frozen[i] = per
-        strength[i] = st
-    has_any = np.zeros(len(ags), dtype=bool)
-    if strength:
-        has_any[np.array(sorted(strength), dtype=np.int64)] = True
+    frozen, strength, has_topic, has_any = freeze(evidence, len(ags), _evidence_weight)
 
     events = {}
     ev_df = store.events()

@@ -21,6 +21,7 @@ module imports nothing from the analytics, so there is no import circle.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -280,3 +281,57 @@ def _new_place(
             if fund.rank[i] >= 0
         ]
     return place
+
+
+def participation_evidence(
+    interests: pd.DataFrame,
+    attendances: pd.DataFrame,
+    event_topics: dict[str, list[str]],
+    pos_of: dict[str, int],
+    names: list[str],
+    topic_labels: dict[str, str],
+) -> dict[int, dict[str, list[Evidence]]]:
+    """Evidence from participation lists: interests, and the focus topics of attended events."""
+    evidence: dict[int, dict[str, list[Evidence]]] = defaultdict(lambda: defaultdict(list))
+    cols = [interests[c].tolist() for c in ("ags", "topic", "kind", "date", "source", "weight", "event_id")]
+    for a, t, k, dt_, src, w, e in zip(*cols, strict=True):
+        i = pos_of.get(str(a))
+        if i is not None:
+            why = f"{names[i]}: {k} interest in {topic_labels.get(str(t), t)} ({dt_}), source {src}"
+            evidence[i][str(t)].append(
+                Evidence(str(t), "interest", str(k), str(src), str(dt_), str(e or ""), float(w), "", why)
+            )
+    cols = [attendances[c].tolist() for c in ("ags", "event_id", "kind", "date", "source")]
+    for a, e, k, dt_, src in zip(*cols, strict=True):
+        i = pos_of.get(str(a))
+        if i is None:
+            continue
+        for t in sorted(set(event_topics.get(str(e), []))):
+            why = f"{names[i]}: {k} event {e} ({dt_}) with focus {topic_labels.get(t, t)}, source {src}"
+            evidence[i][t].append(Evidence(t, "event", str(k), str(src), str(dt_), str(e), 1.0, "", why))
+    return evidence
+
+
+def freeze(
+    evidence: dict[int, dict[str, list[Evidence]]], n: int, weight_of: Any
+) -> tuple[
+    dict[int, dict[str, list[Evidence]]], dict[int, dict[str, float]], dict[str, npt.NDArray[np.bool_]],
+    npt.NDArray[np.bool_],
+]:  # fmt: skip
+    """Sorted, de-duplicated evidence per position and topic, its strength 1 − Π(1 − wᵢ), and
+    per topic (and for any topic) which of the ``n`` positions have evidence."""
+    strength: dict[int, dict[str, float]] = {}
+    frozen: dict[int, dict[str, list[Evidence]]] = {}
+    has_topic: dict[str, npt.NDArray[np.bool_]] = {}
+    for i in sorted(evidence):
+        per = {t: sorted(set(evidence[i][t])) for t in sorted(evidence[i])}
+        frozen[i] = per
+        strength[i] = {t: combine(items, weight_of) for t, items in per.items()}
+        for t in per:
+            if t not in has_topic:
+                has_topic[t] = np.zeros(n, dtype=bool)
+            has_topic[t][i] = True
+    has_any = np.zeros(n, dtype=bool)
+    if strength:
+        has_any[np.array(sorted(strength), dtype=np.int64)] = True
+    return frozen, strength, has_topic, has_any
