@@ -188,7 +188,7 @@ def match(
                    "funded_as"]]  # fmt: skip
         emit(view, fmt, title=f"non-funded places within {radius_km:g} km of {region} sharing a topic")
         for r in frame_records(df.head(REASON_ROWS)):
-            console.print(f"[bold]{r['name']}[/bold]: " + "; ".join(r["reasons"]), highlight=False)
+            console.print(f"[bold]{r['ags']}[/bold] " + "; ".join(r["reasons"]), highlight=False)
     else:
         emit(df, fmt)
     print_notes(df.attrs.get("notes", []), fmt)
