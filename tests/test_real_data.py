@@ -274,3 +274,12 @@ def test_a_municipality_says_how_it_is_funded(nx_store: NetworkXStore) -> None:
     for ags, want in cases.items():
         assert (got[ags]["funded_as"], got[ags]["funded_confidence"]) == want, ags
     assert got[NEUBRANDENBURG]["programmes"][0]["programme_id"] == "kts-start-smart-peer-learning"
+
+
+def test_connections_go_through_another_programme(nx_store: NetworkXStore) -> None:
+    # Dettum and Erkerode both take part in Digitale Dörfer Niedersachsen (data/programme_participation.csv)
+    c = Q.connections(nx_store, "Dettum", "Erkerode")
+    names = [[n["name"] for n in p] for p in c.paths]
+    assert ["Dettum", "Digitale Dörfer Niedersachsen (DorfFunk)", "Erkerode"] in names
+    row = c.shared_topics[c.shared_topics["topic"] == "communication"].iloc[0]
+    assert row["a_evidence"].startswith("Dettum: ") and "source busch-dettum.de" in row["a_evidence"]
