@@ -283,3 +283,21 @@ def test_connections_go_through_another_programme(nx_store: NetworkXStore) -> No
     assert ["Dettum", "Digitale Dörfer Niedersachsen (DorfFunk)", "Erkerode"] in names
     row = c.shared_topics[c.shared_topics["topic"] == "communication"].iloc[0]
     assert row["a_evidence"].startswith("Dettum: ") and "source busch-dettum.de" in row["a_evidence"]
+
+
+def test_learning_networks_take_kreise_and_verbaende(nx_store: NetworkXStore) -> None:
+    # no Gemeinde near Kaiserslautern has evidence; two Verbandsgemeinden and a Landkreis do
+    ln = Q.learning_networks(nx_store, "kaiserslautern", None, 40)
+    m = ln.members[ln.members["role"] == "member"]
+    assert set(zip(m["ags"], m["level"], strict=True)) == {
+        ("07133", "kreis"),
+        (EISENBERG, "verband"),
+        ("073335003", "verband"),
+    }
+    assert set(ln.groups["hub_project"]) == {"landkreis-st-wendel", "verband-region-rhein-neckar"}
+    assert ln.unassigned.empty and ln.notes == []
+    hub_of = dict(zip(ln.groups["group_id"], ln.groups["hub_project"], strict=True))
+    for r in m.to_dict(orient="records"):
+        assert r["distance_km"] <= 40 and not r["funded"] and r["shared_topics"]
+        assert r["ags"] in ln.groups.set_index("group_id").loc[r["group_id"], "members"]
+        assert hub_of[r["group_id"]] in {"landkreis-st-wendel", "verband-region-rhein-neckar"}

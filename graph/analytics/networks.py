@@ -221,14 +221,31 @@ def _add_places(
     allowed: frozenset[str] | None,
     radius_km: float,
 ) -> None:
-    """Kreise/Verbände of their own level (:func:`place_candidates.network_rows`), and the notes."""
-    group_of = dict(
-        zip(result.groups["hub_project"].tolist(), result.groups["group_id"].tolist(), strict=True)
-    )
-    extra, left = network_rows(ctx, dist_of, hubs, allowed, radius_km, group_of)
-    if extra:
+    """Kreise/Verbände of their own level (:func:`place_candidates.network_rows`), and the notes.
+    A place joins its hub's group (``members``/``size`` then count it too, beyond ``max_size``);
+    a hub only places chose gets a group of its own, numbered after the others."""
+    extra, left = network_rows(ctx, dist_of, hubs, allowed, radius_km)
+    groups = result.groups.to_dict(orient="records")
+    by_hub = {g["hub_project"]: g for g in groups}
+    rows = []
+    for r in extra:
+        hub = r.pop("hub")
+        g = by_hub.get(hub)
+        if g is None:  # a hub only places chose: a group of its own, after the others
+            g = by_hub[hub] = {"group_id": len(by_hub) + 1, "hub_project": hub, "hub_name": ctx.projects[hub].name,
+                               "topics": [], "size": 0, "members": []}  # fmt: skip
+            groups.append(g)
+            hub_topics = sorted(ctx.projects[hub].topics.intersection(r["shared_topics"]))
+            rows += [_member_row(ctx, g["group_id"], t, "hub-territory", 0.0, hub_topics)
+                     for t in ctx.projects[hub].territory.tolist()]  # fmt: skip
+        g["members"] = [*g["members"], r["ags"]]
+        g["size"] += 1
+        g["topics"] = sorted(set(g["topics"]) | set(r["shared_topics"]))
+        rows.append({**r, "group_id": g["group_id"]})
+    if rows:
+        result.groups = pd.DataFrame(groups, columns=GROUP_COLUMNS)
         result.members = pd.concat(
-            [result.members, pd.DataFrame(extra, columns=MEMBER_COLUMNS)], ignore_index=True
+            [result.members, pd.DataFrame(rows, columns=MEMBER_COLUMNS)], ignore_index=True
         )
     if left:
         result.unassigned = pd.concat(

@@ -54,12 +54,11 @@ def network_rows(
     hubs: dict[str, frozenset[str]],
     allowed: frozenset[str] | None,
     radius_km: float,
-    group_of: dict[str, int],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Learning-network rows of Kreise/Verbände: each non-funded place with a Gemeinde in the area
-    joins the group of the hub it shares the most with (weight as for Gemeinden: Σ IDF·s × decay),
-    if that hub is within reach and has a group; else it is unassigned with the reason. Places do
-    not take part in the community detection and do not count against ``max_size``.
+    joins the hub it shares the most with (weight as for Gemeinden: Σ IDF·s × decay) among the
+    hubs within reach (``hub`` in the row); else it is unassigned with the reason. Places do not
+    take part in the community detection and do not count against ``max_size``.
     Returns (member rows, unassigned rows)."""
     members, unassigned = [], []
     for place in ctx.places.values():
@@ -76,19 +75,19 @@ def network_rows(
                 w = sum(ctx.idf.get(t, 0.0) * place.strength[t] for t in ts) * _decay(km, MATCH_HALF_LIFE_KM)
                 options.append((-w, km, pid, ts))
         options.sort()
-        fit = [o for o in options if o[1] <= radius_km and o[2] in group_of]
+        fit = [o for o in options if o[1] <= radius_km]
         if not fit:
             reason = (
                 f"no project near the region addresses its topics ({', '.join(mine)})"
                 if not options
-                else f"no group's hub within {radius_km:g} km shares its topics; nearest that does: "
+                else f"no project within {radius_km:g} km shares its topics; nearest that does: "
                 f"{min(options, key=lambda o: o[1])[2]} at {min(o[1] for o in options):.1f} km"
             )
             unassigned.append({"ags": place.key, "name": place.label, "reason": reason, "level": place.level})
             continue
         _, km, pid, ts = fit[0]
         members.append(
-            {"group_id": group_of[pid], "ags": place.key, "name": place.label, "role": "member",
+            {"hub": pid, "group_id": 0, "ags": place.key, "name": place.label, "role": "member",
              "distance_km": float(km), "shared_topics": ts, "population": place.population, "funded": False,
              "lat": place.lat, "lon": place.lon, "level": place.level}
         )  # fmt: skip
