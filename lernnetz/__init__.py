@@ -10,6 +10,10 @@ the same functions that the ``lernnetz`` command line and the HTTP API call.
 >>> nets = kn.learning_networks("Ulm", radius_km=30)  # doctest: +SKIP
 >>> kn.show(nets, "ulm.html")                        # doctest: +SKIP
 
+An empty answer says why and what would help: ``df.attrs["notes"]`` for a DataFrame,
+``.notes`` for a learning-network proposal or an event plan (e.g. "widen the radius",
+"--projects all", "import a participation list").
+
 The packages below are the layers, loaders → graph → interfaces:
 
 * :mod:`lernnetz.loaders`: read and validate files into records (no neo4j, no fastapi);
@@ -57,7 +61,9 @@ class Lernnetz:
     # ------------------------------------------------------------------ the questions
 
     def matches(self, region: str, radius_km: float = 50.0, **options: Any) -> pd.DataFrame:
-        """Non-funded places near ``region`` that share a topic with a model project."""
+        """Non-funded places (Gemeinden, Verbände, Kreise) near ``region`` that share a topic with a
+        model project; options ``topics``, ``projects`` ("near"/"all"), ``funded_means``
+        ("any"/"member"/"verband"/"kreis"). Empty: ``df.attrs["notes"]`` says why."""
         from lernnetz.graph.analytics import matches
 
         return matches(self.store, region, radius_km, **options)
