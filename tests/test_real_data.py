@@ -246,6 +246,9 @@ def test_empty_answer_notes_in_cli_and_api(
         assert r.status_code == 200 and r.json()["hosts"] == [] and r.json()["notes"]
         r = c.get("/white-spots", params={"topic": "waste-emissions"})
         assert r.status_code == 200 and r.json()["notes"]
+        r = c.get(f"/municipalities/{NEUBRANDENBURG}")
+        assert (r.json()["funded_as"], r.json()["funded_confidence"]) == ("kreis", "S")
+        assert r.json()["programmes"][0]["programme_id"] == "kts-start-smart-peer-learning"
         r = c.get("/learning-networks", params={"region": "Kiel", "radius_km": 20})
         assert r.status_code == 200 and r.json()["groups"] == [] and r.json()["notes"]
 
