@@ -133,11 +133,35 @@ class ApiState:
         self.stichtag = str(info.get("stichtag") or self.stichtag)
 
     def ready(self) -> GraphStore | None:
-        """The store when it needs no (re)opening, else ``None`` (then call :meth:`get_store`)."""
+        """The store when it needs no (re)opening, else ``None`` (then call :meth:`get_store`).
+        A store whose snapshot another process replaced (a CLI ``load`` or import, another
+        worker's upload) is not ready: :meth:`get_store` swaps in the newer graph first."""
         store = self.store
-        if store is not None and (not self.owns_store or getattr(store, "loaded", True)):
+        if store is None:
+            return None
+        if not self.owns_store:
+            return store
+        if getattr(store, "loaded", True) and not store.stale():
             return store
         return None
+
+    def _swap_newer(self, stale: GraphStore) -> None:
+        """Open the newer graph as a new store object and swap it in (once, whoever comes
+        first). Requests under way keep the object they started with, so every answer comes
+        from one consistent graph; the next requests see the new one."""
+        with self._open_lock:
+            if self.store is not stale or not stale.stale():
+                return
+            try:
+                fresh = open_store(self.settings)
+            except LernnetzError as exc:  # e.g. the snapshot vanished: keep answering from the old one
+                self.last_error = exc
+                log.warning("could not read the newer graph: %s", exc.detail)
+                return
+            gc.unfreeze()  # the old graph goes back to the collector once its requests finish
+            self.store = fresh
+            log.info("a newer graph was written by another process: swapped in")
+        self.bump()
 
     def get_store(self) -> GraphStore:
         """The open store; retries opening one the API owns when it was not available (blocking)."""
@@ -145,6 +169,10 @@ class ApiState:
         if store is not None:
             return store
         store = self.store
+        if self.owns_store and store is not None and getattr(store, "loaded", True) and store.stale():
+            self._swap_newer(store)
+            if self.store is not None and getattr(self.store, "loaded", True):
+                return self.store
         if self.owns_store and time.monotonic() - self._last_attempt >= REOPEN_INTERVAL_S:
             if store is not None:  # an embedded store without a graph: a snapshot may exist by now
                 self.store = None

@@ -33,6 +33,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lernnetz.graph.errors import (
     Ambiguous,
+    Busy,
     InvalidArgument,
     LernnetzError,
     NoGraph,
@@ -51,6 +52,9 @@ DOMAIN_STATUS: list[tuple[type[LernnetzError], int]] = [
     (NoGraph, 503),
     (StoreUnavailable, 503),
 ]
+
+#: Seconds a client should wait after a 503 ``busy`` (another writer holds the write lock).
+BUSY_RETRY_AFTER_S = 5
 
 HTTP_CODES = {
     400: "bad_request",
@@ -124,6 +128,8 @@ async def handle_error(request: Request, exc: Exception) -> JSONResponse:
         candidates = exc.candidates
     elif isinstance(exc, LernnetzError):
         status, code, detail, hint = _domain_status(exc), exc.code, exc.detail, exc.hint
+        if isinstance(exc, Busy):
+            headers = {"Retry-After": str(BUSY_RETRY_AFTER_S)}
     elif isinstance(exc, InputError):
         status, code, detail = 422, "invalid_input", str(exc)
         hint = "fix the rows named above (file, row, column, value) and upload again; nothing was imported"

@@ -18,8 +18,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lernnetz.api import errors
+from lernnetz.api import docs, errors
 from lernnetz.api.deps import ApiState, attribution_headers
+from lernnetz.api.redact import mask_query
 from lernnetz.api.routes import analytics, health, imports, municipalities, programme, regions
 from lernnetz.graph.settings import Settings
 from lernnetz.graph.store import GraphStore
@@ -42,10 +43,12 @@ we propose? where are the white spots? where should the next Regionalkonferenzen
   `GET /regions/resolve?q=` shows what a string means.
 * **Distances** are great-circle distances between official centre coordinates (mean Earth radius
   6371.0088 km), to the nearest Gemeinde of the region; 0 inside it. `radius_km` ≤ 300 here.
-* **Formats:** JSON by default; tables also `?format=csv`, and where rows are places `?format=geojson`
-  (a FeatureCollection of points, e.g. for QGIS).
-* **Lists** are paginated with `limit` (≤ 1000) and `offset`; `total` (and the `X-Total-Count` header)
-  gives the full count.
+* **Formats:** JSON by default; tables also `?format=csv` (plain), `?format=excel-csv` (German Excel:
+  `;`, decimal comma, BOM), `?format=xlsx` (with a sheet `Quelle`: source, attribution, row count), and
+  where rows are places `?format=geojson` (points; project territories as polygons, e.g. for QGIS).
+  Learning networks also as GraphML/GEXF for Gephi: `GET /learning-networks/graph`.
+* **Lists** are paginated with `limit` (≤ 1000, or `limit=all` for a full export) and `offset`;
+  `total` (GeoJSON: `numberMatched`; XLSX: the `Quelle` sheet) and `X-Total-Count` give the full count.
 * **Errors** always have the body `{"error": code, "detail": text, "hint": text}` (+ `candidates` on 409).
 * **Writes** (`POST /imports/participation`) need `Authorization: Bearer <token>` (`LERNNETZ_API_TOKEN`).
 * **Data licence:** the official register is © Statistisches Bundesamt (Destatis), dl-de/by-2-0. Every
@@ -61,7 +64,7 @@ TAGS = [
     {"name": "regions", "description": "What a region string means."},
     {
         "name": "analytics",
-        "description": "Matching and learning-network analytics (the graph/queries functions).",
+        "description": "Matching and learning-network analytics (the lernnetz.graph.analytics functions).",
     },
     {
         "name": "imports",
@@ -74,7 +77,8 @@ class RequestLog:
     """Pure ASGI middleware: request logging with timing, and the attribution headers.
 
     Logs method, path, query string, status and milliseconds; never headers (so never the
-    ``Authorization`` token) and never settings (so never ``NEO4J_PASSWORD``).
+    ``Authorization`` token), never settings (so never ``NEO4J_PASSWORD``), and a token sent
+    in the query string (``?token=…``, ``?access_token=…``) only as ``***``.
     """
 
     def __init__(self, app: ASGIApp, state: ApiState) -> None:
@@ -105,7 +109,7 @@ class RequestLog:
             await self.app(scope, receive, send_with_headers)
         finally:
             if log.isEnabledFor(logging.INFO):
-                qs = scope.get("query_string", b"").decode("latin-1")
+                qs = mask_query(scope.get("query_string", b"").decode("latin-1"))  # no tokens
                 log.info(
                     "%s %s%s %d %.1f ms",
                     scope.get("method", ""),
@@ -143,6 +147,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,  # served offline by lernnetz.api.docs
+        redoc_url=None,
         license_info={
             "name": "Code: EUPL-1.2; data: dl-de/by-2-0",
             "url": "https://www.govdata.de/dl-de/by-2-0",
@@ -150,6 +156,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     )
     app.state.lernnetz = state
     errors.install(app)
+    docs.install(app)
     origins = cors_origins(settings)
     if origins:
         app.add_middleware(

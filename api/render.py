@@ -8,8 +8,6 @@ the bytes in the cache (see :mod:`lernnetz.api.cache`).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from collections.abc import Callable
@@ -19,37 +17,49 @@ from typing import Annotated, Any, Literal
 import pandas as pd
 from fastapi import Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from lernnetz.api.cache import Rendered
 from lernnetz.api.deps import get_state
+from lernnetz.graph.errors import InvalidArgument
 from lernnetz.graph.jsonsafe import py
 
-TableFormat = Literal["json", "csv"]
-PlaceFormat = Literal["json", "csv", "geojson"]
+TableFormat = Literal["json", "csv", "excel-csv", "xlsx"]
+PlaceFormat = Literal["json", "csv", "excel-csv", "xlsx", "geojson"]
 MAX_LIMIT = 1000
+#: ``?limit=all``: every row in one response (full export).
+ALL_ROWS = 1_000_000_000
 
-TableFormatQuery = Annotated[
-    TableFormat,
-    Query(alias="format", description="`json` (default) or `csv` (the rows as a CSV table, UTF-8)."),
-]
+_FORMATS_TEXT = (
+    "`json` (default), `csv` (plain CSV: `,`, UTF-8; lists joined with `; `), `excel-csv` (for German "
+    "Excel: `;`, decimal comma, UTF-8 with BOM) or `xlsx` (a workbook: the table and a sheet `Quelle` "
+    "with source, attribution and row count)"
+)
+TableFormatQuery = Annotated[TableFormat, Query(alias="format", description=_FORMATS_TEXT + ".")]
 PlaceFormatQuery = Annotated[
     PlaceFormat,
     Query(
         alias="format",
-        description="`json` (default), `csv` (the rows as a CSV table, UTF-8) or `geojson` "
-        "(a FeatureCollection of points at the official centre coordinates, for QGIS or a web map).",
+        description=_FORMATS_TEXT + " or `geojson` (a FeatureCollection of points at the official centre "
+        "coordinates, for QGIS or a web map; `numberMatched`/`numberReturned` give the row counts).",
     ),
 ]
+
+
 LimitQuery = Annotated[
-    int, Query(ge=1, le=MAX_LIMIT, description=f"Page size: at most this many rows (1 … {MAX_LIMIT}).")
+    Annotated[int, Field(ge=1, le=MAX_LIMIT)] | Literal["all"],
+    Query(
+        description=f"Page size: at most this many rows (1 … {MAX_LIMIT}), or `all` for every row in one "
+        "response (full export; the body states the row count).",
+    ),
 ]
 OffsetQuery = Annotated[
     int, Query(ge=0, le=10_000_000, description="Skip this many rows (for the next page).")
 ]
 
 CSV_MEDIA = "text/csv; charset=utf-8"
+XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GEOJSON_MEDIA = "application/geo+json"
 HTML_MEDIA = "text/html; charset=utf-8"
 
@@ -66,7 +76,10 @@ GEOJSON_SCHEMA: dict[str, Any] = {
 
 def alt_formats(*, geojson: bool) -> dict[int | str, dict[str, Any]]:
     """The 200 response's extra media types for the OpenAPI document."""
-    content: dict[str, Any] = {"text/csv": {"schema": {"type": "string"}}}
+    content: dict[str, Any] = {
+        "text/csv": {"schema": {"type": "string"}},
+        XLSX_MEDIA: {"schema": {"type": "string", "format": "binary"}},
+    }
     if geojson:
         content[GEOJSON_MEDIA] = {"schema": GEOJSON_SCHEMA}
     return {200: {"content": content}}
@@ -81,11 +94,26 @@ class Result:
     total: int | None = None
     html: str | None = None
     filename: str = "lernnetz"
+    #: for ``xlsx``: several tables, one sheet each (default: ``table`` alone)
+    sheets: dict[str, pd.DataFrame] | None = None
+    #: a ready body in another format (GraphML, GEXF): (bytes, media type, file suffix)
+    raw: tuple[bytes, str, str] | None = None
+    #: GeoJSON other than points from lat/lon (e.g. territories): ``(table, attribution) -> doc``
+    geojson: Callable[[pd.DataFrame, str], dict[str, Any]] | None = None
 
 
-def page(df: pd.DataFrame, limit: int, offset: int, *, filename: str = "lernnetz", **extra: Any) -> Result:
-    """One page of a table: ``{"total", "limit", "offset", "items", **extra}`` (DataFrames as rows)."""
-    part = df.iloc[offset : offset + limit]
+def page(
+    df: pd.DataFrame, limit: int | str, offset: int, *, filename: str = "lernnetz", **extra: Any
+) -> Result:
+    """One page of a table: ``{"total", "limit", "offset", "items", **extra}`` (DataFrames as rows).
+    ``limit="all"``: every row from ``offset`` on (``limit`` in the body is then the row count)."""
+    if limit == "all":
+        limit = ALL_ROWS
+    elif not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise InvalidArgument(f"limit must be between 1 and {MAX_LIMIT}, or 'all' (got {limit!r})")
+    part = df.iloc[offset:] if limit >= ALL_ROWS else df.iloc[offset : offset + limit]
+    if limit >= ALL_ROWS:
+        limit = max(len(part), 1)
     payload = {"total": len(df), "limit": limit, "offset": offset, "items": part, **extra}
     if df.attrs.get("notes"):  # an empty analytic answer says why and what would help
         payload.setdefault("notes", list(df.attrs["notes"]))
@@ -118,23 +146,6 @@ def _for_model(payload: dict[str, Any]) -> dict[str, Any]:
     return {k: rows(v) if isinstance(v, pd.DataFrame) else v for k, v in payload.items()}
 
 
-def _cell(v: Any) -> Any:
-    v = py(v)
-    if isinstance(v, list | dict):
-        return json.dumps(v, ensure_ascii=False)
-    return "" if v is None else v
-
-
-def to_csv(df: pd.DataFrame) -> bytes:
-    """The table as CSV; list and dict cells as JSON text."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow([str(c) for c in df.columns])
-    for row in df.itertuples(index=False):
-        w.writerow([_cell(v) for v in row])
-    return buf.getvalue().encode("utf-8")
-
-
 def _render(
     compute: Callable[[], Result], model: type[BaseModel] | None, fmt: str, attribution: str
 ) -> Rendered:
@@ -144,15 +155,40 @@ def _render(
         headers.append(("x-total-count", str(result.total)))
     if result.html is not None:
         return Rendered(result.html.encode("utf-8"), HTML_MEDIA, tuple(headers))
-    if fmt == "csv" and result.table is not None:
-        headers.append(("content-disposition", f'attachment; filename="{result.filename}.csv"'))
-        return Rendered(to_csv(result.table), CSV_MEDIA, tuple(headers))
+    if result.raw is not None:
+        body, media, suffix = result.raw
+        headers.append(("content-disposition", f'attachment; filename="{result.filename}{suffix}"'))
+        return Rendered(body, media, tuple(headers))
+    if fmt in {"csv", "excel-csv"} and result.table is not None:
+        from lernnetz.graph.pictures.tables import to_csv
+
+        suffix = "-excel.csv" if fmt == "excel-csv" else ".csv"
+        headers.append(("content-disposition", f'attachment; filename="{result.filename}{suffix}"'))
+        body = to_csv(result.table, "excel" if fmt == "excel-csv" else "plain")
+        return Rendered(body, CSV_MEDIA, tuple(headers))
+    if fmt == "xlsx" and result.table is not None:
+        from lernnetz.graph.pictures.tables import to_xlsx
+
+        headers.append(("content-disposition", f'attachment; filename="{result.filename}.xlsx"'))
+        notes = {} if result.total is None else {"Zeilen gesamt / total rows": str(result.total)}
+        body = to_xlsx(
+            result.sheets or {result.filename: result.table},
+            source="lernnetz API",
+            attribution=attribution,
+            notes=notes,
+        )
+        return Rendered(body, XLSX_MEDIA, tuple(headers))
     if fmt == "geojson" and result.table is not None:
         from lernnetz.graph.pictures.export import to_geojson
 
-        body = json.dumps(to_geojson(result.table, attribution=attribution), ensure_ascii=False).encode(
-            "utf-8"
-        )
+        if result.geojson is not None:
+            doc = result.geojson(result.table, attribution)
+        else:
+            doc = to_geojson(result.table, attribution=attribution)
+        doc["numberReturned"] = len(result.table)
+        if result.total is not None:
+            doc["numberMatched"] = result.total
+        body = json.dumps(doc, ensure_ascii=False).encode("utf-8")
         return Rendered(body, GEOJSON_MEDIA, tuple(headers))
     payload = _for_model(result.payload)
     if model is None:

@@ -33,7 +33,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from lernnetz.graph.model import GraphData  # noqa: E402
-from lernnetz.graph.pictures.network import learning_network_html, store_subgraph, write_network_html  # noqa: E402
+from lernnetz.graph.pictures.network import write_network_html  # noqa: E402
+from lernnetz.graph.pictures.views import learning_network_html, store_subgraph  # noqa: E402
 from lernnetz.graph.settings import CURATED_DIR  # noqa: E402
 from lernnetz.graph.store.nx_store import NetworkXStore  # noqa: E402
 from lernnetz.loaders.programme import read_programme  # noqa: E402

@@ -46,3 +46,9 @@ class NoGraph(StoreUnavailable):
     """No graph has been loaded yet."""
 
     code = "no_graph"
+
+
+class Busy(StoreUnavailable):
+    """Another writer holds the graph's write lock longer than we may wait."""
+
+    code = "busy"

@@ -66,9 +66,15 @@ class SpatialIndex:
         ``centres`` (a hair of slack for float noise: filter the exact distance afterwards)."""
         if self._tree is None or len(centres) == 0:
             return np.array([], dtype=np.intp)
-        hits = self._tree.query_ball_point(
-            self.xyz[centres], r=chord_for_km(radius_km + 1e-6), return_sorted=False
-        )
+        chord = chord_for_km(radius_km + 1e-6)
+        if len(centres) > 32:
+            # many centres (a Land): one nearest-centre query per point is O(n log m), where the
+            # union of m balls costs O(m × ball size) — seconds for a Land at 300 km
+            from scipy.spatial import cKDTree
+
+            dist, _ = cKDTree(self.xyz[np.unique(centres)]).query(self.xyz, k=1, distance_upper_bound=chord)
+            return np.flatnonzero(np.isfinite(dist)).astype(np.intp)
+        hits = self._tree.query_ball_point(self.xyz[centres], r=chord, return_sorted=False)
         found = hits[0] if len(hits) == 1 else set().union(*hits)
         return np.asarray(sorted(found), dtype=np.intp)
 

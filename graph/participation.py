@@ -19,22 +19,29 @@ would be new, and writes nothing at all (no ledger, no store, no rejects file).
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 import weakref
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lernnetz.graph.pipeline import append_ledger, ledger_path, read_ledger
+from lernnetz.graph.pipeline import (
+    append_ledger,
+    applied_mark,
+    ledger_digest,
+    ledger_path,
+    mark_applied,
+    read_ledger,
+    write_ledger,
+)
 from lernnetz.graph.settings import Settings
 from lernnetz.graph.store import GraphStore
 from lernnetz.graph.synthetic import SOURCE as SYNTHETIC_SOURCE
+from lernnetz.graph.writer import exclusive
 from lernnetz.loaders.names import NameResolver
 from lernnetz.loaders.participation import ParticipationImport, TopicLookup, read_participation, write_rejects
 from lernnetz.loaders.records import ParticipationRecord
-from lernnetz.loaders.textio import write_bytes_atomic
+from lernnetz.loaders.textio import check_writable_file, write_bytes_atomic
 
 
 @dataclass(slots=True)
@@ -119,6 +126,8 @@ def import_participation(
     """
     result = read_file(store, Path(path), source=source, date=date)
     records = result.records
+    if rejects_path is not None and result.rejects and not dry_run:
+        check_writable_file(Path(rejects_path), "rejects file")  # refused before anything is written
     if dry_run:
         known = set(read_ledger(settings))
         records_new = sum(1 for r in records if r not in known)
@@ -156,21 +165,43 @@ def persist_records(
 ) -> tuple[int, int]:
     """Append records to the ledger and the store as one unit; ``(ledger rows new, edges new)``.
 
-    The ledger is written first (atomic rewrite); if the store then fails, the ledger's
-    previous bytes are put back and the error is raised.
+    Runs under the write lock (:func:`lernnetz.graph.writer.exclusive`): the store first
+    catches up with a graph another process wrote meanwhile, the ledger is read afresh, so
+    concurrent writers (CLI processes, API workers) never drop each other's rows. The ledger
+    is written first (atomic rewrite); if the store then fails, the ledger's previous bytes
+    are put back and the error is raised.
     """
     if not records:
         return 0, 0
-    path = ledger_path(settings)
-    before = path.read_bytes() if path.exists() else None
-    records_new = append_ledger(settings, records)
-    try:
-        edges_new = store.add_participation(list(records))
-    except BaseException:
-        if records_new:
-            _restore(path, before)
-        raise
+    with exclusive(settings):
+        store.refresh()
+        recover(store, settings)
+        path = ledger_path(settings)
+        before = path.read_bytes() if path.exists() else None
+        records_new = append_ledger(settings, records)
+        try:
+            edges_new = store.add_participation(list(records))
+        except BaseException:
+            if records_new:
+                _restore(path, before)
+            raise
+        mark_applied(settings)
     return records_new, edges_new
+
+
+def recover(store: GraphStore, settings: Settings) -> int:
+    """Finish what a killed writer left half done (call under the write lock).
+
+    Every writer writes the ledger first, then the store, then the *applied mark* (the
+    ledger's sha256, beside it). When the mark does not match the ledger, a writer died in
+    between: the ledger's rows are merged into the store again (idempotent; the ledger is
+    the truth) and the mark is written. Returns how many edges that added."""
+    path = ledger_path(settings)
+    if ledger_digest(settings) == applied_mark(settings) or not getattr(store, "loaded", True):
+        return 0
+    added = store.add_participation(read_ledger(settings)) if path.exists() else 0
+    mark_applied(settings)
+    return added
 
 
 def _restore(path: Path, content: bytes | None) -> None:
@@ -211,17 +242,16 @@ def remove_synthetic(settings: Settings) -> int:
 
     The store keeps its edges until the next ``lernnetz load`` rebuilds it from the ledger.
     """
-    path = ledger_path(settings)
-    records = read_ledger(settings)
-    keep = [r for r in records if r.source != SYNTHETIC_SOURCE]
-    removed = len(records) - len(keep)
-    if not removed:
-        return 0
-    if not keep:
-        path.unlink()
-        return removed
-    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
-        staged = settings.model_copy(update={"data_dir": Path(tmp)})
-        append_ledger(staged, keep)
-        os.replace(ledger_path(staged), path)
+    with exclusive(settings):
+        path = ledger_path(settings)
+        records = read_ledger(settings)
+        keep = [r for r in records if r.source != SYNTHETIC_SOURCE]
+        removed = len(records) - len(keep)
+        if not removed:
+            return 0
+        if not keep:
+            path.unlink()
+        else:
+            write_ledger(settings, keep)
+        mark_applied(settings)  # the store keeps the removed edges until the next load
     return removed

@@ -9,16 +9,19 @@ the participation ledger (every import so far), and returns one
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, fields
+from dataclasses import fields
 from pathlib import Path
 
 from lernnetz.graph.model import GraphData
 from lernnetz.graph.settings import Settings
 from lernnetz.graph.store import open_store
 from lernnetz.graph.store.protocol import GraphStore, ProgressFn
+from lernnetz.graph.writer import exclusive
 from lernnetz.loaders.errors import InputError
+from lernnetz.loaders.ledger import ledger_record, ledger_row
 from lernnetz.loaders.programme import read_programme
 from lernnetz.loaders.records import ParticipationRecord
 from lernnetz.loaders.textio import csv_rows, write_text_atomic
@@ -37,33 +40,51 @@ def read_ledger(settings: Settings) -> list[ParticipationRecord]:
     path = ledger_path(settings)
     if not path.exists():
         return []
-    out = []
-    for _, r in csv_rows(path, _LEDGER_FIELDS):
-        out.append(
-            ParticipationRecord(
-                ags=r["ags"], kind=r["kind"], date=r["date"], source=r["source"],
-                topic=r["topic"] or None, event_id=r["event_id"] or None, weight=float(r["weight"] or 1.0),
-            )
-        )  # fmt: skip
-    return out
+    return [ledger_record(path, n, r) for n, r in csv_rows(path, _LEDGER_FIELDS)]
 
 
 def append_ledger(settings: Settings, records: Iterable[ParticipationRecord]) -> int:
-    """Add records to the ledger (atomic rewrite, duplicates ignored). Returns how many were new."""
+    """Add records to the ledger (atomic rewrite, duplicates ignored). Returns how many were new.
+
+    Call it only under :func:`lernnetz.graph.writer.exclusive` (it reads, then rewrites)."""
     old = read_ledger(settings)
     seen = set(old)
     new = [r for r in dict.fromkeys(records) if r not in seen]
     if not new:
         return 0
-    path = ledger_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    write_ledger(settings, [*old, *new])
+    return len(new)
+
+
+def write_ledger(settings: Settings, records: Iterable[ParticipationRecord]) -> None:
+    """Rewrite the ledger with exactly ``records`` (atomically; under the write lock)."""
     out = io.StringIO()
     w = csv.DictWriter(out, fieldnames=_LEDGER_FIELDS)
     w.writeheader()
-    for r in [*old, *new]:
-        w.writerow({k: ("" if v is None else v) for k, v in asdict(r).items()})
-    write_text_atomic(path, out.getvalue())
-    return len(new)
+    for r in records:
+        w.writerow(ledger_row(r))  # formula-like text escaped (reversibly) for spreadsheets
+    write_text_atomic(ledger_path(settings), out.getvalue())
+
+
+def ledger_digest(settings: Settings) -> str:
+    """sha256 of the ledger's bytes ("" when there is none)."""
+    path = ledger_path(settings)
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+
+
+def mark_applied(settings: Settings) -> None:
+    """Record that the store holds every row of the ledger as it is now."""
+    write_text_atomic(_mark_path(settings), ledger_digest(settings) + "\n")
+
+
+def _mark_path(settings: Settings) -> Path:
+    return ledger_path(settings).with_name(ledger_path(settings).name + ".applied")
+
+
+def applied_mark(settings: Settings) -> str:
+    """The ledger digest the store was last brought up to ("" when never)."""
+    mark = _mark_path(settings)
+    return mark.read_text(encoding="utf-8").strip() if mark.exists() else ""
 
 
 def assemble(settings: Settings, *, with_programme: bool = True) -> GraphData:
@@ -73,7 +94,8 @@ def assemble(settings: Settings, *, with_programme: bool = True) -> GraphData:
     register (boundaries of another Gebietsstand) are left out and counted in
     ``GraphData.notes``, never dropped silently.
     """
-    from lernnetz.loaders.fetch import NEIGHBOURS_FILE, load_cached_register, read_boundaries_metadata
+    from lernnetz.loaders.boundaries_fetch import NEIGHBOURS_FILE, read_boundaries_metadata
+    from lernnetz.loaders.fetch import load_cached_register
 
     register = load_cached_register(settings.data_dir)
     programme = None
@@ -132,13 +154,19 @@ def load(
     ``progress`` gets a message per step, ``batches`` the store's progress while it writes
     (see :data:`lernnetz.graph.store.protocol.ProgressFn`), ``notes`` every note of :func:`assemble` (input
     rows left out of the graph).
+
+    The whole read-and-replace holds the write lock (:func:`lernnetz.graph.writer.exclusive`),
+    so an import running at the same time lands either before (and is in the ledger this
+    load reads) or after (and is added to the new graph), never in between.
     """
     say = progress or (lambda _msg: None)
-    say("reading the register, programme data and participation ledger")
-    data = assemble(settings)
-    for note in data.notes:
-        (notes or say)(note)
-    store = open_store(settings, backend=backend)
-    say(f"writing the graph into the {store.backend} store")
-    store.replace(data, progress=batches)
+    with exclusive(settings):
+        say("reading the register, programme data and participation ledger")
+        data = assemble(settings)
+        for note in data.notes:
+            (notes or say)(note)
+        store = open_store(settings, backend=backend)
+        say(f"writing the graph into the {store.backend} store")
+        store.replace(data, progress=batches)
+        mark_applied(settings)  # the new graph holds exactly the ledger it was built from
     return store

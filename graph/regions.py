@@ -220,10 +220,16 @@ def resolve_region(store: GraphStore, text: str) -> Region:
 
 
 def resolve_municipality(store: GraphStore, text: str) -> str:
-    """Resolve a Gemeinde by AGS or name to its AGS."""
+    """Resolve a Gemeinde by AGS or name to its AGS. Where a name also fits a Kreis or a Land
+    ("Neu-Ulm": the town and the Landkreis), the Gemeinde is meant; :class:`Ambiguous` only
+    when several Gemeinden fit, :class:`InvalidArgument` when the text names no Gemeinde."""
+    found = candidates(store, text)
+    munis = [c for c in found if c["kind"] == "municipality"]
+    if len(munis) == 1:
+        return str(munis[0]["key"])
+    if len(munis) > 1:
+        raise Ambiguous(f"{text!r} fits {len(munis)} Gemeinden", munis, hint="pick one by its 8-digit AGS")
     region = resolve_region(store, text)
-    if region.kind != "municipality":
-        raise InvalidArgument(
-            f"{text!r} is a {region.kind}, not a Gemeinde", hint="give a Gemeinde's name or 8-digit AGS"
-        )
-    return region.key
+    raise InvalidArgument(
+        f"{text!r} is a {region.kind}, not a Gemeinde", hint="give a Gemeinde's name or 8-digit AGS"
+    )

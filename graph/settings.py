@@ -11,6 +11,8 @@ Environment variables (also read from a ``.env`` file in the working directory):
 * ``NEO4J_URI``, ``NEO4J_USER``, ``NEO4J_PASSWORD`` (secret), ``NEO4J_DATABASE``.
 * ``LERNNETZ_API_TOKEN`` (secret): bearer token for write endpoints of the API.
 * ``LERNNETZ_CORS_ORIGINS``: comma-separated origins allowed by CORS.
+* ``LERNNETZ_LOCK_TIMEOUT``: seconds a writer waits for another one (default 120); see
+  :mod:`lernnetz.graph.writer`.
 * ``LERNNETZ_API_CACHE``: ``1`` (default) lets the API cache rendered answers of the
   embedded store (keyed on the graph generation); ``0`` switches it off.
 """
@@ -45,6 +47,7 @@ class Settings(BaseSettings):
     api_token: SecretStr = Field(default=SecretStr(""), alias="LERNNETZ_API_TOKEN")
     cors_origins: str = Field(default="", alias="LERNNETZ_CORS_ORIGINS")
     api_cache: bool = Field(default=True, alias="LERNNETZ_API_CACHE")
+    lock_timeout_s: float = Field(default=120.0, ge=0, alias="LERNNETZ_LOCK_TIMEOUT")
 
     @property
     def snapshot_path(self) -> Path:

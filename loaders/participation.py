@@ -65,7 +65,7 @@ from typing import Any
 from lernnetz.loaders.errors import InputError
 from lernnetz.loaders.names import NameResolver, Resolution, fold
 from lernnetz.loaders.records import ParticipationRecord
-from lernnetz.loaders.textio import csv_rows
+from lernnetz.loaders.textio import csv_rows, neutralise_cell
 
 KINDS = ("registered", "attended", "survey", "peer-learning")
 KIND_ALIASES: dict[str, str] = {
@@ -204,7 +204,7 @@ def write_rejects(path: Path, rejects: Iterable[Reject]) -> None:
             w = csv.writer(fh)
             w.writerow(REJECT_COLUMNS)
             for r in rejects:
-                w.writerow([r.row, r.column, r.value, r.reason])
+                w.writerow([neutralise_cell(v) for v in (r.row, r.column, r.value, r.reason)])
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -11,7 +11,9 @@ load stops before anything is written): ids unique; every AGS, Kreis and
 Gemeindeverband key exists in the loaded register (a key that changed through a
 merger is reported with its successor); every topic slug exists; every date is a
 valid ISO date; no project without territory; no member listed twice; a project
-status is active, ended or left, its end date a valid date, and both name their source.
+status is active, ended or left, its end date a valid date, and both name their source;
+values are plausible (:mod:`lernnetz.loaders.plausible`: safe ids, name lengths, event
+kinds, years and participant counts in range).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from lernnetz.loaders import plausible as pl
 from lernnetz.loaders.errors import InputError, Problem
 from lernnetz.loaders.other_programmes import read_other_programmes
 from lernnetz.loaders.records import (
@@ -68,6 +71,11 @@ class _Checker:
     def bad(self, file: Path, row: int, column: str, value: str, message: str) -> None:
         self.problems.append(Problem(str(file), message, row, column, value))
 
+    def plausible(self, file: Path, row: int, column: str, value: str, message: str | None) -> None:
+        """Record ``message`` of a :mod:`~lernnetz.loaders.plausible` check (``None``: fine)."""
+        if message is not None:
+            self.bad(file, row, column, value, message)
+
     def key(self, file: Path, row: int, column: str, value: str, level: str) -> bool:
         known = {"gemeinde": self.ags, "kreis": self.kreise, "verband": self.verbaende}[level]
         if len(value) != LEVELS[level] or not value.isdigit():
@@ -84,16 +92,25 @@ class _Checker:
             self.bad(file, row, column, value, f"unknown {level} key: not in the loaded register")
         return False
 
-    def date(self, file: Path, row: int, column: str, value: str, *, required: bool) -> str:
+    def date(
+        self,
+        file: Path,
+        row: int,
+        column: str,
+        value: str,
+        *,
+        required: bool,
+        years: tuple[int, int] | None = None,
+    ) -> str:
         if not value:
             if required:
                 self.bad(file, row, column, value, "a date is required (YYYY-MM-DD)")
             return ""
-        try:
-            return dt.date.fromisoformat(value).isoformat()
-        except ValueError:
-            self.bad(file, row, column, value, "not a valid date (YYYY-MM-DD)")
+        problem = pl.check_iso_date(value, years)
+        if problem is not None:
+            self.bad(file, row, column, value, problem)
             return ""
+        return dt.date.fromisoformat(value).isoformat()
 
     def choice(self, file: Path, row: int, column: str, value: str, allowed: set[str]) -> None:
         if value not in allowed:
@@ -105,14 +122,19 @@ class _Checker:
                 f"must be one of {', '.join(sorted(a or '(empty)' for a in allowed))}",
             )
 
-    def integer(self, file: Path, row: int, column: str, value: str) -> int | None:
+    def integer(
+        self, file: Path, row: int, column: str, value: str, *, bounds: tuple[int, int] | None = None
+    ) -> int | None:
         if not value:
             return None
-        try:
-            return int(value)
-        except ValueError:
+        number = pl.parse_whole(value)
+        if number is None:
             self.bad(file, row, column, value, "expected a whole number")
             return None
+        if bounds is not None and (problem := pl.check_range(number, *bounds, column)) is not None:
+            self.bad(file, row, column, value, problem)
+            return None
+        return number
 
 
 def _read_key_changes(folder: Path) -> dict[str, tuple[str, str]]:
@@ -150,6 +172,10 @@ def read_programme(folder: str | Path, register: Register) -> Programme:
         topics.append(TopicRecord(r["slug"], r["label_de"], r["label_en"], r["family"], r["parent"],
                                   r["source"], r["confidence"]))  # fmt: skip
     _unique(c, f, [(n, r["slug"]) for n, r in table["topics"]], "slug")
+    for n, r in table["topics"]:
+        c.plausible(f, n, "slug", r["slug"], pl.check_safe_id(r["slug"], "slug"))
+        for column in ("label_de", "label_en"):
+            c.plausible(f, n, column, r[column], pl.check_name(r[column], column))
     slugs = {t.slug for t in topics}
     for n, r in table["topics"]:
         if r["parent"] and r["parent"] not in slugs:
@@ -185,6 +211,10 @@ def read_programme(folder: str | Path, register: Register) -> Programme:
                                       r["lead_key"], r["phase"], r["profile_url"], r["source"], r["confidence"],
                                       r["note"], r["status"], end, r["status_source"]))  # fmt: skip
     _unique(c, f, [(n, r["id"]) for n, r in table["projects"]], "id")
+    for n, r in table["projects"]:
+        c.plausible(f, n, "id", r["id"], pl.check_safe_id(r["id"]))
+        for column in ("name", "label"):
+            c.plausible(f, n, column, r[column], pl.check_name(r[column], column))
     project_ids = {p.id for p in projects}
 
     # ---- members
@@ -229,8 +259,11 @@ def read_programme(folder: str | Path, register: Register) -> Programme:
     f = base / "events.csv"
     events: list[EventRecord] = []
     for n, r in table["events"]:
-        start = c.date(f, n, "date_start", r["date_start"], required=False)  # unknown stays unknown
-        end = c.date(f, n, "date_end", r["date_end"], required=False)
+        start = c.date(f, n, "date_start", r["date_start"], required=False, years=pl.EVENT_YEARS)
+        end = c.date(f, n, "date_end", r["date_end"], required=False, years=pl.EVENT_YEARS)
+        c.plausible(f, n, "id", r["id"], pl.check_safe_id(r["id"]))
+        c.plausible(f, n, "kind", r["kind"], pl.check_event_kind(r["kind"]))
+        c.plausible(f, n, "title", r["title"], pl.check_name(r["title"], "title"))
         if start and end and end < start:
             c.bad(f, n, "date_end", r["date_end"], "ends before it starts")
         hosts = tuple(h.strip() for h in r["host_projects"].split(";") if h.strip())
@@ -240,9 +273,11 @@ def read_programme(folder: str | Path, register: Register) -> Programme:
         if r["place_key"]:
             c.key(f, n, "place_key", r["place_key"], "gemeinde")
         c.choice(f, n, "format", r["format"], FORMATS)
-        events.append(EventRecord(r["id"], r["kind"], c.integer(f, n, "number", r["number"]), start, end, hosts,
+        number = c.integer(f, n, "number", r["number"], bounds=(0, pl.EVENT_NUMBER_MAX))
+        participants = c.integer(f, n, "participants", r["participants"], bounds=(0, pl.PARTICIPANTS_MAX))
+        events.append(EventRecord(r["id"], r["kind"], number, start, end, hosts,
                                   r["place_key"], r["format"], r["title"],
-                                  c.integer(f, n, "participants", r["participants"]), r["source"],
+                                  participants, r["source"],
                                   r["confidence"], r["note"]))  # fmt: skip
     _unique(c, f, [(n, r["id"]) for n, r in table["events"]], "id")
     event_ids = {e.id for e in events}

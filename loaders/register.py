@@ -19,7 +19,9 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
+from lernnetz.loaders import plausible as pl
 from lernnetz.loaders.errors import InputError, Problem
 from lernnetz.loaders.records import (
     DISTRICT_TYPES,
@@ -146,6 +148,9 @@ def _number(text: str) -> str:
     return text.replace("\u00a0", "").replace(" ", "").replace(",", ".").strip()
 
 
+_N = TypeVar("_N", int, float)
+
+
 class _Row:
     """Field access for one input row that turns bad values into :class:`Problem`."""
 
@@ -165,25 +170,43 @@ class _Row:
             return "0" * digits
         return value.zfill(digits)
 
-    def integer(self, column: str) -> int:
+    def integer(self, column: str, *, high: int) -> int:
+        """A whole number between 0 and ``high`` (empty: 0)."""
         value = _number(self.text(column))
         if value == "":
             return 0
-        try:
-            return int(float(value)) if value.endswith(".0") else int(value)
-        except ValueError:
+        number = pl.parse_whole(value.removesuffix(".0"))
+        if number is None:
             self.bad(column, "expected a whole number")
             return 0
+        return self.within(column, number, high)
 
-    def decimal(self, column: str) -> float:
+    def decimal(self, column: str, *, high: float) -> float:
+        """A finite number between 0 and ``high`` (empty: 0)."""
         value = _number(self.text(column))
         if value == "":
             return 0.0
         try:
-            return float(value)
+            number = float(value)
         except ValueError:
             self.bad(column, "expected a number")
             return 0.0
+        return self.within(column, number, high)
+
+    def within(self, column: str, number: _N, high: float) -> _N:
+        problem = pl.check_range(number, 0, high, column)
+        if problem is not None:
+            self.bad(column, problem)
+            return type(number)(0)
+        return number
+
+    def name(self, column: str) -> str:
+        value = self.text(column)
+        problem = pl.check_name(value, column)
+        if problem is not None:
+            self.bad(column, problem)
+            return value[: pl.NAME_MAX]
+        return value
 
     def coordinates(self, lat_column: str, lon_column: str) -> tuple[float | None, float | None]:
         lat_s, lon_s = _number(self.text(lat_column)), _number(self.text(lon_column))
@@ -287,10 +310,10 @@ def _gemeinde(
         district_key=district_key,
         association_key=association_key,
         association_name=association_name,
-        area_km2=r.decimal(area),
-        population=r.integer("bevoelkerung"),
-        population_male=r.integer("maennlich"),
-        population_female=r.integer("weiblich"),
+        area_km2=r.decimal(area, high=pl.AREA_MAX_KM2),
+        population=r.integer("bevoelkerung", high=pl.POPULATION_MAX),
+        population_male=r.integer("maennlich", high=pl.POPULATION_MAX),
+        population_female=r.integer("weiblich", high=pl.POPULATION_MAX),
         postcode=r.text(postcode) or None,
         lat=lat,
         lon=lon,
@@ -333,7 +356,7 @@ def parse_clean_csv(path: str | Path) -> Register:
                 kreis,
                 DistrictRecord(
                     key=kreis,
-                    name=r.text("kreis"),
+                    name=r.name("kreis"),
                     type_code=_DISTRICT_TYPE_CODES.get(kreis_typ, ""),
                     type=kreis_typ,
                     state_code=land,
@@ -342,14 +365,14 @@ def parse_clean_csv(path: str | Path) -> Register:
         verband = r.key("gemeindeverband_code", 9)
         associations.setdefault(
             verband,
-            AssociationRecord(key=verband, name=r.text("gemeindeverband"), district_key=verband[:5]),
+            AssociationRecord(key=verband, name=r.name("gemeindeverband"), district_key=verband[:5]),
         )
         municipality = _gemeinde(
             r,
             _CLEAN_FIELDS,
             ags=ags,
             ars=r.key("ars", 12),
-            name=r.text("name"),
+            name=r.name("name"),
             land=land,
             district_key=ags[:5],
             association_key=verband,
@@ -390,14 +413,14 @@ def _parse_hierarchy(file: str, records: Iterable[tuple[int, dict[str, str]]], s
             typ = r.text("textkennzeichen")
             districts[key] = DistrictRecord(
                 key=key,
-                name=r.text("gemeindename"),
+                name=r.name("gemeindename"),
                 type_code=typ,
                 type=DISTRICT_TYPES.get(typ, ""),
                 state_code=land,
             )
         elif satzart == "50":
             key = land + r.key("rb", 1) + r.key("kreis", 2) + r.key("vb", 4)
-            associations[key] = AssociationRecord(key=key, name=r.text("gemeindename"), district_key=key[:5])
+            associations[key] = AssociationRecord(key=key, name=r.name("gemeindename"), district_key=key[:5])
         elif satzart == "60":
             kreis = land + r.key("rb", 1) + r.key("kreis", 2)
             vb = r.key("vb", 4)
@@ -408,7 +431,7 @@ def _parse_hierarchy(file: str, records: Iterable[tuple[int, dict[str, str]]], s
                 _HIERARCHY_FIELDS,
                 ags=ags,
                 ars=kreis + vb + ags[5:],
-                name=r.text("gemeindename"),
+                name=r.name("gemeindename"),
                 land=land,
                 district_key=kreis,
                 association_key=kreis + vb,

@@ -131,14 +131,16 @@ def write_bytes_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> Path:
     return path
 
 
-def remove_stale_temp_files(folder: Path, *, older_than_s: float = 3600.0) -> int:
-    """Remove temp files of :func:`atomic_writer` that a killed process left in ``folder``
+def remove_stale_temp_files(
+    folder: Path, *, older_than_s: float = 3600.0, pattern: str = f".*{TEMP_SUFFIX}"
+) -> int:
+    """Remove temp files (``pattern``: those of :func:`atomic_writer` by default) that a killed process left in ``folder``
     (older than ``older_than_s``, so a writer still at work keeps its file). Returns the count."""
     import time
 
     removed = 0
     cutoff = time.time() - older_than_s
-    for f in folder.glob(f".*{TEMP_SUFFIX}") if folder.is_dir() else []:
+    for f in folder.glob(pattern) if folder.is_dir() else []:
         try:
             if f.stat().st_mtime < cutoff:
                 f.unlink()
@@ -160,3 +162,20 @@ def neutralise_cell(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def check_writable_file(path: Path, what: str = "output file") -> None:
+    """Raise :class:`InputError` unless ``path`` can be written as a file (not a folder, its
+    nearest existing folder writable). Call it before committing anything that ends by
+    writing ``path``, so a bad path is refused while nothing has changed yet."""
+    if path.is_dir():
+        raise InputError.single(path, f"the {what} is a folder; give a file name")
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            raise InputError.single(path, f"the {what} exists and is not writable")
+        return
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError.single(path, f"the {what} cannot be created: {folder} is not a writable folder")

@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -267,6 +268,74 @@ class Browser:
                 report.log_entries.append(
                     {"level": e.get("level"), "text": e.get("text"), "url": e.get("url")}
                 )
+        if screenshot is not None:
+            data = self.call("Page.captureScreenshot", {"format": "png"}, session=session)["data"]
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            screenshot.write_bytes(base64.b64decode(data))
+            report.screenshot = screenshot
+        report.extra["session"] = session
+        return report
+
+    def render_served(
+        self,
+        url: str,
+        serve: Callable[[str], tuple[int, str, bytes]],
+        *,
+        ready: str,
+        timeout: float = 60,
+        screenshot: Path | None = None,
+    ) -> PageReport:
+        """Open ``url`` with every request answered by ``serve(url) -> (status, content type, body)``.
+
+        Nothing reaches a network: requests are intercepted (``Fetch.enable`` on every URL) and
+        fulfilled in-process (e.g. by a FastAPI ``TestClient``); ``serve`` decides what exists.
+        All requests are recorded, so a page that wants a CDN shows up in
+        :attr:`PageReport.remote_requests`-style checks. ``ready`` is a JS expression that is true
+        once the page has drawn what the test looks for.
+        """
+        session = self.new_page()
+        self.call("Fetch.enable", {"patterns": [{"urlPattern": "*"}]}, session=session)
+        first_event = len(self.events)
+        t0 = time.perf_counter()
+        self._send("Page.navigate", {"url": url}, session)  # its reply waits for the intercepted request
+        requests: list[str] = []
+        deadline = time.monotonic() + timeout
+        done = False
+        while time.monotonic() < deadline and not done:
+            self.pump(0.05)
+            for ev in self.events[first_event:]:
+                if ev.get("method") == "Fetch.requestPaused" and ev.get("sessionId") == session:
+                    p = ev["params"]
+                    requests.append(str(p["request"]["url"]))
+                    code, ctype, body = serve(str(p["request"]["url"]))
+                    self._send(
+                        "Fetch.fulfillRequest",
+                        {
+                            "requestId": p["requestId"],
+                            "responseCode": code,
+                            "responseHeaders": [{"name": "Content-Type", "value": ctype}],
+                            "body": base64.b64encode(body).decode(),
+                        },
+                        session,
+                    )
+            self.events = self.events[:first_event] + [
+                e for e in self.events[first_event:] if e.get("method") != "Fetch.requestPaused"
+            ]
+            try:
+                done = bool(self.evaluate(session, f"!!({ready})", timeout=5))
+            except CDPError:
+                done = False
+        report = PageReport(
+            url=url, status={"ready": str(done).lower()}, wall_ms=(time.perf_counter() - t0) * 1000.0
+        )
+        report.requests = requests
+        for ev in self.events[first_event:]:
+            if ev.get("sessionId") != session:
+                continue
+            p = ev.get("params", {})
+            if ev.get("method") == "Runtime.exceptionThrown":
+                d = p.get("exceptionDetails", {})
+                report.exceptions.append(str(d.get("exception", {}).get("description") or d.get("text")))
         if screenshot is not None:
             data = self.call("Page.captureScreenshot", {"format": "png"}, session=session)["data"]
             screenshot.parent.mkdir(parents=True, exist_ok=True)

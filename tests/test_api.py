@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import logging
 import re
 import shutil
@@ -370,7 +369,11 @@ def test_resolve_nothing_is_404(client: TestClient) -> None:
 
 
 def test_wrong_format_value_is_422(client: TestClient) -> None:
-    for url in ("/municipalities?format=xml", "/projects?format=geojson", "/topics?format=pdf"):
+    for url in (
+        "/municipalities?format=xml",
+        "/topics?format=geojson",
+        "/topics?format=pdf",
+    ):  # /projects has geojson now (territories)
         err = assert_error(client.get(url), 422, "invalid_request")
         assert "format" in err["detail"]
 
@@ -395,7 +398,7 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
         "GET /health", "GET /stats", "GET /municipalities", "GET /municipalities/{ags}",
         "GET /municipalities/{ags}/recommendations", "GET /projects", "GET /projects/{project_id}",
         "GET /topics", "GET /events", "GET /events/{event_id}", "GET /regions/resolve", "GET /matches",
-        "GET /learning-networks", "GET /learning-networks/view", "GET /white-spots", "GET /event-plans",
+        "GET /learning-networks", "GET /learning-networks/view", "GET /learning-networks/graph", "GET /white-spots", "GET /event-plans",
         "GET /connections", "POST /imports/participation",
     }  # fmt: skip
     for path, method, op in ops:
@@ -409,6 +412,11 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
     for name in ("MunicipalityRow", "ErrorBody", "RegionResolution", "ProjectRow", "Health"):
         assert schemas[name].get("examples"), name
     assert client.get("/docs").status_code == 200
+    assert "/static-docs/swagger-ui/swagger-ui-bundle.js" in client.get("/docs").text  # served offline
+    assert (
+        "cdn.jsdelivr" not in client.get("/redoc").text
+        and "fonts.googleapis" not in client.get("/redoc").text
+    )
 
 
 def test_cors_is_configurable(api_store: NetworkXStore, tmp_path: Path) -> None:
@@ -488,7 +496,9 @@ def test_matches_as_csv_and_geojson(client: TestClient) -> None:
     js = client.get("/matches", params=params).json()
     rows = list(csv.DictReader(io.StringIO(client.get("/matches", params={**params, "format": "csv"}).text)))
     assert [r["ags"] for r in rows] == [r["ags"] for r in js["items"]]
-    assert json.loads(rows[0]["shared_topics"]) == js["items"][0]["shared_topics"]  # lists as JSON text
+    assert rows[0]["shared_topics"] == "; ".join(
+        js["items"][0]["shared_topics"]
+    )  # lists as "; " text, no JSON
     fc = client.get("/matches", params={**params, "format": "geojson"}).json()
     assert [f["properties"]["ags"] for f in fc["features"]] == [r["ags"] for r in js["items"]]
     assert "dl-de/by-2-0" in fc["attribution"]
@@ -530,9 +540,19 @@ def test_unknown_topic_on_analytics_is_404_with_hint(client: TestClient) -> None
 def test_recommendations_equal_the_graph_function(client: TestClient, api_store: NetworkXStore) -> None:
     want = queries.recommend(api_store, "08425141", 3)
     body = client.get("/municipalities/08425141/recommendations", params={"top": 3}).json()
-    assert [r["project_id"] for r in body["items"]] == list(want["project_id"])
-    assert [r["rank"] for r in body["items"]] == [1, 2, 3]
+    got = [(r["section"], r["rank"], r["project_id"]) for r in body["items"]]
+    assert got == list(zip(want["section"], want["rank"], want["project_id"], strict=True))
+    assert ("nearby", 1, "ulm") in got  # Blaustein's next-door project
     assert all(r["reasons"] for r in body["items"])
+    want = queries.recommend(api_store, "08425141", 2, nearby=1, reach_km=20, min_evidence="registered")
+    body = client.get(
+        "/municipalities/08425141/recommendations",
+        params={"top": 2, "nearby": 1, "reach_km": 20, "min_evidence": "registered"},
+    ).json()
+    assert [r["project_id"] for r in body["items"]] == list(want["project_id"])
+    assert_error(
+        client.get("/municipalities/08425141/recommendations", params={"min_evidence": "rumour"}), 422
+    )
     assert_error(client.get("/municipalities/99999999/recommendations"), 404)
     assert_error(client.get("/municipalities/08425141/recommendations", params={"top": 0}), 422)
 
@@ -543,7 +563,17 @@ def test_learning_networks_json_csv_and_view(client: TestClient, api_store: Netw
     assert [g["members"] for g in body["groups"]] == list(want.groups["members"])
     assert len(body["members"]) == len(want.members) and len(body["unassigned"]) == len(want.unassigned)
     assert body["stability"] == pytest.approx(want.stability)
-    assert all(len(g["members"]) <= 12 for g in body["groups"])
+    assert all(3 <= len(g["members"]) <= 12 for g in body["groups"])
+    assert all(g["max_member_km"] <= 40 and g["max_hub_km"] <= 40 for g in body["groups"])
+    assert all(u["reason_code"] and u["reason"] for u in body["unassigned"])
+    small = client.get(
+        "/learning-networks", params={"region": "Ulm", "radius_km": 40, "max_size": 4, "min_size": 2,
+                                      "min_evidence": "registered"},
+    ).json()  # fmt: skip
+    want_small = queries.learning_networks(api_store, "Ulm", radius_km=40, max_size=4, min_size=2,
+                                           min_evidence="registered")  # fmt: skip
+    assert [g["members"] for g in small["groups"]] == list(want_small.groups["members"])
+    assert_error(client.get("/learning-networks", params={"region": "Ulm", "min_size": 0}), 422)
     rows = list(
         csv.DictReader(
             io.StringIO(
@@ -572,6 +602,14 @@ def test_white_spots_with_district_aggregation(client: TestClient, api_store: Ne
     # the Kreis aggregation counts Gemeinden; Kreise/Verbände with evidence of their own are rows of their level
     assert sum(d["municipalities"] for d in body["by_district"]) == int((want["level"] == "gemeinde").sum())
     assert (want["level"] != "gemeinde").any()
+    # restricted to a region (within radius_km of it), counting registered-or-stronger evidence only
+    opts = {"region": "Bayern", "min_evidence": "registered"}
+    want = queries.white_spots(api_store, "mobility", 30, **opts)
+    body = client.get(
+        "/white-spots", params={"topic": "mobility", "radius_km": 30, "limit": 1000, **opts}
+    ).json()
+    assert [r["ags"] for r in body["items"]] == list(want["ags"]) and 0 < len(want) < body["total"] + 1
+    assert_error(client.get("/white-spots", params={"topic": "mobility", "region": "Neustadt"}), 409)
 
 
 def test_event_plans(client: TestClient, api_store: NetworkXStore) -> None:
@@ -583,6 +621,12 @@ def test_event_plans(client: TestClient, api_store: NetworkXStore) -> None:
     geo = client.get("/event-plans", params={"topic": "mobility", "k": 2, "format": "geojson"}).json()
     assert len(geo["features"]) == len(body["hosts"])
     assert_error(client.get("/event-plans", params={"topic": "mobility", "k": 0}), 422)
+    opts = {"region": "07137", "min_evidence": "attended"}
+    want = queries.plan_events(api_store, "mobility", 2, 50, **opts)
+    body = client.get("/event-plans", params={"topic": "mobility", "k": 2, "radius_km": 50, **opts}).json()
+    assert [h["project_id"] for h in body["hosts"]] == list(want.hosts["project_id"])
+    assert [c["ags"] for c in body["coverage"]] == list(want.coverage["ags"])
+    assert body["params"]["region"]["key"] == "07137"
 
 
 def test_connections(client: TestClient, api_store: NetworkXStore) -> None:

@@ -45,31 +45,28 @@ def test_neo4j_unreachable_at_start_health_says_so_and_data_endpoints_503(
 
 
 def test_neo4j_stopped_while_the_api_runs_then_started_again(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, register: Register
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, register: Register, scratch_server: ScratchServer
 ) -> None:
-    server = ScratchServer(tmp_path / "home", free_port())
-    server.start()
+    server = scratch_server
+    server.ensure_started()  # shared with the other restart test; left running
+    driver = make_driver(server.uri)
     try:
-        driver = make_driver(server.uri)
-        try:
-            Neo4jStore(driver, uri=server.uri).replace(land_data(register, None, "10"))
-        finally:
-            driver.close()
-        settings = neo4j_settings(monkeypatch, tmp_path, server.uri)
-        with TestClient(create_app(settings)) as client:
-            ok = client.get(f"/municipalities/{SAARBRUECKEN}")
-            assert ok.status_code == 200, ok.text
-            assert client.get("/health").json()["status"] != "unavailable"
-
-            server.stop()
-            down = client.get(f"/municipalities/{SAARBRUECKEN}")
-            assert down.status_code == 503, down.text
-            assert_error_body(down.json(), "store_unavailable")
-            assert client.get("/health").json()["status"] == "unavailable"
-
-            server.start()  # same folder: the data survived; the API was not restarted
-            again = client.get(f"/municipalities/{SAARBRUECKEN}")
-            assert again.status_code == 200, again.text
-            assert again.json() == ok.json()
+        Neo4jStore(driver, uri=server.uri).replace(land_data(register, None, "10"))
     finally:
+        driver.close()
+    settings = neo4j_settings(monkeypatch, tmp_path, server.uri)
+    with TestClient(create_app(settings)) as client:
+        ok = client.get(f"/municipalities/{SAARBRUECKEN}")
+        assert ok.status_code == 200, ok.text
+        assert client.get("/health").json()["status"] != "unavailable"
+
         server.stop()
+        down = client.get(f"/municipalities/{SAARBRUECKEN}")
+        assert down.status_code == 503, down.text
+        assert_error_body(down.json(), "store_unavailable")
+        assert client.get("/health").json()["status"] == "unavailable"
+
+        server.start()  # same folder: the data survived; the API was not restarted
+        again = client.get(f"/municipalities/{SAARBRUECKEN}")
+        assert again.status_code == 200, again.text
+        assert again.json() == ok.json()

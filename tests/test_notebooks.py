@@ -8,12 +8,14 @@ A cell error fails the test. The committed notebooks must carry no outputs.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
+import lernnetz
 from tests.conftest import SHARED_DATA
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -33,24 +35,68 @@ def test_the_three_notebooks_exist_without_outputs() -> None:
                 assert cell.outputs == [] and cell.execution_count is None, f"{name}: committed with outputs"
 
 
-def test_notebooks_use_only_the_public_api() -> None:
-    allowed = ("graph.", "graph ", "lernnetz.loaders.fetch", "pandas", "os", "tempfile", "pathlib")
+#: The only imports a notebook may have: the face, pandas and three standard modules.
+ALLOWED_IMPORTS = {
+    "import lernnetz as ln",
+    "import pandas as pd",
+    "import os",
+    "import tempfile",
+    "from pathlib import Path",
+}
+#: What ``ln.`` may name: the face's module-level functions (``lernnetz.__all__``).
+FACE_FUNCTIONS = set(lernnetz.__all__) - {"Lernnetz", "__version__"}
+#: What ``kn.`` may name: the public methods and properties of the opened graph, except the
+#: store behind it (``kn.store`` is the way into the internals).
+FACE_METHODS = {n for n in dir(lernnetz.Lernnetz) if not n.startswith("_")} - {"store"}
+
+
+def test_notebooks_use_only_the_public_face() -> None:
+    """``import lernnetz as ln; kn = ln.open()`` and its methods, nothing internal."""
+    assert {"open", "fetch", "load"} <= FACE_FUNCTIONS
+    assert {
+        "matches",
+        "recommend",
+        "learning_networks",
+        "white_spots",
+        "plan_events",
+        "connections",
+    } <= FACE_METHODS
+    assert (
+        "store" not in FACE_METHODS and "settings" not in FACE_METHODS
+    )  # the store behind the face: internals
     for name in NAMES:
         nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
-        for cell in nb.cells:
-            if cell.cell_type != "code":
-                continue
-            for line in cell.source.splitlines():
-                words = line.split()
-                if words[:1] in (["import"], ["from"]):
-                    assert words[1].startswith(allowed) or words[1] in {"os", "tempfile", "graph"}, line
-                    assert not words[1].startswith(
-                        (
-                            "lernnetz.graph.store.nx_store",
-                            "lernnetz.graph.store.neo4j_store",
-                            "lernnetz.graph.store.cypher",
-                        )
-                    ), line
+        code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+        for line in code.splitlines():
+            if line.split()[:1] in (["import"], ["from"]):
+                assert line.strip() in ALLOWED_IMPORTS, f"{name}: {line}"
+        assert "lernnetz." not in code, f"{name}: reaches into lernnetz's modules"
+        used_ln = set(re.findall(r"\bln\.(\w+)", code))
+        used_kn = set(re.findall(r"\bkn\.(\w+)", code))
+        assert used_ln <= FACE_FUNCTIONS, f"{name}: ln.{sorted(used_ln - FACE_FUNCTIONS)} is not the face"
+        assert used_kn <= FACE_METHODS, f"{name}: kn.{sorted(used_kn - FACE_METHODS)} is not the face"
+        assert "kn = ln.open()" in code, name
+    # together they show the analysts' questions, a map and the interactive view
+    assert {
+        "matches",
+        "recommend",
+        "learning_networks",
+        "white_spots",
+        "plan_events",
+        "map",
+        "show",
+    } <= _all_used()
+
+
+def _all_used() -> set[str]:
+    """Every ``kn.`` name used by any notebook."""
+    used: set[str] = set()
+    for name in NAMES:
+        nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+        used |= set(
+            re.findall(r"\bkn\.(\w+)", "\n".join(c.source for c in nb.cells if c.cell_type == "code"))
+        )
+    return used
 
 
 @pytest.mark.slow

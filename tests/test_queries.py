@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
+import statistics
 from pathlib import Path
 
 import networkx as nx
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -149,24 +152,23 @@ def test_cache_follows_imports(graph_data: GraphData, store: NetworkXStore, tmp_
 def _reference_recommend(
     ref: Reference, register: Register, programme: Programme, ags: str
 ) -> list[tuple[str, float]]:
-    pop = next(m.population for m in register.municipalities if m.ags == ags)
-    cls = "GS" if pop >= 100_000 else "MS" if pop >= 20_000 else "KL"
+    """The documented topic list, recomputed from the loader records."""
+    pops = {m.ags: m.population for m in register.municipalities}
     mine = ref.topics_of.get(ags, set())
     total = sum(ref.idf(t) * ref.strength(ags, t) for t in mine)
     out = []
     for p in programme.projects:
-        if ags in ref.territory[p.id]:
-            continue
+        terr = sorted(a for a in ref.territory.get(p.id, set()) if a in ref.coords)
         shared = mine & ref.project_topics.get(p.id, set())
-        topic = sum(ref.idf(t) * ref.strength(ags, t) for t in shared) / total if total else 0.0
-        d = ref.dist_to_set(ags, ref.territory[p.id])
-        if p.category == "IK":
-            size = {"KL": 1.0, "MS": 0.5}.get(cls, 0.0)
-        else:
-            order = ["GS", "MS", "KL"]
-            gap = abs(order.index(cls) - order.index(p.category))
-            size = {0: 1.0, 1: 0.5}.get(gap, 0.0)
-        out.append((p.id, 0.6 * topic + 0.3 * 0.5 ** (d / 50) + 0.1 * size, d))
+        if ags in ref.territory.get(p.id, set()) or not terr or not shared:
+            continue
+        topic = sum(ref.idf(t) * ref.strength(ags, t) for t in shared) / total
+        d = ref.dist_to_set(ags, terr)
+        other = (
+            statistics.median(pops[a] for a in terr) if len(terr) > 1 or p.category == "IK" else pops[terr[0]]
+        )
+        size = max(0.0, 1 - abs(math.log10(pops[ags] / int(other))) / 2)
+        out.append((p.id, topic * 0.5 ** (d / 50) * (0.75 + 0.25 * size), d))
     out.sort(key=lambda x: (-round(x[1], 6), x[2], x[0]))
     return [(pid, s) for pid, s, _ in out]
 
@@ -176,21 +178,42 @@ def test_recommend_equals_the_documented_formula(
     store: NetworkXStore, ref: Reference, register: Register, programme: Programme, ags: str
 ) -> None:
     df = Q.recommend(store, ags, top=5)
-    expected = _reference_recommend(ref, register, programme, ags)[:5]
-    assert list(df["project_id"]) == [pid for pid, _ in expected]
-    assert list(df["score"]) == pytest.approx([s for _, s in expected], abs=1e-6)
-    assert list(df["rank"]) == [1, 2, 3, 4, 5]
     assert list(df.columns) == Q.RECOMMEND_COLUMNS
+    topics = df[df["section"] == "topics"]
+    expected = _reference_recommend(ref, register, programme, ags)[:5]
+    assert list(topics["project_id"]) == [pid for pid, _ in expected]
+    assert list(topics["score"]) == pytest.approx([s for _, s in expected], abs=1e-6)
+    assert list(topics["rank"]) == list(range(1, len(expected) + 1))
     assert all(isinstance(r, list) and r for r in df["reasons"])
+    # a project that shares none of the municipality's topics is never in the topic list
+    assert all(set(s) & ref.topics_of[ags] for s in topics["shared_topics"])
+    near = df[df["section"] == "nearby"]
+    assert (near["distance_km"] <= 50.0).all() and list(near["rank"]) == list(range(1, len(near) + 1))
+    assert list(near["distance_km"]) == sorted(near["distance_km"])
+
+
+def test_recommend_blaustein_sees_ulm_next_door(store: NetworkXStore, ref: Reference) -> None:
+    blau = Q.recommend(store, BLAUSTEIN, top=3)
+    d_ulm = hav(*ref.coords[BLAUSTEIN], *ref.coords[ULM])  # 5.4 km by hand
+    near = blau[blau["section"] == "nearby"]
+    first = near.iloc[0]
+    assert first["project_id"] == "ulm" and first["rank"] == 1
+    assert first["distance_km"] == pytest.approx(d_ulm, abs=0.01) and 5.3 < d_ulm < 5.5
+    assert first["score"] == pytest.approx(0.5 ** (d_ulm / 50), abs=1e-6)
+    # the topic list: Ulm shares strategy-development (hand-made survey) and is 5 km away,
+    # so it outranks every far project addressing the same topics
+    topics = blau[blau["section"] == "topics"]
+    top = topics.iloc[0]
+    assert top["project_id"] == "ulm" and "strategy-development" in top["shared_topics"]
+    assert any("Strategieentwicklung" in r for r in top["reasons"])
+    assert any("km away" in r for r in top["reasons"])
+    size = next(r for r in top["reasons"] if r.startswith("size:"))
+    assert "Blaustein" in size and "Ulm is one Gemeinde of" in size and "similarity" in size
+    # the same project 200 km away would score 0.5^(200/50) = 1/16 of it: a clear margin
+    assert top["distance_score"] / 0.5 ** (200 / 50) > 14
 
 
 def test_recommend_reasons_and_exclusions(store: NetworkXStore, register: Register) -> None:
-    blau = Q.recommend(store, BLAUSTEIN, top=3)
-    top = blau.iloc[0]
-    assert top["project_id"] == "ulm" and "strategy-development" in top["shared_topics"]
-    assert any("Strategieentwicklung" in r for r in top["reasons"]) and any(
-        "km away" in r for r in top["reasons"]
-    )
     assert "ulm" not in set(
         Q.recommend(store, ULM, top=20)["project_id"]
     )  # its own project is not recommended
@@ -199,13 +222,44 @@ def test_recommend_reasons_and_exclusions(store: NetworkXStore, register: Regist
         if not m.is_unincorporated and m.ags not in {r.ags for r in HAND} and m.ags.startswith("16")
         and m.ags not in set(store.interests()["ags"]) and m.ags not in set(store.attendances()["ags"])
     )  # fmt: skip
-    q = Q.recommend(store, quiet, top=2)
-    assert all("no recorded interests" in q.iloc[i]["reasons"][0] for i in range(len(q)))
-    assert (q["topic_score"] == 0).all()
+    q = Q.recommend(store, quiet, top=2, reach_km=200)
+    assert (q["section"] == "nearby").all() and len(q) == 3  # no topics: nothing in the topic list
+    assert all("no recorded interests" in r[0] for r in q["reasons"])
     with pytest.raises(InvalidArgument):
         Q.recommend(store, "07137", top=3)  # a Kreis, not a Gemeinde
     with pytest.raises(InvalidArgument):
         Q.recommend(store, BLAUSTEIN, top=0)
+    with pytest.raises(InvalidArgument):
+        Q.recommend(store, BLAUSTEIN, min_evidence="rumour")
+
+
+def test_recommend_resolves_a_name_to_the_gemeinde(store: NetworkXStore) -> None:
+    # "Neu-Ulm" is the town (09775135) and the Landkreis (09775): recommend takes Gemeinden only
+    by_name = Q.recommend(store, "Neu-Ulm")
+    pd.testing.assert_frame_equal(by_name, Q.recommend(store, NEU_ULM))
+    assert any("Neu-Ulm" in r for r in by_name["reasons"].iloc[0])
+    with pytest.raises(Ambiguous):
+        Q.recommend(store, "Neustadt")  # many Gemeinden
+
+
+def test_min_evidence_drops_weaker_kinds(store: NetworkXStore, ref: Reference) -> None:
+    # Blaustein's strategy-development comes from a hand-made survey answer only (besides synthetic rows)
+    all_kinds = Q.matches(store, ULM, 30, topics=["strategy-development"])
+    strong = Q.matches(store, ULM, 30, topics=["strategy-development"], min_evidence="registered")
+    assert set(strong["ags"]) <= set(all_kinds["ags"])
+    for r in strong.to_dict(orient="records"):
+        assert all(e["kind"] in {"registered", "attended", "peer-learning"} for e in r["evidence"])
+    survey_only = {
+        r["ags"]
+        for r in all_kinds.to_dict(orient="records")
+        if {e["kind"] for e in r["evidence"]} == {"survey"}
+    }
+    assert survey_only and not survey_only & set(strong["ags"])
+    ln = Q.learning_networks(store, ULM, None, 30, min_evidence="attended")
+    assert (
+        not set(ln.unassigned["ags"]) & survey_only
+        and not {a for ms in ln.groups["members"] for a in ms} & survey_only
+    )
 
 
 # ---------------------------------------------------------------------------- learning networks
@@ -253,7 +307,8 @@ def test_learning_networks_are_deterministic_and_exportable(store: NetworkXStore
     kinds = nx.get_node_attributes(G, "kind")
     assert set(kinds.values()) <= {"project", "funded", "candidate", "topic", "event"}
     assert sum(1 for k in kinds.values() if k == "candidate") == int(a.groups["size"].sum())
-    assert sum(1 for k in kinds.values() if k == "project") == len(a.groups)
+    assert sum(1 for k in kinds.values() if k == "project") == a.groups["hub_project"].nunique()
+    assert "funded" not in set(kinds.values())  # the hub's territory is the hub: one node, no Gemeinden
     for _, data in G.nodes(data=True):
         assert {"kind", "label", "lat", "lon", "population", "title"} <= set(data)
     json.dumps(
@@ -369,7 +424,8 @@ def test_cli_commands(store: NetworkXStore, settings: Settings, tmp_path: Path) 
     res = runner.invoke(app, ["match", ULM, "-r", "0"])
     assert res.exit_code == 2
     res = runner.invoke(app, ["recommend", BLAUSTEIN, "--top", "2", "--format", "csv"])
-    assert res.exit_code == 0 and res.stdout.splitlines()[0].startswith("rank,project_id")
+    assert res.exit_code == 0 and res.stdout.splitlines()[0].startswith("section,rank,project_id")
+    assert {"topics", "nearby"} <= {line.split(",")[0] for line in res.stdout.splitlines()[1:]}
     res = runner.invoke(app, ["recommend", BLAUSTEIN, "--format", "geojson"])  # rows without places
     assert res.exit_code == 2 and "no coordinates" in res.stderr and res.exception is not None
     assert isinstance(res.exception, SystemExit)
@@ -384,6 +440,23 @@ def test_cli_commands(store: NetworkXStore, settings: Settings, tmp_path: Path) 
     assert res.exit_code == 0 and res.stdout.startswith("district_key,")
     res = runner.invoke(app, ["plan-events", "mobility", "-k", "2", "-r", "40", "--format", "json"])
     assert res.exit_code == 0 and len(json.loads(res.stdout)) <= 2
+    # the README's forms: --topic as an option, a region, a minimum evidence
+    res = runner.invoke(
+        app, ["white-spots", "--topic", "mobility", "-r", "30", "--region", "Bayern", "--format", "json"]
+    )
+    assert res.exit_code == 0, res.output
+    spots = json.loads(res.stdout)
+    assert [r["ags"] for r in spots] == list(Q.white_spots(store, "mobility", 30, region="Bayern")["ags"])
+    assert spots and all(r["state"] == "Bayern" or r["ags"][:2] != "09" for r in spots)
+    res = runner.invoke(app, ["plan-events", "--topic", "mobility", "--k", "3", "--radius-km", "60",
+                              "--region", "07137", "--min-evidence", "registered", "--format", "json"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    want = Q.plan_events(store, "mobility", 3, 60, region="07137", min_evidence="registered").hosts
+    assert [h["project_id"] for h in json.loads(res.stdout)] == list(want["project_id"])
+    res = runner.invoke(app, ["white-spots", "mobility", "--topic", "energy"])
+    assert res.exit_code == 2 and "two different topics" in res.stderr
+    res = runner.invoke(app, ["plan-events", "--min-evidence", "rumour", "--topic", "mobility"])
+    assert res.exit_code == 2 and "min_evidence" in res.stderr
     res = runner.invoke(app, ["connections", "luebeck", "05962060", "--format", "json"])
     assert res.exit_code == 0
     linked = json.loads(res.stdout)

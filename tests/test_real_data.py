@@ -289,8 +289,13 @@ def test_connections_go_through_another_programme(nx_store: NetworkXStore) -> No
 
 
 def test_learning_networks_take_kreise_and_verbaende(nx_store: NetworkXStore) -> None:
-    # no Gemeinde near Kaiserslautern has evidence; two Verbandsgemeinden and a Landkreis do
-    ln = Q.learning_networks(nx_store, "kaiserslautern", None, 40)
+    # no Gemeinde near Kaiserslautern has evidence; two Verbandsgemeinden and a Landkreis do (as
+    # groups of places they are below the default minimum group size 3: min_size=1 lets them form)
+    default = Q.learning_networks(nx_store, "kaiserslautern", None, 40)
+    assert default.groups.empty and set(default.unassigned["reason_code"]) == {"below-minimum"}
+    assert set(default.unassigned["ags"]) == {"07133", EISENBERG, "073335003"}
+    assert "--min-size" in default.notes[0]
+    ln = Q.learning_networks(nx_store, "kaiserslautern", None, 40, min_size=1)
     m = ln.members[ln.members["role"] == "member"]
     assert set(zip(m["ags"], m["level"], strict=True)) == {
         ("07133", "kreis"),
@@ -304,3 +309,18 @@ def test_learning_networks_take_kreise_and_verbaende(nx_store: NetworkXStore) ->
         assert r["distance_km"] <= 40 and not r["funded"] and r["shared_topics"]
         assert r["ags"] in ln.groups.set_index("group_id").loc[r["group_id"], "members"]
         assert hub_of[r["group_id"]] in {"landkreis-st-wendel", "verband-region-rhein-neckar"}
+
+
+def test_min_evidence_ranks_programme_evidence_below_survey(nx_store: NetworkXStore) -> None:
+    # programme 0.4 < survey 0.5: min_evidence=survey (or 0.41) drops the other-programme rows, of
+    # Gemeinden and of Kreise/Verbände alike; programme (or 0.4) keeps everything
+    every = Q.matches(nx_store, "Ulm", 60, projects="all")
+    assert not every.empty and {e["via"] for ev in every["evidence"] for e in ev} == {"programme"}
+    for keep in ("programme", 0.4, "any"):
+        assert every.equals(Q.matches(nx_store, "Ulm", 60, projects="all", min_evidence=keep))
+    for drop in ("survey", 0.41):
+        none = Q.matches(nx_store, "Ulm", 60, projects="all", min_evidence=drop)
+        assert none.empty and "--min-evidence" in none.attrs["notes"][-1]
+    ws = Q.white_spots(nx_store, "smart-region-rural", 50)
+    assert (ws["level"] == "kreis").any()
+    assert Q.white_spots(nx_store, "smart-region-rural", 50, min_evidence="survey").empty

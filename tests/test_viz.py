@@ -1,4 +1,4 @@
-"""The interactive network page (graph.viz): offline, geographic, JSON-safe, labelled.
+"""The interactive network page (lernnetz.graph.pictures.network): offline, geographic, JSON-safe, labelled.
 
 The browser side (does it render?) is in test_browser.py; this file checks the page text.
 """
@@ -22,13 +22,11 @@ from lernnetz.graph.pictures import network as viz
 from lernnetz.graph.pictures.network import (
     EDGE_LABEL_LIMIT,
     KIND_STYLE,
-    learning_network_html,
     network_html,
     remote_references,
-    show_network,
-    store_subgraph,
     write_network_html,
 )
+from lernnetz.graph.pictures.views import learning_network_html, show_network, store_subgraph
 from lernnetz.graph.store.nx_store import NetworkXStore
 from tests import viz_fixtures
 
@@ -301,18 +299,46 @@ def test_show_network_writes_the_file_and_displays_as_srcdoc_iframe(
 
 
 def test_learning_network_page(learning_result: Any, tmp_path: Path) -> None:
-    G = learning_result.to_graph()
+    from lernnetz.graph.pictures.learning_page import group_colour, learning_page_data
+
     out = tmp_path / "ln.html"
     page = learning_network_html(learning_result, out, attribution=ATTRIBUTION)
     assert out.read_text(encoding="utf-8") == page
-    nodes = dataset(page, "nodes")
-    assert len(nodes) == G.number_of_nodes() > 0
-    kinds = {n["kind"] for n in nodes}
-    assert kinds <= set(KIND_STYLE) and "project" in kinds
     assert remote_references(page) == []
     assert html.escape(ATTRIBUTION) in page
     groups = len(learning_result.groups)
     assert f"{groups} Gruppe(n)" in page
+    assert "rendered " not in page  # no debug line
+    data = learning_page_data(learning_result)
+    members = learning_result.members
+    # one hub node per group (its territory collapsed), one node per member, group colours
+    hubs = [n for n in data["nodes"] if n["kind"] == "hub"]  # a hub leading several groups: one node
+    assert len(hubs) == learning_result.groups["hub_project"].nunique()
+    assert sorted(g for n in hubs for g in n["groups"]) == sorted(learning_result.groups["group_id"])
+    assert [g["color"] for g in data["groups"]] == [group_colour(i) for i in range(groups)]
+    assert len({g["color"] for g in data["groups"]}) == groups
+    mem = [n for n in data["nodes"] if n["kind"] == "member"]
+    assert len(mem) == int((members["role"] == "member").sum())
+    colour = {g["id"]: g["color"] for g in data["groups"]}
+    assert all(n["color"] == colour[n["group"]] for n in mem + hubs)
+    # the hub sits at its lead Gemeinde (Ulm's territory is Ulm alone): pixel distances from
+    # the hub are proportional to great-circle km from Ulm's centre point (within 1 %)
+    terr = members[(members["role"] == "hub") & (members["group_id"] == 1)]
+    assert len(terr) == 1
+    lat0, lon0 = float(terr["lat"].iloc[0]), float(terr["lon"].iloc[0])
+    by_name = members.set_index("name")
+    ratios = [
+        ((n["x"] - hubs[0]["x"]) ** 2 + (n["y"] - hubs[0]["y"]) ** 2) ** 0.5
+        / haversine_km(
+            lat0, lon0, float(by_name.loc[n["label"], "lat"]), float(by_name.loc[n["label"], "lon"])
+        )
+        for n in mem
+        if n["group"] == 1
+    ]
+    assert max(ratios) / min(ratios) < 1.01
+    # without a store, unassigned candidates have no position: listed at the side, by name
+    assert {u["label"] for u in data["unplaced"]} >= set(learning_result.unassigned["name"])
+    assert not any(re.search(r"\b\d{8}\b", n["tip"]) for n in data["nodes"])
 
 
 # ---------------------------------------------------------------------------- static pictures
@@ -355,8 +381,13 @@ def test_germany_map_points_only_without_boundaries(nx_store: NetworkXStore, tmp
     svg = save_figure(fig, tmp_path / "ulm.svg").read_text(encoding="utf-8")
     assert "GeoBasis-DE" not in svg  # no BKG data shown, no BKG note
     assert "Statistisches Bundesamt" in svg
-    assert "candidate (20)" in svg
-    assert str(cands.iloc[0]["name"]) in svg  # zoomed maps label the candidates
+    assert "candidate (20 auf der Karte / on the map)" in svg
+    shown = [
+        n
+        for n in cands["name"].astype(str)
+        if f">{n.split(',')[0].strip()}<" in svg or n.split(",")[0] in svg
+    ]
+    assert len(shown) >= 10  # zoomed maps label the candidates (where there is room)
     with pytest.raises(InvalidArgument) as exc:
         save_figure(fig, tmp_path / "ulm.jpg")
     assert exc.value.hint == "use .png or .svg"
@@ -411,6 +442,10 @@ def test_cli_map_view_and_chart(
     assert r.exit_code == 0, r.output
     assert _png_size(png)[0] > 300 and "GeoBasis-DE" in svg.read_text(encoding="utf-8")
     assert "candidates:" in r.output and "white spots:" in r.output
+    label = demo_store.topics().set_index("slug").loc[topic, "label_de"]
+    assert f"Thema: {html.escape(label, quote=False)}" in svg.read_text(
+        encoding="utf-8"
+    )  # words, not the slug
 
     r = run.invoke(cli.app, ["map", "--png", str(tmp_path / "x.jpg")])
     assert r.exit_code == 2 and "does not end in .png" in " ".join(r.output.split())
@@ -424,8 +459,80 @@ def test_cli_map_view_and_chart(
     assert _png_size(tmp_path / "c.png")[0] > 300
 
     page = tmp_path / "v.html"
-    r = run.invoke(cli.app, ["view", "Ulm", "--radius-km", "10", "--html", str(page)])
+    r = run.invoke(
+        cli.app,
+        ["view", "Ulm", "--radius-km", "10", "--html", str(page), "--graph", str(tmp_path / "v.gexf")],
+    )
     assert r.exit_code == 0, r.output
+    import networkx as nx
+
+    assert nx.read_gexf(tmp_path / "v.gexf").number_of_nodes() == len(demo_store.near(["08421000"], 10.0)) + 1
     text = page.read_text(encoding="utf-8")
     assert remote_references(text) == []
     assert len(dataset(text, "nodes")) == len(demo_store.near(["08421000"], 10.0)) + 1  # + the Ulm project
+
+
+def test_slide_map_legend_outside_labels_apart_ring_and_scale(
+    demo_store: NetworkXStore, tmp_path: Path
+) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Annotation
+
+    from lernnetz.graph.analytics import matches, white_spots
+    from lernnetz.graph.analytics.basic import near_region
+    from lernnetz.graph.pictures.maps import germany_map, save_figure
+    from lernnetz.graph.regions import resolve_region
+
+    bounds = Path(__file__).resolve().parents[2] / "shared" / "data" / "bkg_vg5000"
+    reg = resolve_region(demo_store, "Ulm")
+    cand = matches(demo_store, "Ulm", 30.0)
+    ws = white_spots(demo_store, "mobility", 30.0)
+    fig = germany_map(
+        demo_store, boundaries=bounds, candidates=cand, white_spots=ws,
+        focus=list(near_region(demo_store, "Ulm", 30.0)["ags"]), title="Ulm, 30 km",
+        region=list(reg.members), radius_km=30.0,
+    )  # fmt: skip
+    ax = fig.axes[0]
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    frame = ax.get_window_extent(renderer)
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert legend.x0 >= frame.x1  # the legend sits right of the map, covering no data
+    labels = [t for t in ax.texts if isinstance(t, Annotation)]
+    assert len(labels) >= 20 and "Ulm" in {t.get_text() for t in labels}
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    for i, a in enumerate(boxes):
+        assert frame.x0 <= a.x0 and a.x1 <= frame.x1 and frame.y0 <= a.y0 and a.y1 <= frame.y1
+        for b in boxes[i + 1 :]:
+            assert not (a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1)
+    texts = {t.get_text() for t in ax.get_legend().get_texts()}
+    # the ring: 30 km around Ulm spans 60 km; the view fits it
+    x0, x1 = ax.get_xlim()
+    assert 60_000 < x1 - x0 < 70_000
+    assert "30 km um die Region / around the region" in texts
+    assert any(t.get_text() == "20 km" for t in ax.texts)  # scale bar: a fifth of ~65 km, rounded
+    # counts say what the map shows (white spots for mobility Germany-wide are many more)
+    spot = next(t for t in texts if t.startswith("weißer Fleck"))
+    n_shown = int(spot.split("(")[1].split()[0])
+    assert 0 < n_shown < len(ws)
+    for ext in ("png", "svg"):
+        assert save_figure(fig, tmp_path / f"ulm.{ext}").stat().st_size > 10_000
+
+
+def test_learning_page_ignores_extra_columns_and_missing_role(learning_result: Any) -> None:
+    """The page uses only groups/members/unassigned and to_graph(); extra columns change nothing,
+    and without a ``role`` column the members are those listed in ``groups.members``."""
+    import copy
+
+    from lernnetz.graph.pictures.learning_page import learning_page_data
+
+    base = learning_page_data(learning_result)
+    other = copy.copy(learning_result)
+    other.members = learning_result.members.assign(
+        extra=1, nested=[{"x": [1]}] * len(learning_result.members)
+    )
+    other.members = other.members.drop(columns=["role"])
+    other.groups = learning_result.groups.assign(quality=0.5)
+    data = learning_page_data(other)
+    assert [(n["id"], n["kind"], n["group"]) for n in data["nodes"]] == [
+        (n["id"], n["kind"], n["group"]) for n in base["nodes"]
+    ]

@@ -20,16 +20,8 @@ heap="${NEO4J_HEAP:-768m}"
 wait_ready=0
 [[ "${1:-}" == "--wait" ]] && wait_ready=1
 
-# 1. Jars (GPLv3, downloaded at run time, never committed).
-want="$(sha256sum pom.xml | cut -d' ' -f1)"
-if [[ ! -f lib/.complete || "$(cat lib/.complete)" != "$want" ]]; then
-    echo "neo4j: fetching jars into $(pwd)/lib ..." >&2
-    rm -rf lib
-    mvn -B -q -Dstyle.color=never -f pom.xml \
-        org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
-        -DoutputDirectory=lib -DincludeScope=runtime >&2
-    echo "$want" > lib/.complete
-fi
+# 1. Jars (GPLv3, downloaded at run time, never committed), with progress on stderr.
+./jars.sh
 
 # 2. One server per folder: stop one we started before, refuse a port held by anything else.
 ./stop.sh >/dev/null

@@ -1,6 +1,6 @@
 """CLI commands for the analytics and participation imports.
 
-Registered on the main ``lernnetz`` app (``graph/cli.py`` imports this module at its end):
+Registered on the main ``lernnetz`` app (``api/cli/__init__.py`` imports this module):
 ``import participation``, ``match``, ``recommend``, ``networks``, ``white-spots``,
 ``plan-events``, ``connections`` and ``demo-data``. Every table command takes
 ``--format table|csv|json`` (and ``geojson`` where rows have places).
@@ -39,6 +39,35 @@ BackendOpt = Annotated[str | None, typer.Option(help="networkx or neo4j; default
 #: ``match`` prints the reasons of this many top rows under the table.
 REASON_ROWS = 10
 RadiusOpt = Annotated[float, typer.Option("--radius-km", "-r", help="radius in km (0 < r ≤ 1000)")]
+MinEvidenceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--min-evidence",
+        help="count only evidence of this kind or stronger: programme < survey < registered < attended "
+        "(or a kind weight 0–1)",
+    ),
+]
+RegionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--region", help="only municipalities within --radius-km of this region (AGS, project id or name)"
+    ),
+]
+TopicOpt = Annotated[str | None, typer.Option("--topic", "-t", help="topic slug or label")]
+
+
+def _one_topic(positional: str | None, option: str | None) -> str:
+    """The topic from ``--topic`` or the positional form (both kept); exactly one is needed."""
+    if positional and option and positional != option:
+        err.print(
+            f"error: two different topics given ({positional!r} and --topic {option!r})", highlight=False
+        )
+        raise typer.Exit(2)
+    topic = option or positional
+    if not topic:
+        err.print("error: give a topic: --topic SLUG (or as the first argument)", highlight=False)
+        raise typer.Exit(2)
+    return topic
 
 
 class ProjectsScope(StrEnum):
@@ -166,6 +195,7 @@ def match(
             "(listed members and Verbände) | member (only listed members)",
         ),
     ] = FundedMeans.any,
+    min_evidence: MinEvidenceOpt = None,
     fmt: FormatOpt = Format.table,
     backend: BackendOpt = None,
 ) -> None:
@@ -181,6 +211,7 @@ def match(
             topics=topic or None,
             projects=projects.value,
             funded_means=funded_means.value,
+            min_evidence=min_evidence,
         )
         _synthetic_note(store)
     if fmt == Format.table:
@@ -197,23 +228,37 @@ def match(
 @app.command()
 def recommend(
     municipality: Annotated[str, typer.Argument(help="Gemeinde name or 8-digit AGS")],
-    top: Annotated[int, typer.Option(help="how many projects (1–100)")] = 5,
+    top: Annotated[int, typer.Option(help="how many projects sharing its topics (1–100)")] = 5,
+    nearby: Annotated[int, typer.Option(help="how many nearest projects whatever their topics (0–20)")] = 3,
+    reach_km: Annotated[float, typer.Option("--reach-km", help="'nearby' means within this many km")] = 50.0,
+    min_evidence: MinEvidenceOpt = None,
     fmt: FormatOpt = Format.table,
     backend: BackendOpt = None,
 ) -> None:
-    """Model projects a municipality could learn from, ranked, with reasons."""
+    """Model projects a municipality could learn from: those sharing its topics (ranked, with
+    reasons), then the nearest ones whatever their topics ("next door, ask them")."""
     from lernnetz.graph.analytics import recommend as run
 
     with handled():
         store = store_from_settings(backend)
-        df = run(store, municipality, top)
+        df = run(store, municipality, top, nearby=nearby, reach_km=reach_km, min_evidence=min_evidence)
         _synthetic_note(store)
     if fmt == Format.table:
-        emit(df.drop(columns=["reasons"]), fmt, title=f"projects for {municipality} to learn from")
-        for r in frame_records(df):
-            console.print(
-                f"[bold]{r['rank']}. {r['name']}[/bold]: " + "; ".join(r["reasons"]), highlight=False
-            )
+        titles = {
+            "topics": f"projects sharing the topics of {municipality}",
+            "nearby": f"next door, ask them: projects within {reach_km:g} km of {municipality}, whatever their topics",
+        }
+        for part in ("topics", "nearby"):
+            sub = df[df["section"] == part]
+            if part == "topics" and sub.empty:
+                console.print(f"no project shares a recorded topic of {municipality}", highlight=False)
+            if sub.empty:
+                continue
+            emit(sub.drop(columns=["section", "reasons"]), fmt, title=titles[part])
+            for r in frame_records(sub):
+                console.print(
+                    f"[bold]{r['rank']}. {r['name']}[/bold]: " + "; ".join(r["reasons"]), highlight=False
+                )
     else:
         emit(df, fmt)
 
@@ -227,29 +272,74 @@ def networks(
     topic: Annotated[str | None, typer.Option("--topic", "-t", help="one topic (slug or label)")] = None,
     radius_km: RadiusOpt = 50.0,
     max_size: Annotated[int, typer.Option(help="members per group at most")] = 12,
-    seed: Annotated[int, typer.Option(help="seed of the community detection")] = 42,
+    min_size: Annotated[int, typer.Option(help="members per group at least")] = 3,
+    seed: Annotated[
+        int, typer.Option(help="seed of the spatial splits (stability is measured over 10 seeds)")
+    ] = 42,
+    min_evidence: MinEvidenceOpt = None,
     html: Annotated[Path | None, typer.Option(help="also write an interactive offline HTML view")] = None,
+    graph: Annotated[
+        Path | None, typer.Option("--graph", help="also write the network as .graphml or .gexf (Gephi, yEd)")
+    ] = None,
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="also write groups, members and unassigned as one XLSX")
+    ] = None,
     part: Annotated[
         NetworkPart, typer.Option(help="table printed for csv/json/geojson")
     ] = NetworkPart.groups,
     fmt: FormatOpt = Format.table,
     backend: BackendOpt = None,
 ) -> None:
-    """Propose regional learning networks: one hub project each, members sharing the topic within reach."""
+    """Propose regional learning networks: groups around hub projects, one topic each, members
+    within reach of the hub and of each other; every candidate left out says why."""
     from lernnetz.graph.analytics import learning_networks
 
     with handled():
         store = store_from_settings(backend)
-        result = learning_networks(store, region, topic, radius_km, max_size, seed)
+        result = learning_networks(
+            store, region, topic, radius_km, max_size, seed, min_size=min_size, min_evidence=min_evidence
+        )
         _synthetic_note(store)
     if html is not None:
-        from lernnetz.graph.pictures.network import learning_network_html
+        from lernnetz.graph.pictures.maps import default_boundaries
+        from lernnetz.graph.pictures.views import learning_network_html
 
         with handled():
-            learning_network_html(result, html)
+            learning_network_html(
+                result,
+                html,
+                attribution=str(store.info()["attribution"]),
+                store=store,
+                boundaries=default_boundaries(Settings().data_dir),
+            )
         err.print(f"wrote {html}", highlight=False)
+    if graph is not None:
+        from lernnetz.graph.pictures.export import write_network
+
+        with handled():
+            write_network(result.to_graph(), graph)
+        err.print(f"wrote {graph}", highlight=False)
+    if xlsx is not None:
+        from lernnetz.graph.pictures.tables import write_xlsx
+        from lernnetz.graph.pictures.views import learning_network_sheets
+
+        with handled():
+            write_xlsx(
+                xlsx,
+                learning_network_sheets(result),
+                source=f"lernnetz networks {region} --radius-km {radius_km:g}",
+                attribution=str(store.info()["attribution"]),
+            )
+        err.print(f"wrote {xlsx}", highlight=False)
     if fmt == Format.table:
-        emit(result.groups, fmt, title=f"learning networks around {region} ({radius_km:g} km)")
+        p = result.params
+        emit(
+            result.groups.drop(columns=["topics"]),
+            fmt,
+            title=f"learning networks around {region} ({radius_km:g} km): {p['placed']} of "
+            f"{p['candidates_within_reach']} candidate Gemeinden with a project in reach placed "
+            f"({p['coverage']:.0%})",
+        )
         print_notes(result.notes, fmt)
         if not result.unassigned.empty:
             emit(result.unassigned, fmt, title="not assigned")
@@ -268,28 +358,58 @@ def networks(
 
 @app.command("white-spots")
 def white_spots_cmd(
-    topic: Annotated[str, typer.Argument(help="topic slug or label")],
+    topic_arg: Annotated[
+        str | None, typer.Argument(metavar="[TOPIC]", help="topic slug or label (or --topic)")
+    ] = None,
+    topic: TopicOpt = None,
     radius_km: RadiusOpt = 50.0,
+    region: RegionOpt = None,
     by_district: Annotated[bool, typer.Option("--by-district", help="aggregate per Kreis")] = False,
+    min_evidence: MinEvidenceOpt = None,
     fmt: FormatOpt = Format.table,
     backend: BackendOpt = None,
+    boundaries: Annotated[
+        Path | None,
+        typer.Option(
+            help="BKG boundaries for --by-district -f geojson (default: those fetched into the data dir)"
+        ),
+    ] = None,
 ) -> None:
     """Municipalities interested in a topic with no project addressing it within reach."""
     from lernnetz.graph.analytics import white_spots, white_spots_by_district
 
+    t = _one_topic(topic_arg, topic)
     with handled():
         store = store_from_settings(backend)
-        df = (white_spots_by_district if by_district else white_spots)(store, topic, radius_km)
+        df = (white_spots_by_district if by_district else white_spots)(
+            store, t, radius_km, region=region, min_evidence=min_evidence
+        )
         _synthetic_note(store)
-    emit(df, fmt, title=f"white spots for {topic} ({radius_km:g} km)")
+    geo = None
+    if by_district and fmt == Format.geojson:
+        from lernnetz.graph.pictures.geo_export import districts_geojson
+        from lernnetz.graph.pictures.maps import default_boundaries
+
+        bounds = boundaries or default_boundaries(Settings().data_dir)
+
+        def geo(table: pd.DataFrame) -> dict[str, Any]:
+            return districts_geojson(store, table, bounds, attribution=str(store.info()["attribution"]))
+
+    where = f" around {region}" if region else ""
+    emit(df, fmt, title=f"white spots for {t}{where} ({radius_km:g} km)", geojson=geo)
     print_notes(df.attrs.get("notes", []), fmt)
 
 
 @app.command("plan-events")
 def plan_events_cmd(
-    topic: Annotated[str, typer.Argument(help="topic slug or label")],
+    topic_arg: Annotated[
+        str | None, typer.Argument(metavar="[TOPIC]", help="topic slug or label (or --topic)")
+    ] = None,
+    topic: TopicOpt = None,
     k: Annotated[int, typer.Option("--k", "-k", help="how many events/hosts")] = 3,
     radius_km: RadiusOpt = 50.0,
+    region: RegionOpt = None,
+    min_evidence: MinEvidenceOpt = None,
     part: Annotated[PlanPart, typer.Option(help="table printed for csv/json/geojson")] = PlanPart.hosts,
     fmt: FormatOpt = Format.table,
     backend: BackendOpt = None,
@@ -298,12 +418,14 @@ def plan_events_cmd(
     non-funded municipalities)."""
     from lernnetz.graph.analytics import plan_events
 
+    t = _one_topic(topic_arg, topic)
     with handled():
         store = store_from_settings(backend)
-        plan = plan_events(store, topic, k, radius_km)
+        plan = plan_events(store, t, k, radius_km, region=region, min_evidence=min_evidence)
         _synthetic_note(store)
     if fmt == Format.table:
-        emit(plan.hosts, fmt, title=f"hosts for {topic} (greedy maximum coverage, {radius_km:g} km)")
+        where = f" around {region}" if region else ""
+        emit(plan.hosts, fmt, title=f"hosts for {t}{where} (greedy maximum coverage, {radius_km:g} km)")
         console.print(
             f"{len(plan.coverage)} of {plan.params['interested_non_funded']} interested non-funded municipalities "
             f"covered; {len(plan.uncovered)} not",

@@ -45,11 +45,21 @@ class Format(StrEnum):
 
     table = "table"
     csv = "csv"
+    excel_csv = "excel-csv"
+    xlsx = "xlsx"
     json = "json"
     geojson = "geojson"
 
 
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, csv, json or geojson")]
+FormatOpt = Annotated[
+    Format,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table, csv (plain), excel-csv (German Excel: ';', decimal comma, BOM), xlsx (binary: "
+        "redirect to a file), json or geojson",
+    ),
+]
 
 
 @contextmanager
@@ -96,22 +106,28 @@ def emit(
     *,
     title: str = "",
     geojson: Callable[[pd.DataFrame], dict[str, Any]] | None = None,
+    attribution: str = "",
 ) -> None:
-    """Print a result table in the chosen format."""
+    """Print a result table in the chosen format (CSV and XLSX through
+    :mod:`lernnetz.graph.pictures.tables`, the renderer the API uses too)."""
     if fmt == Format.json:
         sys.stdout.write(json.dumps(frame_records(df), ensure_ascii=False, indent=2) + "\n")
-    elif fmt == Format.csv:
-        flat = df.copy()
-        for c in flat.columns:
-            if flat[c].map(lambda v: isinstance(v, list | dict | tuple)).any():
-                flat[c] = flat[c].map(
-                    lambda v: (
-                        json.dumps(_jsonable(v), ensure_ascii=False)
-                        if isinstance(v, list | dict | tuple)
-                        else v
-                    )
-                )
-        sys.stdout.write(flat.to_csv(index=False))
+    elif fmt in (Format.csv, Format.excel_csv):
+        from lernnetz.graph.pictures.tables import to_csv
+
+        sys.stdout.flush()
+        sys.stdout.buffer.write(to_csv(df, "excel" if fmt == Format.excel_csv else "plain"))
+        sys.stdout.buffer.flush()
+    elif fmt == Format.xlsx:
+        from lernnetz.graph.pictures.tables import to_xlsx
+
+        if sys.stdout.isatty():
+            err.print("[red]error:[/red] xlsx is binary: redirect it into a file (… -f xlsx > table.xlsx)")
+            raise typer.Exit(2)
+        sys.stdout.buffer.write(
+            to_xlsx({title or "lernnetz": df}, source="lernnetz CLI", attribution=attribution)
+        )
+        sys.stdout.buffer.flush()
     elif fmt == Format.geojson:
         if geojson is None:
             from lernnetz.graph.pictures.export import to_geojson

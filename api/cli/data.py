@@ -42,10 +42,12 @@ def data_fetch(
     """Download the Destatis Gemeindeverzeichnis (newest year first) into the cache."""
     from pathlib import Path
 
-    from lernnetz.loaders.fetch import fetch_boundaries, fetch_register
+    from lernnetz.graph.writer import exclusive
+    from lernnetz.loaders.boundaries_fetch import fetch_boundaries
+    from lernnetz.loaders.fetch import fetch_register
 
     settings = Settings()
-    with handled():
+    with handled(), exclusive(settings):  # the cache is an input of every load: one writer at a time
         result = fetch_register(settings.data_dir, source, progress=sys.stderr.isatty())
         console.print(
             f"register: {result.path}  (Stichtag {result.stichtag}, sha256 {result.sha256[:12]}…)",

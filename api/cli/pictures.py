@@ -1,6 +1,6 @@
 """CLI commands for pictures and interactive pages: ``map``, ``interest-chart``, ``view``.
 
-Registered on :data:`lernnetz.api.cli.common.app` by importing this module at the bottom of ``graph/cli.py``.
+Registered on :data:`lernnetz.api.cli.common.app` by importing this module (``lernnetz/api/cli/__init__.py`` imports every command module).
 (``lernnetz networks … --html`` lives with the analytics commands and calls
 :func:`lernnetz.graph.pictures.network.learning_network_html`.)
 """
@@ -79,18 +79,28 @@ def map_cmd(
             from lernnetz.graph.analytics import white_spots
 
             white = white_spots(store, topic, radius_km)
+        region_keys = None
+        region_name = ""
         if region is not None:
+            from lernnetz.graph.regions import resolve_region
+
+            reg = resolve_region(store, region)
+            region_keys, region_name = list(reg.members), reg.name
             focus = list(near_region(store, region, radius_km)["ags"])
             from lernnetz.graph.analytics import matches
 
             candidates = matches(store, region, radius_km, topics=[topic] if topic else None)
         source = None if points_only else (boundaries or default_boundaries(Settings().data_dir))
+        topic_label = ""
+        if topic is not None:
+            t = store.topics().set_index("slug")
+            topic_label = str(t.loc[topic, "label_de"]) if topic in t.index else topic
         label = title or " · ".join(
             x
             for x in (
                 "Modellprojekte Smart Cities",
-                f"Thema / topic: {topic}" if topic else "",
-                f"{region}, {radius_km:g} km" if region else "",
+                f"Thema: {topic_label}" if topic else "",
+                f"{region_name}, {radius_km:g} km" if region else "",
             )
             if x
         )
@@ -102,6 +112,8 @@ def map_cmd(
             white_spots=white,
             focus=focus,
             title=label,
+            region=region_keys,
+            radius_km=radius_km if region is not None else None,
         )
         for p in outputs:
             save_figure(fig, p)
@@ -137,10 +149,14 @@ def view_cmd(
     html_out: Annotated[Path, typer.Option("--html", help="write the interactive page here")],
     radius_km: Annotated[float, typer.Option("--radius-km", "-r", help="radius in km")] = 20.0,
     physics: Annotated[bool, typer.Option(help="let vis-network's physics move the nodes")] = False,
+    graph: Annotated[
+        Path | None, typer.Option("--graph", help="also write the subgraph as .graphml or .gexf (Gephi, yEd)")
+    ] = None,
 ) -> None:
     """An interactive offline page: the municipalities within a radius of a region and their projects."""
     from lernnetz.graph.analytics.basic import near_region
-    from lernnetz.graph.pictures.network import store_subgraph, write_network_html
+    from lernnetz.graph.pictures.network import write_network_html
+    from lernnetz.graph.pictures.views import store_subgraph
 
     with handled():
         store = store_from_settings()
@@ -153,6 +169,11 @@ def view_cmd(
             physics=physics,
             attribution=str(store.info().get("attribution", "")),
         )
+        if graph is not None:
+            from lernnetz.graph.pictures.export import write_network
+
+            write_network(G, graph)
+            console.print(f"wrote {graph}", highlight=False)
     console.print(
         f"wrote {html_out} ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)", highlight=False
     )

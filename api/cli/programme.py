@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
+import pandas as pd
 import typer
 
 from lernnetz.api.cli.common import Format, FormatOpt, app, console, emit, handled, store_from_settings
 from lernnetz.graph.analytics.programme import list_events, list_projects, project_detail
+from lernnetz.graph.settings import Settings
 
 
 @app.command()
@@ -20,13 +23,28 @@ def projects(
         str | None, typer.Option(help="active, ended, left (where a source says so) or unknown")
     ] = None,
     fmt: FormatOpt = Format.table,
+    boundaries: Annotated[
+        Path | None,
+        typer.Option(
+            help="BKG boundaries for -f geojson territories (default: those fetched into the data dir)"
+        ),
+    ] = None,
 ) -> None:
-    """The model projects, filtered."""
+    """The model projects, filtered (``-f geojson``: territories as polygons when boundaries are known)."""
     with handled():
-        df = list_projects(
-            store_from_settings(), round=round, category=category, state=state, topic=topic, status=status
-        )
-    emit(df, fmt, title="Modellprojekte Smart Cities")
+        store = store_from_settings()
+        df = list_projects(store, round=round, category=category, state=state, topic=topic, status=status)
+    geo = None
+    if fmt == Format.geojson:  # territories as polygons when boundaries were fetched, else points
+        from lernnetz.graph.pictures.geo_export import projects_geojson
+        from lernnetz.graph.pictures.maps import default_boundaries
+
+        bounds = boundaries or default_boundaries(Settings().data_dir)
+
+        def geo(table: pd.DataFrame) -> dict[str, Any]:
+            return projects_geojson(store, table, bounds, attribution=str(store.info()["attribution"]))
+
+    emit(df, fmt, title="Modellprojekte Smart Cities", geojson=geo)
 
 
 @app.command()

@@ -22,7 +22,8 @@ from lernnetz.api.render import (
 from lernnetz.api.responses import errors
 from lernnetz.api.schemas import Connections, EventPlan, LearningNetworks, MatchRow, Page, WhiteSpots
 from lernnetz.graph import analytics as queries
-from lernnetz.graph.pictures.network import learning_network_html
+from lernnetz.graph.pictures.maps import default_boundaries
+from lernnetz.graph.pictures.views import learning_network_html, learning_network_sheets
 from lernnetz.graph.store import GraphStore
 
 router = APIRouter(tags=["analytics"])
@@ -58,6 +59,26 @@ TopicOptional = Annotated[
           examples=["strategy-development"]),
 ]  # fmt: skip
 
+MinEvidenceQuery = Annotated[
+    str | None,
+    Query(max_length=20,
+          pattern=r"^(any|programme|survey|registered|attended|peer-learning|0(\.[0-9]{1,6})?|1(\.0{1,6})?)$",
+          description="Count only evidence of this kind or stronger, by kind weight: `programme` (other "
+          "programmes, 0.4) < `survey` (0.5) < `registered` (0.75: registrations, attendances, peer-learning) "
+          "< `attended` (1.0: attendances, peer-learning), or a kind weight 0–1. `survey` drops the "
+          "other-programme evidence. Default: every piece of evidence.",
+          examples=["registered"]),
+]  # fmt: skip
+OptionalRegionQuery = Annotated[
+    str | None,
+    Query(max_length=200,
+          description="Only municipalities within `radius_km` of this region (AGS, project id or name; "
+          "ambiguous → 409). Default: all of Germany.",
+          examples=["Ulm"]),
+]  # fmt: skip
+MinSize = Annotated[
+    int, Query(ge=1, le=200, description="At least this many members per group (capped at max_size).")
+]
 NetworkRadius = Annotated[float, radius(50.0, "Reach around the region and to a hub's territory")]
 MaxSize = Annotated[int, Query(ge=1, le=200, description="At most this many members per group.")]
 Seed = Annotated[int, Query(ge=0, le=2**31 - 1, description="Seed of the community detection.")]
@@ -96,6 +117,7 @@ async def matches(
             "Landkreis is then a candidate)."
         ),
     ] = "any",
+    min_evidence: MinEvidenceQuery = None,
     fmt: PlaceFormatQuery = "json",
     limit: LimitQuery = 100,
     offset: OffsetQuery = 0,
@@ -111,7 +133,7 @@ async def matches(
         request,
         lambda: page(
             queries.matches(store, region, radius_km, topics=topic or None, projects=projects,
-                            funded_means=funded_means),
+                            funded_means=funded_means, min_evidence=min_evidence),
             limit, offset, filename="matches",
         ),
         model=Page[MatchRow],
@@ -133,31 +155,83 @@ async def learning_networks(
     radius_km: NetworkRadius = 50.0,
     max_size: MaxSize = 12,
     seed: Seed = 42,
+    min_size: MinSize = 3,
+    min_evidence: MinEvidenceQuery = None,
     fmt: PlaceFormatQuery = "json",
 ) -> Response:
-    """Groups of one hub project and non-funded members that share the topic and lie within reach
-    (seeded Louvain, then capacity-limited deferred acceptance; deterministic), the unassigned
-    candidates with the reason, and a stability figure over 10 seeds. `csv`/`geojson` export the
-    member table. The interactive picture: GET /learning-networks/view with the same parameters."""
+    """Groups around hub projects (several per hub: one per topic, split spatially when too many or
+    too far apart) of `min_size`–`max_size` non-funded members that share the group's topic with
+    the hub and lie within `radius_km` of the hub's territory and of each other (`max_member_km`,
+    `max_hub_km`). Objective: place as many candidates as possible, weighted by their evidence.
+    Every candidate not placed is listed with `reason_code` and reason; `stability` is the mean
+    adjusted Rand index over 10 seeds. `csv`/`geojson` export the member table (one `hub` row per
+    group, then its members). The interactive picture: GET /learning-networks/view."""
     return await respond(
         request,
-        lambda: _networks(store, region, topic, radius_km, max_size, seed),
+        lambda: _networks(store, region, topic, radius_km, max_size, seed, min_size, min_evidence),
         model=LearningNetworks,
         fmt=fmt,
     )
 
 
 def _networks(
-    store: GraphStore, region: str, topic: str | None, radius_km: float, max_size: int, seed: int
+    store: GraphStore,
+    region: str,
+    topic: str | None,
+    radius_km: float,
+    max_size: int,
+    seed: int,
+    min_size: int,
+    min_evidence: str | None,
 ) -> Result:
     ln = queries.learning_networks(
-        store, region, topic=topic, radius_km=radius_km, max_size=max_size, seed=seed
-    )
-    return document(
+        store, region, topic=topic, radius_km=radius_km, max_size=max_size, seed=seed, min_size=min_size,
+        min_evidence=min_evidence,
+    )  # fmt: skip
+    result = document(
         {"groups": ln.groups, "members": ln.members, "unassigned": ln.unassigned, "stability": ln.stability,
          "params": ln.params, "notes": ln.notes},
         ln.members, filename="learning-networks",
     )  # fmt: skip
+    result.sheets = learning_network_sheets(ln)
+    return result
+
+
+NETWORK_MEDIA = {"graphml": "application/graphml+xml", "gexf": "application/gexf+xml"}
+
+
+@router.get(
+    "/learning-networks/graph",
+    response_class=Response,
+    summary="Proposed learning networks as a network file (GraphML or GEXF, for Gephi and yEd)",
+    responses={200: {"content": {m: {"schema": {"type": "string"}} for m in NETWORK_MEDIA.values()},
+                     "description": "The network file."}, **errors(404, 409, 422, 503)},
+)  # fmt: skip
+async def learning_networks_graph(
+    request: Request,
+    store: StoreDep,
+    region: RegionQuery,
+    topic: TopicOptional = None,
+    radius_km: NetworkRadius = 50.0,
+    max_size: MaxSize = 12,
+    seed: Seed = 42,
+    fmt: Annotated[
+        Literal["graphml", "gexf"], Query(alias="format", description="`graphml` (default) or `gexf`.")
+    ] = "graphml",
+) -> Response:
+    """The graph of GET /learning-networks/view (hubs, members, territory, topics, events) as GraphML
+    or GEXF that networkx, Gephi and yEd read: attributes without a value are left out, lists are
+    `; `-joined text."""
+    from lernnetz.graph.pictures.export import network_bytes
+
+    def compute() -> Result:
+        ln = queries.learning_networks(
+            store, region, topic=topic, radius_km=radius_km, max_size=max_size, seed=seed
+        )
+        return Result(raw=(network_bytes(ln.to_graph(), fmt), NETWORK_MEDIA[fmt], f".{fmt}"),
+                      filename="learning-networks")  # fmt: skip
+
+    return await respond(request, compute, model=None, fmt=fmt)
 
 
 @router.get(
@@ -176,23 +250,35 @@ async def learning_networks_view(
     radius_km: NetworkRadius = 50.0,
     max_size: MaxSize = 12,
     seed: Seed = 42,
+    min_size: MinSize = 3,
+    min_evidence: MinEvidenceQuery = None,
     physics: Annotated[
         bool, Query(description="Let the layout move (default: nodes at their geography).")
     ] = False,
 ) -> Response:
-    """The proposal of GET /learning-networks as one self-contained, offline HTML page: nodes placed
-    by geography, coloured by kind (project, funded, candidate, topic, event), sized by population,
-    edges labelled with shared topics and distances, tooltips with sources, a legend and the data
-    attribution. No script or stylesheet is loaded from the network."""
+    """The proposal of GET /learning-networks as one self-contained, offline HTML page: one colour
+    per group with a legend (hub, topics, size), each hub's territory as one node, Kreis and Land
+    outlines when boundaries were fetched, members placed by geography, reasons (shared topics,
+    evidence, distance) in German and English on hover and click, search, filters, save as PNG.
+    No script or stylesheet is loaded from the network. ``physics`` is ignored (kept for old links)."""
     return await respond(
         request,
         lambda: Result(
             html=learning_network_html(
                 queries.learning_networks(
-                    store, region, topic=topic, radius_km=radius_km, max_size=max_size, seed=seed
+                    store,
+                    region,
+                    topic=topic,
+                    radius_km=radius_km,
+                    max_size=max_size,
+                    seed=seed,
+                    min_size=min_size,
+                    min_evidence=min_evidence,
                 ),
                 attribution=state.attribution,
                 physics=physics,
+                store=store,
+                boundaries=default_boundaries(state.settings.data_dir),
             )
         ),
         model=None,
@@ -204,25 +290,31 @@ async def learning_networks_view(
     "/white-spots",
     response_model=WhiteSpots,
     summary="Where interest in a topic meets no project within reach",
-    responses={**alt_formats(geojson=True), **errors(404, 422, 503)},
+    responses={**alt_formats(geojson=True), **errors(404, 409, 422, 503)},
 )
 async def white_spots(
     request: Request,
     store: StoreDep,
     topic: TopicRequired,
     radius_km: Annotated[float, radius(30.0, "Reach of a project's territory")] = 30.0,
+    region: OptionalRegionQuery = None,
+    min_evidence: MinEvidenceQuery = None,
     fmt: PlaceFormatQuery = "json",
     limit: LimitQuery = 100,
     offset: OffsetQuery = 0,
 ) -> Response:
     """Municipalities interested in the topic (interests or attended events) with no project addressing
     it whose territory lies within `radius_km`, each with its nearest such project; `by_district`
-    aggregates all of them per Kreis (number of municipalities, population)."""
+    aggregates all of them per Kreis (number of municipalities, population). Kreise and Verbände with
+    evidence of their own (other programmes) are rows of their own `level`. With `region`, only
+    municipalities within `radius_km` of the region count (a Kreis or Verband when one of its
+    Gemeinden does). An empty answer has `notes`: why, and what would help."""
+    opts = {"region": region, "min_evidence": min_evidence}
     return await respond(
         request,
         lambda: page(
-            queries.white_spots(store, topic, radius_km), limit, offset, filename="white-spots",
-            by_district=queries.white_spots_by_district(store, topic, radius_km),
+            queries.white_spots(store, topic, radius_km, **opts), limit, offset, filename="white-spots",
+            by_district=queries.white_spots_by_district(store, topic, radius_km, **opts),
         ),
         model=WhiteSpots,
         fmt=fmt,
@@ -233,7 +325,7 @@ async def white_spots(
     "/event-plans",
     response_model=EventPlan,
     summary="Where to hold the next events on a topic",
-    responses={**alt_formats(geojson=True), **errors(404, 422, 503)},
+    responses={**alt_formats(geojson=True), **errors(404, 409, 422, 503)},
 )
 async def event_plans(
     request: Request,
@@ -241,16 +333,25 @@ async def event_plans(
     topic: TopicRequired,
     k: Annotated[int, Query(ge=1, le=100, description="How many host projects to choose.", examples=[3])] = 3,
     radius_km: Annotated[float, radius(50.0, "Reach of an event around its host's territory")] = 50.0,
+    region: OptionalRegionQuery = None,
+    min_evidence: MinEvidenceQuery = None,
     fmt: PlaceFormatQuery = "json",
 ) -> Response:
     """Up to `k` host projects addressing the topic, chosen greedily to cover the most interested
     non-funded municipalities within `radius_km` (greedy maximum coverage, a (1 − 1/e) approximation),
-    with the coverage per host and the uncovered rest. `csv`/`geojson` export the hosts."""
-    return await respond(request, lambda: _plan(store, topic, k, radius_km), model=EventPlan, fmt=fmt)
+    with the coverage per host and the uncovered rest; non-funded Kreise and Verbände with evidence of
+    their own are units of their own `level`. With `region`, only the interested municipalities
+    within `radius_km` of the region count (a Kreis or Verband when one of its Gemeinden does).
+    `csv`/`geojson` export the hosts. An empty plan has `notes`: why, and what would help."""
+    return await respond(
+        request, lambda: _plan(store, topic, k, radius_km, region, min_evidence), model=EventPlan, fmt=fmt
+    )
 
 
-def _plan(store: GraphStore, topic: str, k: int, radius_km: float) -> Result:
-    plan = queries.plan_events(store, topic, k, radius_km)
+def _plan(
+    store: GraphStore, topic: str, k: int, radius_km: float, region: str | None, min_evidence: str | None
+) -> Result:
+    plan = queries.plan_events(store, topic, k, radius_km, region=region, min_evidence=min_evidence)
     return document(
         {"hosts": plan.hosts, "coverage": plan.coverage, "uncovered": plan.uncovered, "params": plan.params,
          "notes": plan.notes},

@@ -20,6 +20,7 @@ from lernnetz.api.render import (
     respond,
 )
 from lernnetz.api.responses import errors
+from lernnetz.api.routes.analytics import MinEvidenceQuery
 from lernnetz.api.schemas import MunicipalityDetail, MunicipalityRow, Page, RecommendationRow
 from lernnetz.graph import analytics as queries
 from lernnetz.graph.analytics.basic import municipality_detail
@@ -114,17 +115,32 @@ async def recommendations(
     request: Request,
     store: StoreDep,
     ags: AgsPath,
-    top: Annotated[int, Query(ge=1, le=100, description="How many projects.", examples=[5])] = 5,
+    top: Annotated[
+        int, Query(ge=1, le=100, description="How many projects sharing its topics.", examples=[5])
+    ] = 5,
+    nearby: Annotated[
+        int, Query(ge=0, le=20, description="How many nearest projects, whatever their topics.", examples=[3])
+    ] = 3,
+    reach_km: Annotated[
+        float, Query(gt=0, le=300, description="'Nearby' means within this many km.", examples=[50.0])
+    ] = 50.0,
+    min_evidence: MinEvidenceQuery = None,
     fmt: TableFormatQuery = "json",
 ) -> Response:
-    """Model projects ranked for this municipality (projects covering it are left out):
-    `score = 0.6·topic_score + 0.3·distance_score + 0.1·size_score`, where topic_score is the
-    IDF- and evidence-weighted share of its topics the project addresses (generic topics count
-    less), distance_score halves every 50 km, and size_score compares its size class with the
-    project's competition category. Each row carries its reasons as data."""
+    """Model projects for this municipality to learn from (projects covering it are left out), in
+    two lists (`section`): **`topics`**, projects sharing at least one of its topics, ranked by
+    `score = topic_score × distance_score × (0.75 + 0.25·size_score)` — topic_score is the IDF- and
+    evidence-weighted share of its topics the project addresses, distance_score halves every 50 km
+    (a project 5 km away outranks an equal one 200 km away fifteenfold), size_score compares its
+    population with the project's (a multi-Gemeinde or Kreis project's typical Gemeinde); then
+    **`nearby`**, the nearest projects within `reach_km` whatever their topics. Each row carries
+    its reasons in words."""
     return await respond(
         request,
-        lambda: page(queries.recommend(store, ags, top), top, 0, filename=f"recommendations-{ags}"),
+        lambda: page(
+            queries.recommend(store, ags, top, nearby=nearby, reach_km=reach_km, min_evidence=min_evidence),
+            top + nearby, 0, filename=f"recommendations-{ags}",
+        ),
         model=Page[RecommendationRow],
         fmt=fmt,
-    )
+    )  # fmt: skip

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from lernnetz.api import lookups
-from lernnetz.api.deps import StoreDep
+from lernnetz.api.deps import StoreDep, get_state
 from lernnetz.api.render import (
     LimitQuery,
     OffsetQuery,
     PlaceFormatQuery,
+    Result,
     TableFormatQuery,
     alt_formats,
     document,
@@ -41,7 +42,7 @@ TopicQuery = Annotated[
     "",
     response_model=Page[ProjectRow],
     summary="Model projects, filtered",
-    responses={**alt_formats(geojson=False), **errors(404, 422, 503)},
+    responses={**alt_formats(geojson=True), **errors(404, 422, 503)},
 )
 async def list_projects_route(
     request: Request,
@@ -63,19 +64,34 @@ async def list_projects_route(
         Literal["active", "ended", "left", "unknown"] | None,
         Query(description="Project status where a source says so (`unknown`: no source)."),
     ] = None,
-    fmt: TableFormatQuery = "json",
+    fmt: PlaceFormatQuery = "json",
     limit: LimitQuery = 100,
     offset: OffsetQuery = 0,
 ) -> Response:
     """The 73 Modellprojekte Smart Cities with round, competition category, Länder, territory
     size, topics (only where a source says so) and status (`ended` with its end date where a
-    source gives it; an ended project can still be learned from)."""
-    return await respond(
-        request,
-        lambda: page(
+    source gives it; an ended project can still be learned from). `geojson`: each project's
+    territory as a (multi)polygon (the union of its Gemeinden) when BKG boundaries were fetched,
+    else a point at its lead Gemeinde."""
+
+    def compute() -> Result:
+        result = page(
             list_projects(store, round=round, category=category, state=state, topic=topic, status=status),
             limit, offset, filename="projects",
-        ),
+        )  # fmt: skip
+        if fmt == "geojson":
+            from lernnetz.graph.pictures.geo_export import projects_geojson
+            from lernnetz.graph.pictures.maps import default_boundaries
+
+            bounds = default_boundaries(get_state(request).settings.data_dir)
+            result.geojson = lambda table, attribution: projects_geojson(
+                store, table, bounds, attribution=attribution
+            )
+        return result
+
+    return await respond(
+        request,
+        compute,
         model=Page[ProjectRow],
         fmt=fmt,
     )  # fmt: skip

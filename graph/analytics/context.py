@@ -27,7 +27,11 @@ Common definitions
   so weaker than attending a KTS event (1.0) and than registering for one (0.75). Rows
   that name no topic give no topical evidence. A row naming a Kreis or Verband is evidence
   of that Kreis or Verband, which becomes a candidate of its own level
-  (:mod:`lernnetz.graph.analytics.places`); it is never spread onto its Gemeinden. The
+  (:mod:`lernnetz.graph.analytics.places`); it is never spread onto its Gemeinden.
+  ``min_evidence`` (:mod:`lernnetz.graph.analytics.min_evidence`) orders the kinds by
+  these weights, weakest first: programme (0.4) < survey and other kinds (0.5) < registered
+  (0.75) < attended, peer-learning (1.0); so ``min_evidence="survey"`` already drops the
+  other-programme evidence, of Gemeinden and of Kreise/Verbände alike. The
   **evidence strength** s(m, t) of a municipality for a topic combines its pieces of
   evidence as 1 − Π(1 − wᵢ) (more evidence → closer to 1, never above).
 * **IDF** of a topic: ln((1 + P) / (1 + pₜ)) + 1 over the P projects, pₜ of which address
@@ -76,7 +80,10 @@ from lernnetz.loaders.participation import TopicLookup
 # ---------------------------------------------------------------------------- parameters
 
 #: Evidence kind → weight. ``programme``: participation in another programme (sourced, but
-#: activity outside the KTS: weaker than attending (1.0) or registering for (0.75) a KTS event).
+#: activity outside the KTS: weaker than attending (1.0) or registering for (0.75) a KTS event,
+#: and than a survey answer (0.5)). ``min_evidence`` ranks the kinds by these weights:
+#: programme < survey < registered < attended = peer-learning (``min_evidence="survey"``
+#: excludes programme evidence; ``"programme"`` or ``"any"`` keeps everything).
 KIND_WEIGHTS: dict[str, float] = {
     "attended": 1.0,
     "peer-learning": 1.0,
@@ -111,15 +118,18 @@ MATCH_COLUMNS = [
 ]  # fmt: skip
 
 RECOMMEND_COLUMNS = [
-    "rank", "project_id", "name", "round", "category", "score", "topic_score", "distance_km",
+    "section", "rank", "project_id", "name", "round", "category", "score", "topic_score", "distance_km",
     "distance_score", "size_score", "shared_topics", "reasons", "project_status",
 ]  # fmt: skip
-GROUP_COLUMNS = ["group_id", "hub_project", "hub_name", "topics", "size", "members"]
+GROUP_COLUMNS = [
+    "group_id", "hub_project", "hub_name", "topic", "topics", "size", "members", "evidence", "max_member_km",
+    "max_hub_km",
+]  # fmt: skip
 MEMBER_COLUMNS = [
     "group_id", "ags", "name", "role", "distance_km", "shared_topics", "population", "funded", "lat", "lon",
     "level",
 ]  # fmt: skip
-UNASSIGNED_COLUMNS = ["ags", "name", "reason", "level"]
+UNASSIGNED_COLUMNS = ["ags", "name", "reason_code", "reason", "level"]
 WHITE_SPOT_COLUMNS = [
     "ags", "name", "district", "state", "population", "interest_weight", "nearest_project",
     "nearest_project_km", "lat", "lon", "level",

@@ -18,11 +18,15 @@ from lernnetz.graph.analytics.context import (
     COVERAGE_COLUMNS,
     HOST_COLUMNS,
     UNCOVERED_COLUMNS,
+    IntArray,
     _context,
     _empty,
     _f,
+    _near,
+    _region,
     _sorted,
 )
+from lernnetz.graph.analytics.min_evidence import with_min_evidence
 from lernnetz.graph.analytics.notes import topic_notes
 from lernnetz.graph.analytics.place_candidates import interested_places
 from lernnetz.graph.analytics.white_spots import (
@@ -46,7 +50,14 @@ class EventPlan:
     notes: list[str] = field(default_factory=list)
 
 
-def plan_events(store: GraphStore, topic: str, k: int, radius_km: float) -> EventPlan:
+def plan_events(
+    store: GraphStore,
+    topic: str,
+    k: int,
+    radius_km: float,
+    region: str | None = None,
+    min_evidence: str | float | None = None,
+) -> EventPlan:
     """Choose up to ``k`` host projects for events on a topic, maximising how many
     interested non-funded municipalities lie within reach of a host.
 
@@ -63,23 +74,40 @@ def plan_events(store: GraphStore, topic: str, k: int, radius_km: float) -> Even
     nearest project addressing the topic (chosen or not) and its distance. Non-funded
     Kreise and Verbände with evidence of their own are units of their own ``level`` (each
     counts once; distance from its nearest Gemeinde). ``notes`` explain an empty plan.
+
+    With ``region``, only the interested municipalities within ``radius_km`` of the region
+    count (hosts may lie outside it, within reach of them), and a Kreis or Verband only when
+    one of its Gemeinden lies in that area; ``min_evidence`` counts only evidence of that
+    kind or stronger (see :mod:`~lernnetz.graph.analytics.min_evidence`).
     """
     radius_km = check_radius(radius_km)
     if not 1 <= int(k) <= 100:
         raise InvalidArgument(f"k must be between 1 and 100 (got {k})")
-    ctx = _context(store)
+    ctx = with_min_evidence(_context(store), min_evidence)
     slugs = ctx.topic_args([topic])
     assert slugs is not None
     t = slugs[0]
     pos = _interested(ctx, t)
     pos = pos[~ctx.funded[pos]]
+    params: dict[str, Any] = {
+        "topic": t,
+        "k": int(k),
+        "radius_km": radius_km,
+        "algorithm": "greedy maximum coverage",
+    }
+    area: IntArray | None = None
+    if region is not None:
+        reg = _region(store, ctx, region)
+        area = _near(store, ctx, reg, radius_km)[0]
+        pos = np.intersect1d(pos, area)
+        params["region"] = reg.as_dict()
+    params["min_evidence"] = min_evidence
     # the units to cover: interested non-funded Gemeinden, then Kreise/Verbände of their own level
-    places = interested_places(ctx, t, funded=False)
+    places = interested_places(ctx, t, funded=False, area=area)
     keys = [str(ctx.ags[p]) for p in pos.tolist()] + [p.key for p in places]
     names = [ctx.name[p] for p in pos.tolist()] + [p.label for p in places]
     levels = ["gemeinde"] * len(pos) + [p.level for p in places]
     pop = np.concatenate([ctx.population[pos], np.array([p.population for p in places], dtype=np.int64)])
-    params = {"topic": t, "k": int(k), "radius_km": radius_km, "algorithm": "greedy maximum coverage"}
     hosts_all = [pid for pid in sorted(ctx.projects) if t in ctx.projects[pid].topics]
     dist = {
         pid: np.concatenate(
@@ -156,7 +184,15 @@ def plan_events(store: GraphStore, topic: str, k: int, radius_km: float) -> Even
     params["interested_non_funded"] = len(keys)
     params["hosts_addressing_topic"] = len(hosts_all)
     notes = (
-        topic_notes(ctx, "plan events for", t, radius_km, interested=len(keys), hosts=len(hosts_all))
+        topic_notes(
+            ctx,
+            "plan events for",
+            t,
+            radius_km,
+            interested=len(keys),
+            hosts=len(hosts_all),
+            min_evidence=min_evidence,
+        )
         if hosts.empty
         else []
     )

@@ -28,6 +28,7 @@ from lernnetz.graph.analytics.context import (
     _region,
     _round,
 )
+from lernnetz.graph.analytics.min_evidence import with_min_evidence
 from lernnetz.graph.analytics.notes import match_notes
 from lernnetz.graph.analytics.places import FUNDED_MEANS, FUNDED_WAYS, Evidence
 from lernnetz.graph.errors import InvalidArgument
@@ -43,8 +44,12 @@ def matches(
     topics: Sequence[str] | None = None,
     projects: Literal["near", "all"] = "near",
     funded_means: str = "any",
+    min_evidence: str | float | None = None,
 ) -> pd.DataFrame:
     """Non-funded places near a region that share a topic with a model project.
+
+    ``min_evidence`` counts only evidence of that kind or stronger (e.g. ``"registered"``;
+    see :mod:`~lernnetz.graph.analytics.min_evidence`).
 
     Semantics, exactly:
 
@@ -90,7 +95,7 @@ def matches(
     radius_km = check_radius(radius_km)
     if projects not in ("near", "all"):
         raise InvalidArgument(f"projects must be 'near' or 'all' (got {projects!r})")
-    ctx = _context(store)
+    ctx = with_min_evidence(_context(store), min_evidence)
     funded = ctx.funded_under(funded_means)
     limit = FUNDED_MEANS[funded_means]
     reg = _region(store, ctx, region)
@@ -124,7 +129,7 @@ def matches(
         df.attrs["notes"] = match_notes(
             ctx, reg.name, radius_km, wanted, projects, funded_means, n_candidates=len(cand) + len(places),
             n_funded_excluded=int((funded[pos] & with_topic).sum()), offered=offered,
-            funded_any=ctx.funded_under("any")[pos] & with_topic,
+            funded_any=ctx.funded_under("any")[pos] & with_topic, min_evidence=min_evidence,
         )  # fmt: skip
         return df
     rows_pos = np.array(sorted(shared), dtype=np.int64)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,21 +22,31 @@ from lernnetz.graph.analytics.context import (
     GROUP_COLUMNS,
     MATCH_HALF_LIFE_KM,
     MEMBER_COLUMNS,
-    PEER_NEIGHBOURS,
     STABILITY_SEEDS,
     UNASSIGNED_COLUMNS,
+    FloatArray,
+    IntArray,
     _Context,
     _context,
-    _decay,
     _empty,
     _f,
     _near,
+    _projects_all,
     _projects_near,
     _region,
-    _rows,
 )
+from lernnetz.graph.analytics.grouping import (
+    MIXED,
+    Failure,
+    Grouping,
+    GroupingCache,
+    Option,
+    group_candidates,
+)
+from lernnetz.graph.analytics.min_evidence import with_min_evidence
+from lernnetz.graph.analytics.network_graph import network_graph
 from lernnetz.graph.analytics.notes import network_notes
-from lernnetz.graph.analytics.place_candidates import network_rows
+from lernnetz.graph.analytics.place_candidates import add_place_nodes, join_places
 from lernnetz.graph.errors import InvalidArgument
 from lernnetz.graph.geo import SpatialIndex, haversine_km
 from lernnetz.graph.store import GraphStore
@@ -53,14 +63,24 @@ class LearningNetworks:
     unassigned: pd.DataFrame
     stability: float
     params: dict[str, Any]
-    graph: nx.Graph = field(repr=False, default_factory=nx.Graph)
+    _graph: nx.Graph | None = field(default=None, repr=False, compare=False)
+    _build: Callable[[], nx.Graph] | None = field(default=None, repr=False, compare=False)
     #: When no group is proposed: why, and what would help.
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def graph(self) -> nx.Graph:
+        """The proposal's graph, built on first use (tables alone do not pay for it)."""
+        if self._graph is None:
+            self._graph = self._build() if self._build is not None else nx.Graph()
+            self._build = None
+        return self._graph
+
     def to_graph(self) -> nx.Graph:
-        """A NetworkX graph of the proposal: nodes with ``kind`` (project, funded, candidate,
-        topic, event), ``label``, ``lat``, ``lon``, ``population``, ``title`` (tooltip with
-        sources) and ``group``; edges with ``label`` (shared topics and distance) and ``kind``."""
+        """A NetworkX graph of the proposal: nodes with ``kind`` (project — one node per hub,
+        standing for its whole territory —, candidate, topic, event), ``label``, ``lat``, ``lon``,
+        ``population``, ``title`` (tooltip with sources) and ``group``; edges with ``label``
+        (shared topics and distance) and ``kind``."""
         return self.graph.copy()
 
 
@@ -71,42 +91,68 @@ def learning_networks(
     radius_km: float = 50.0,
     max_size: int = 12,
     seed: int = 42,
+    min_size: int = 3,
+    min_evidence: str | float | None = None,
 ) -> LearningNetworks:
-    """Propose regional learning networks: one hub project each, with members that share
-    the topic and lie within reach.
+    """Propose regional learning networks: groups of non-funded municipalities around a hub
+    project, on one topic, near the hub and near each other.
 
-    * **Candidates**: the non-funded municipalities within ``radius_km`` of the region
-      that have a topic (``topic`` if given).
+    * **Candidates**: the non-funded municipalities within ``radius_km`` of the region that
+      have a topic (``topic`` if given; evidence of at least ``min_evidence``, see
+      :mod:`~lernnetz.graph.analytics.min_evidence`).
     * **Hubs**: projects whose territory lies within ``radius_km`` of the region and that
       address a topic of some candidate (``topic`` if given).
-    * **Feasible pair** (candidate c, hub h): they share a topic and c's distance to h's
-      territory is ≤ ``radius_km`` ("within reach"). Pair weight w(c,h) =
-      Σ_{shared t} IDF(t)·s(c,t) × 0.5^(d/30 km).
-    * **Communities**: Louvain (``networkx.community.louvain_communities``, seeded with
-      ``seed``, nodes and edges inserted in sorted order) on the graph of feasible pairs
-      plus candidate–candidate edges to each candidate's 8 nearest fellow candidates
-      (if they share topics and are ≤ ``radius_km`` apart; weight Σ IDF·min(s) × decay). Each candidate prefers the feasible hub of its own community
-      with the largest w, then its other feasible hubs by w (ties: distance, id).
-    * **Capacity**: a hub takes at most ``max_size`` members; candidates propose in order
-      of preference and each hub keeps the ones with the largest w (deferred acceptance,
-      ties by AGS) — deterministic.
-    * **Unassigned** candidates carry the reason: no project within reach shares their
-      topics (nearest such project named), or every such project is full.
-    * **Stability**: the mean adjusted Rand index between the assignment with ``seed``
-      and those with the next 9 seeds (1.0 = the same groups whatever the seed).
+    * **Options** of candidate c: every (hub h, topic t) with t addressed by h and in c's
+      topics, and c's distance to h's territory ≤ ``radius_km``; score
+      IDF(t)·s(c,t)·0.5^(d/30 km).
+    * **Objective**: maximise Σ over placed candidates of s(c, t_g) (evidence-weighted
+      coverage) subject to one group per candidate, one hub and one topic per group, every
+      member within ``radius_km`` of the hub's territory and of every other member, and
+      ``min_size`` ≤ size ≤ ``max_size``. A hub can lead several groups (one per topic, and
+      several per topic when its candidates are too many or too far apart). The heuristic
+      (greedy pools, balanced spatial bisection, repair) is in
+      :mod:`~lernnetz.graph.analytics.grouping`; ``benchmarks/bench_networks.py`` compares it
+      with the nearest-hub baseline.
+    * **Unassigned** candidates carry ``reason_code`` and a concrete ``reason``:
+      ``no-project-addresses-topics`` (no model project anywhere does), ``no-project-within-reach``
+      (the nearest project anywhere sharing a topic named, with its distance), ``below-minimum`` (its best option would gather fewer than ``min_size``) or
+      ``spread`` (the option's candidates are too far apart to form a group with it).
+    * **Kreise and Verbände** with evidence of their own (other-programme rows naming them) are
+      candidates of their own ``level`` when one of their Gemeinden lies in the area and they are
+      not funded themselves. They join after the grouping above (and are not in the ``params``
+      counts): each takes its best (hub, topic) option within reach (distances from its nearest
+      Gemeinde) and joins a group of that hub and topic with room below ``max_size`` whose
+      members are all within ``radius_km`` of it, else a group of places, numbered after the
+      others and kept only when it reaches ``min_size`` (else ``below-minimum``); without an
+      option a place is unassigned with the same reason codes. Their rows carry ``level``
+      verband/kreis and their key in ``ags``.
+    * **Stability**: the mean adjusted Rand index between the groups with ``seed`` and those
+      with the next 9 seeds (the seed only picks the first centre of a spatial split).
 
-    Groups are ordered by size (desc) and hub id; ``group_id`` counts from 1.
+    ``groups``: one row per group with the ``topic``, ``evidence`` (Σ s(c, topic)),
+    ``max_member_km`` (largest member-to-member distance) and ``max_hub_km`` (largest
+    member-to-hub-territory distance), both ≤ ``radius_km``. ``members``: per group one
+    ``hub`` row (the project, at its lead Gemeinde) and one ``member`` row per member.
+    Groups are ordered by size (desc), hub id, topic, first member; ``group_id`` counts from 1.
+    The same input in any row order gives the same answer. A ``min_size`` above ``max_size``
+    is capped at ``max_size`` (``params["min_size"]`` holds the one used). Without a group,
+    ``notes`` say why and what would help.
     """
     radius_km = check_radius(radius_km)
     if not 1 <= int(max_size) <= 200:
         raise InvalidArgument(f"max_size must be between 1 and 200 (got {max_size})")
-    ctx = _context(store)
+    if not 1 <= int(min_size) <= 200:
+        raise InvalidArgument(f"min_size must be between 1 and 200 (got {min_size})")
+    # a minimum above the maximum is capped at it (max_size=2 with the default minimum 3 works)
+    max_size, min_size, seed = int(max_size), min(int(min_size), int(max_size)), int(seed)
+    ctx = with_min_evidence(_context(store), min_evidence)
     reg = _region(store, ctx, region)
     wanted = ctx.topic_args([topic]) if topic is not None else None
     allowed = frozenset(wanted) if wanted is not None else None
     pos, near_km = _near(store, ctx, reg, radius_km)
     keep = ~ctx.funded[pos] & ctx.mask(wanted)[pos]
-    cands = sorted(pos[keep].tolist())
+    cand_arr = np.sort(pos[keep])
+    cands = cand_arr.tolist()
     hubs = {
         pid: (ctx.projects[pid].topics if allowed is None else ctx.projects[pid].topics & allowed)
         for pid in _projects_near(ctx, pos)
@@ -117,88 +163,82 @@ def learning_networks(
         "topic": wanted[0] if wanted else None,
         "radius_km": radius_km,
         "reach_km": radius_km,
-        "max_size": int(max_size),
-        "seed": int(seed),
-        "stability_seeds": list(range(int(seed), int(seed) + STABILITY_SEEDS)),
-        "algorithm": "seeded Louvain on candidate–hub and candidate–candidate topic/proximity weights, "
-        "then capacity-limited deferred acceptance to one hub per member",
+        "max_size": max_size,
+        "min_size": min_size,
+        "min_evidence": min_evidence,
+        "seed": seed,
+        "stability_seeds": list(range(seed, seed + STABILITY_SEEDS)),
+        "algorithm": "greedy (hub, topic) pools by IDF × evidence × distance decay, pools below the minimum "
+        "dissolved smallest first; balanced spatial bisection to max_size and the reach; repair of small parts",
+        "objective": "maximise Σ evidence strength of placed candidates for their group's topic, subject to "
+        "min_size ≤ size ≤ max_size, one hub and one topic per group, members within reach of the hub and of each other",
         "attribution": ctx.attribution,
     }
     cand_topics = {c: ctx.topics_of(c, allowed) for c in cands}
 
-    # feasible pairs
-    pairs: dict[int, list[tuple[float, float, str, list[str]]]] = defaultdict(list)
-    nearest_sharing: dict[int, tuple[float, str]] = {}
-    for pid, pts in hubs.items():
-        who = [c for c in cands if pts.intersection(cand_topics[c])]
-        if not who:
-            continue
-        d = ctx.distance_to_project(np.array(who, dtype=np.int64), pid)
-        for c, km in zip(who, d.tolist(), strict=True):
-            if (km, pid) < nearest_sharing.get(c, (math.inf, "")):
-                nearest_sharing[c] = (km, pid)
-            if km <= radius_km:
-                ts = sorted(pts.intersection(cand_topics[c]))
-                w = sum(ctx.idf.get(t, 0.0) * ctx.strength[c][t] for t in ts) * _decay(km, MATCH_HALF_LIFE_KM)
-                pairs[c].append((w, km, pid, ts))
-    for lst in pairs.values():
-        lst.sort(key=lambda x: (-x[0], x[1], x[2]))
+    options, shared = _options(ctx, cand_arr, hubs, radius_km)
 
-    graph = _community_graph(ctx, sorted(pairs), pairs, cand_topics, radius_km)
-    assignment = _assign(graph, pairs, int(max_size), int(seed))
-    labels = [assignment.get(c, "-") for c in sorted(pairs)]
-    others = []
-    for s in params["stability_seeds"][1:]:
-        alt = _assign(graph, pairs, int(max_size), s)
-        others.append([alt.get(c, "-") for c in sorted(pairs)])
-    stability = _stability(labels, others)
+    cache = GroupingCache()
 
-    # tables
-    by_hub: dict[str, list[int]] = defaultdict(list)
-    for c, h in assignment.items():
-        by_hub[h].append(c)
-    pair_of = {(c, pid): (w, km, ts) for c, lst in pairs.items() for w, km, pid, ts in lst}
-    order = sorted(by_hub, key=lambda h: (-len(by_hub[h]), h))
-    group_rows, member_rows = [], []
-    for gid, h in enumerate(order, start=1):
-        members = sorted(by_hub[h], key=lambda c: (-pair_of[(c, h)][0], str(ctx.ags[c])))
-        topics = sorted({t for c in members for t in pair_of[(c, h)][2]})
-        group_rows.append(
-            {
-                "group_id": gid,
-                "hub_project": h,
-                "hub_name": ctx.projects[h].name,
-                "topics": topics,
-                "size": len(members),
-                "members": [str(ctx.ags[c]) for c in members],
-            }
+    def run(s: int) -> Grouping:
+        return group_candidates(
+            options,
+            ctx.lat,
+            ctx.lon,
+            reach_km=radius_km,
+            max_size=max_size,
+            min_size=min_size,
+            seed=s,
+            cache=cache,
         )
-        hub_topics = sorted(ctx.projects[h].topics.intersection(topics))
-        for t_pos in ctx.projects[h].territory.tolist():
-            member_rows.append(_member_row(ctx, gid, t_pos, "hub-territory", 0.0, hub_topics))
-        for c in members:
-            _w, km, ts = pair_of[(c, h)]
-            member_rows.append(_member_row(ctx, gid, c, "member", km, ts))
+
+    grouping = run(seed)
+    reach = sorted(options)
+    others = [run(s).labels(reach) for s in params["stability_seeds"][1:]]
+    stability = _stability(grouping.labels(reach), others)
+
+    group_rows, member_rows, pair_of = _tables(ctx, grouping, options, shared)
     unassigned_rows = []
     for c in cands:
-        if c in assignment:
+        if c in grouping.failures:
+            code, reason = _failure_reason(ctx, grouping.failures[c], radius_km, min_size)
+        elif c in options:
             continue
-        if c in pairs:
-            reason = (
-                f"every project within {radius_km:g} km that shares its topics already has "
-                f"{max_size} members ({', '.join(pid for _, _, pid, _ in pairs[c])})"
-            )
-        elif c in nearest_sharing:
-            km, pid = nearest_sharing[c]
-            reason = (
-                f"no project within {radius_km:g} km shares its topics; nearest that does: "
-                f"{pid} at {km:.1f} km"
-            )
         else:
-            reason = "no project near the region addresses its topics (" + ", ".join(cand_topics[c]) + ")"
+            km, pid = _nearest_sharing(ctx, c, cand_topics[c])
+            if pid:
+                code = "no-project-within-reach"
+                reason = (
+                    f"no project within {radius_km:g} km shares its topics; nearest that does: "
+                    f"{pid} at {km:.1f} km"
+                )
+            else:
+                code = "no-project-addresses-topics"
+                reason = "no model project addresses its topics (" + ", ".join(cand_topics[c]) + ")"
         unassigned_rows.append(
-            {"ags": str(ctx.ags[c]), "name": ctx.name[c], "reason": reason, "level": "gemeinde"}
+            {
+                "ags": str(ctx.ags[c]),
+                "name": ctx.name[c],
+                "reason_code": code,
+                "reason": reason,
+                "level": "gemeinde",
+            }
         )
+    placed = sum(len(g["members"]) for g in group_rows)
+    params.update(
+        candidates=len(cands),
+        candidates_within_reach=len(options),
+        placed=placed,
+        coverage=round(placed / len(options), 4) if options else 1.0,
+        objective_value=round(sum(g["evidence"] for g in group_rows), 6),
+    )
+    # Kreise and Verbände with evidence of their own: candidates of their own level that join a group
+    # at their best hub (after the Gemeinden are grouped; the figures above count Gemeinden only)
+    place_pair = join_places(
+        ctx, dict(zip(pos.tolist(), near_km.tolist(), strict=True)), hubs, allowed, radius_km,
+        (min_size, max_size), (group_rows, member_rows, unassigned_rows),
+        lambda gid, pid, ts: _hub_row(ctx, gid, pid, ts),
+    )  # fmt: skip
 
     groups = pd.DataFrame(group_rows, columns=GROUP_COLUMNS) if group_rows else _empty(GROUP_COLUMNS)
     members_df = pd.DataFrame(member_rows, columns=MEMBER_COLUMNS) if member_rows else _empty(MEMBER_COLUMNS)
@@ -208,52 +248,155 @@ def learning_networks(
         else _empty(UNASSIGNED_COLUMNS)
     )
     result = LearningNetworks(groups, members_df, unassigned, stability, params)
-    result.graph = _network_graph(ctx, result, pair_of)
-    _add_places(ctx, result, dict(zip(pos.tolist(), near_km.tolist(), strict=True)), hubs, allowed, radius_km)
+    result._build = lambda: add_place_nodes(
+        ctx, network_graph(ctx, result, pair_of), result.groups, place_pair
+    )
+    if groups.empty:
+        codes = [str(c) for c in unassigned["reason_code"]]
+        result.notes = network_notes(ctx, reg.name, radius_km, codes, bool(hubs), min_evidence)
     return result
 
 
-def _add_places(
+def _options(
+    ctx: _Context, cand_arr: IntArray, hubs: dict[str, frozenset[str]], radius_km: float
+) -> tuple[dict[int, list[Option]], dict[tuple[int, str], list[str]]]:
+    """Every candidate's options, best first (one-topic ones, then the mixed-topic fallbacks), the
+    topics each (candidate, hub) pair shares."""
+    options: dict[int, list[Option]] = defaultdict(list)
+    shared: dict[tuple[int, str], list[str]] = {}
+    cands = cand_arr.tolist()
+    strength: dict[str, FloatArray] = {}
+    for pid in sorted(hubs):
+        pts = sorted(hubs[pid])
+        sel = np.flatnonzero(ctx.mask(pts)[cand_arr])
+        if len(sel) == 0:
+            continue
+        d = _distance_to_territory(ctx, cand_arr[sel], pid)
+        inr = d <= radius_km
+        sel, d = sel[inr], d[inr]
+        if len(sel) == 0:
+            continue
+        decay = 0.5 ** (d / MATCH_HALF_LIFE_KM)
+        has = np.zeros((len(sel), len(pts)), dtype=bool)
+        st = np.zeros((len(sel), len(pts)))
+        for j, t in enumerate(pts):
+            if t not in strength:
+                strength[t] = np.array([ctx.strength[c].get(t, 0.0) for c in cands])
+            has[:, j] = ctx.has_topic[t][cand_arr[sel]] if t in ctx.has_topic else False
+            st[:, j] = strength[t][sel]
+        idf = np.array([ctx.idf.get(t, 0.0) for t in pts])
+        score = np.where(has, -np.round(st * idf[None, :] * decay[:, None], 9), np.inf)
+        top = np.argmin(score, axis=1)  # ties: the first topic (sorted)
+        rows, cols = np.nonzero(has)
+        km_l, sel_l = d.tolist(), sel.tolist()
+        sc_v, st_v = score[rows, cols].tolist(), st[rows, cols].tolist()
+        for r, j, sc, sv in zip(rows.tolist(), cols.tolist(), sc_v, st_v, strict=True):
+            c = cands[sel_l[r]]
+            options[c].append((sc, km_l[r], pid, pts[j], sv))
+            shared.setdefault((c, pid), []).append(pts[j])
+        every = np.arange(len(sel))
+        for r, sc, sv in zip(
+            every.tolist(), score[every, top].tolist(), st[every, top].tolist(), strict=True
+        ):
+            # the fallback: a mixed-topic group at this hub, tried after every one-topic group
+            options[cands[sel_l[r]]].append((sc, km_l[r], pid, MIXED, sv))
+    for lst in options.values():
+        lst.sort(key=lambda o: (o[3] == MIXED, o))
+    return dict(options), shared
+
+
+def _nearest_sharing(ctx: _Context, c: int, topics: list[str]) -> tuple[float, str]:
+    """The nearest project anywhere that addresses one of the topics (``(inf, "")`` if none does)."""
+    best = (math.inf, "")
+    here = np.array([c], dtype=np.int64)
+    for pid in _projects_all(ctx):
+        if ctx.projects[pid].topics.intersection(topics):
+            best = min(best, (float(ctx.distance_to_project(here, pid)[0]), pid))
+    return best
+
+
+def _distance_to_territory(ctx: _Context, pos: IntArray, pid: str) -> FloatArray:
+    """Like ``ctx.distance_to_project``, through a k-d tree over the territory (same haversine)."""
+    p = ctx.projects[pid]
+    if len(p.territory) <= 16:
+        return ctx.distance_to_project(pos, pid)
+    d, _ = SpatialIndex(p.lat, p.lon).query(ctx.lat[pos], ctx.lon[pos])
+    out = np.asarray(d, dtype=np.float64)
+    out[np.isin(pos, p.territory)] = 0.0
+    return out
+
+
+def _tables(
     ctx: _Context,
-    result: LearningNetworks,
-    dist_of: dict[int, float],
-    hubs: dict[str, frozenset[str]],
-    allowed: frozenset[str] | None,
-    radius_km: float,
-) -> None:
-    """Kreise/Verbände of their own level (:func:`place_candidates.network_rows`), and the notes.
-    A place joins its hub's group (``members``/``size`` then count it too, beyond ``max_size``);
-    a hub only places chose gets a group of its own, numbered after the others."""
-    extra, left = network_rows(ctx, dist_of, hubs, allowed, radius_km)
-    groups = result.groups.to_dict(orient="records")
-    by_hub = {g["hub_project"]: g for g in groups}
-    rows = []
-    for r in extra:
-        hub = r.pop("hub")
-        g = by_hub.get(hub)
-        if g is None:  # a hub only places chose: a group of its own, after the others
-            g = by_hub[hub] = {"group_id": len(by_hub) + 1, "hub_project": hub, "hub_name": ctx.projects[hub].name,
-                               "topics": [], "size": 0, "members": []}  # fmt: skip
-            groups.append(g)
-            hub_topics = sorted(ctx.projects[hub].topics.intersection(r["shared_topics"]))
-            rows += [_member_row(ctx, g["group_id"], t, "hub-territory", 0.0, hub_topics)
-                     for t in ctx.projects[hub].territory.tolist()]  # fmt: skip
-        g["members"] = [*g["members"], r["ags"]]
-        g["size"] += 1
-        g["topics"] = sorted(set(g["topics"]) | set(r["shared_topics"]))
-        rows.append({**r, "group_id": g["group_id"]})
-    if rows:
-        result.groups = pd.DataFrame(groups, columns=GROUP_COLUMNS)
-        result.members = pd.concat(
-            [result.members, pd.DataFrame(rows, columns=MEMBER_COLUMNS)], ignore_index=True
+    grouping: Grouping,
+    options: dict[int, list[Option]],
+    shared: dict[tuple[int, str], list[str]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[tuple[int, str], tuple[float, float, list[str]]]]:
+    opt = {(c, o[2], o[3]): o for c, lst in options.items() for o in lst}
+    ordered = sorted(grouping.groups, key=lambda g: (-len(g[2]), g[0], g[1], str(ctx.ags[g[2][0]])))
+    group_rows: list[dict[str, Any]] = []
+    member_rows: list[dict[str, Any]] = []
+    pair_of: dict[tuple[int, str], tuple[float, float, list[str]]] = {}
+    for gid, (h, t, ms) in enumerate(ordered, start=1):
+        members = sorted(ms, key=lambda c: (opt[(c, h, t)][0], str(ctx.ags[c])))
+        union = sorted({x for c in members for x in shared[(c, h)]}) if t == MIXED else [t]
+        arr = np.array(members, dtype=np.int64)
+        la, lo = ctx.lat[arr], ctx.lon[arr]
+        spread = float(haversine_km(la[:, None], lo[:, None], la[None, :], lo[None, :]).max())
+        p = ctx.projects[h]
+        group_rows.append(
+            {
+                "group_id": gid,
+                "hub_project": h,
+                "hub_name": p.name,
+                "topic": t if t != MIXED else (union[0] if len(union) == 1 else ""),
+                "topics": union,
+                "size": len(members),
+                "members": [str(ctx.ags[c]) for c in members],
+                "evidence": round(sum(opt[(c, h, t)][4] for c in members), 6),
+                "max_member_km": round(spread, 3),
+                "max_hub_km": round(max(opt[(c, h, t)][1] for c in members), 3),
+            }
         )
-    if left:
-        result.unassigned = pd.concat(
-            [result.unassigned, pd.DataFrame(left, columns=UNASSIGNED_COLUMNS)], ignore_index=True
+        member_rows.append(_hub_row(ctx, gid, h, group_rows[-1]["topics"]))
+        for c in members:
+            o = opt[(c, h, t)]
+            ts = shared[(c, h)] if t == MIXED else [t]
+            member_rows.append(_member_row(ctx, gid, c, "member", o[1], ts))
+            pair_of[(c, h)] = (-o[0], o[1], ts)
+    return group_rows, member_rows, pair_of
+
+
+def _hub_row(ctx: _Context, gid: int, pid: str, topics: list[str]) -> dict[str, Any]:
+    """A group's hub: one row for the project, at its lead Gemeinde."""
+    p = ctx.projects[pid]
+    a = p.anchor
+    return {
+        "group_id": gid, "ags": str(ctx.ags[a]), "name": p.name, "role": "hub", "distance_km": 0.0,
+        "shared_topics": topics, "population": int(p.population), "funded": True,
+        "lat": _f(ctx.lat[a]), "lon": _f(ctx.lon[a]), "level": "gemeinde",
+    }  # fmt: skip
+
+
+def _failure_reason(
+    ctx: _Context, failures: list[Failure], radius_km: float, min_size: int
+) -> tuple[str, str]:
+    f = failures[0]
+    label = "several topics" if f.topic == MIXED else repr(ctx.topic_labels.get(f.topic, f.topic))
+    what = f"{label} with {ctx.projects[f.hub].name} ({f.km:.1f} km)"
+    if f.code == "below-minimum":
+        text = (
+            f"its best match, {what}, would gather only {f.pool_size} candidate(s), fewer than the "
+            f"minimum group size {min_size}"
         )
-    if result.groups.empty:
-        result.notes = network_notes(ctx, result.params["region"]["name"], radius_km, len(result.unassigned),
-                                     bool(hubs))  # fmt: skip
+    else:
+        text = (
+            f"its best match, {what}, has {f.pool_size} candidates, but no group of at least {min_size} "
+            f"within {radius_km:g} km of each other could take it"
+        )
+    if len(failures) > 1:
+        text += f"; its {len(failures) - 1} other option(s) within {radius_km:g} km formed no group with it either"
+    return f.code, text
 
 
 def _member_row(ctx: _Context, gid: int, pos: int, role: str, km: float, topics: list[str]) -> dict[str, Any]:
@@ -270,85 +413,6 @@ def _member_row(ctx: _Context, gid: int, pos: int, role: str, km: float, topics:
         "lon": _f(ctx.lon[pos]),
         "level": "gemeinde",
     }
-
-
-def _community_graph(
-    ctx: _Context,
-    cands: list[int],
-    pairs: dict[int, list[tuple[float, float, str, list[str]]]],
-    cand_topics: dict[int, list[str]],
-    reach_km: float,
-) -> nx.Graph:
-    G: nx.Graph = nx.Graph()
-    hubs = sorted({pid for c in cands for _, _, pid, _ in pairs[c]})
-    G.add_nodes_from(f"c:{ctx.ags[c]}" for c in cands)
-    G.add_nodes_from(f"h:{h}" for h in hubs)
-    edges: list[tuple[str, str, float]] = []
-    for c in cands:
-        for w, _km, pid, _ts in pairs[c]:
-            if w > 0:
-                edges.append((f"c:{ctx.ags[c]}", f"h:{pid}", w))
-    if len(cands) > 1:
-        # each candidate links to its nearest fellow candidates within reach (k-NN keeps it O(n·k))
-        arr = np.array(cands, dtype=np.int64)
-        nbr = SpatialIndex(ctx.lat[arr], ctx.lon[arr]).nearest(PEER_NEIGHBOURS + 1)
-        links = sorted({(min(i, j), max(i, j)) for i in range(len(cands)) for j in nbr[i].tolist() if i != j})
-        for i, j in links:
-            a, b = cands[i], cands[j]
-            km = float(haversine_km(ctx.lat[a], ctx.lon[a], ctx.lat[b], ctx.lon[b]))
-            common = sorted(set(cand_topics[a]).intersection(cand_topics[b]))
-            if km > reach_km or not common:
-                continue
-            w = sum(ctx.idf.get(t, 0.0) * min(ctx.strength[a][t], ctx.strength[b][t]) for t in common)
-            w *= _decay(km, MATCH_HALF_LIFE_KM)
-            if w > 0:
-                edges.append((f"c:{ctx.ags[a]}", f"c:{ctx.ags[b]}", w))
-    G.add_weighted_edges_from(sorted(edges))
-    G.graph["pos_of"] = {f"c:{ctx.ags[c]}": c for c in cands}
-    return G
-
-
-def _assign(
-    G: nx.Graph, pairs: dict[int, list[tuple[float, float, str, list[str]]]], max_size: int, seed: int
-) -> dict[int, str]:
-    """Community-informed preferences, then capacity-limited deferred acceptance."""
-    if G.number_of_nodes() == 0:
-        return {}
-    communities = nx.community.louvain_communities(G, weight="weight", seed=seed)
-    community_of: dict[str, int] = {}
-    for i, com in enumerate(sorted((sorted(c) for c in communities), key=lambda c: c[0])):
-        for n in com:
-            community_of[n] = i
-    pos_of: dict[str, int] = G.graph["pos_of"]
-    prefs: dict[int, list[str]] = {}
-    weight: dict[tuple[int, str], float] = {}
-    for name, c in sorted(pos_of.items()):
-        lst = pairs.get(c, [])
-        if not lst:
-            continue
-        mine = community_of.get(name)
-        same = [pid for _, _, pid, _ in lst if community_of.get(f"h:{pid}") == mine]
-        rest = [pid for _, _, pid, _ in lst if pid not in same]
-        prefs[c] = same + rest
-        for w, _km, pid, _ts in lst:
-            weight[(c, pid)] = w
-    # deferred acceptance (candidates propose; hubs keep their best max_size)
-    nxt = dict.fromkeys(prefs, 0)
-    held: dict[str, list[int]] = defaultdict(list)
-    free = sorted(prefs)
-    while free:
-        c = free.pop(0)
-        if nxt[c] >= len(prefs[c]):
-            continue
-        h = prefs[c][nxt[c]]
-        nxt[c] += 1
-        held[h].append(c)
-        if len(held[h]) > max_size:
-            held[h].sort(key=lambda x: (-weight[(x, h)], x))
-            bumped = held[h].pop()
-            free.append(bumped)
-            free.sort()
-    return {c: h for h, cs in held.items() for c in cs}
 
 
 def _stability(base: list[str], others: list[list[str]]) -> float:
@@ -376,123 +440,3 @@ def adjusted_rand_index(a: Sequence[str], b: Sequence[str]) -> float:
     if best == expected:  # both partitions trivial (one cluster, or all singletons)
         return 1.0
     return (index - expected) / (best - expected)
-
-
-def _network_graph(
-    ctx: _Context, result: LearningNetworks, pair_of: dict[tuple[int, str], tuple[float, float, list[str]]]
-) -> nx.Graph:
-    G: nx.Graph = nx.Graph(title="lernnetz learning networks", attribution=ctx.attribution, **{
-        k: v for k, v in result.params.items() if k in {"topic", "radius_km", "max_size", "seed"}
-    })  # fmt: skip
-    if result.groups.empty:
-        return G
-    topic_nodes: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    event_nodes: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    for g in _rows(result.groups):
-        h = ctx.projects[g.hub_project]
-        pnode = f"project:{h.id}"
-        alat = _f(ctx.lat[h.anchor]) if h.anchor >= 0 else None
-        alon = _f(ctx.lon[h.anchor]) if h.anchor >= 0 else None
-        G.add_node(
-            pnode,
-            kind="project",
-            label=h.name,
-            lat=alat,
-            lon=alon,
-            population=h.population,
-            group=int(g.group_id),
-            title=(
-                f"{h.name} — Modellprojekt Smart Cities, round {h.round}, category {h.category}\n"
-                f"topics: {', '.join(ctx.topic_labels.get(t, t) for t in sorted(h.topics))}\n"
-                f"source: {h.source}"
-            ),
-        )
-        for t in g.topics:
-            if t in h.topics:
-                G.add_edge(pnode, f"topic:{t}", label="addresses", kind="addresses")
-                if alat is not None and alon is not None:
-                    topic_nodes[t].append((alat, alon))
-        for t_pos in h.territory.tolist():
-            mnode = f"municipality:{ctx.ags[t_pos]}"
-            G.add_node(
-                mnode,
-                kind="funded",
-                label=ctx.name[t_pos],
-                lat=_f(ctx.lat[t_pos]),
-                lon=_f(ctx.lon[t_pos]),
-                population=int(ctx.population[t_pos]),
-                group=int(g.group_id),
-                title=(
-                    f"{ctx.name[t_pos]} ({ctx.ags[t_pos]}), {ctx.district[t_pos]}, {ctx.state[t_pos]}\n"
-                    f"population {int(ctx.population[t_pos]):,}; territory of {h.name}"
-                ),
-            )
-            G.add_edge(mnode, pnode, label="territory", kind="territory")
-        for a in g.members:
-            c = int(ctx.positions([a])[0])
-            w, km, ts = pair_of[(c, h.id)]
-            lines = [
-                f"{ctx.name[c]} ({a}), {ctx.district[c]}, {ctx.state[c]}",
-                f"population {int(ctx.population[c]):,}; not funded",
-            ]
-            for t in ts:
-                for e in ctx.evidence[c][t]:
-                    lines.append(
-                        f"{ctx.topic_labels.get(t, t)}: {e.via} {e.kind} {e.date} "
-                        f"{('event ' + e.event_id + ' ') if e.event_id else ''}(source: {e.source})"
-                    )
-                    if e.via == "event" and e.event_id:
-                        event_nodes[e.event_id].append((float(ctx.lat[c]), float(ctx.lon[c])))
-                        G.add_edge(
-                            f"municipality:{a}", f"event:{e.event_id}", label="attended", kind="attended"
-                        )
-            G.add_node(
-                f"municipality:{a}",
-                kind="candidate",
-                label=ctx.name[c],
-                lat=_f(ctx.lat[c]),
-                lon=_f(ctx.lon[c]),
-                population=int(ctx.population[c]),
-                group=int(g.group_id),
-                title="\n".join(lines),
-            )
-            G.add_edge(
-                f"municipality:{a}",
-                pnode,
-                label=f"{', '.join(ctx.topic_labels.get(t, t) for t in ts)} · {km:.1f} km",
-                kind="member",
-                weight=round(float(w), 6),
-                distance_km=round(float(km), 3),
-            )
-            for t in ts:
-                topic_nodes[t].append((float(ctx.lat[c]), float(ctx.lon[c])))
-    for t, pts in sorted(topic_nodes.items()):
-        G.add_node(
-            f"topic:{t}",
-            kind="topic",
-            label=ctx.topic_labels.get(t, t),
-            lat=float(np.mean([p[0] for p in pts])),
-            lon=float(np.mean([p[1] for p in pts])),
-            population=0,
-            title=f"Topic: {ctx.topic_labels.get(t, t)} ({t}); IDF {ctx.idf.get(t, 0):.2f}",
-        )
-    for e_id, pts in sorted(event_nodes.items()):
-        ev = ctx.events.get(e_id, {})
-        place = (
-            ctx.positions([ev.get("place_key", "")]) if ev.get("place_key") else np.array([], dtype=np.int64)
-        )
-        lat = float(ctx.lat[place[0]]) if len(place) else float(np.mean([p[0] for p in pts]))
-        lon = float(ctx.lon[place[0]]) if len(place) else float(np.mean([p[1] for p in pts]))
-        G.add_node(
-            f"event:{e_id}",
-            kind="event",
-            label=ev.get("title") or e_id,
-            lat=lat,
-            lon=lon,
-            population=0,
-            title=f"{ev.get('kind', '')} {ev.get('date', '')}: {ev.get('title', '')}\nsource: {ev.get('source', '')}",
-        )
-        for t in ev.get("topics", []):
-            if f"topic:{t}" in G:
-                G.add_edge(f"event:{e_id}", f"topic:{t}", label="focus", kind="focus")
-    return G

@@ -23,8 +23,17 @@ def _participation_rows(ctx: Any) -> int:
     )
 
 
-def data_notes(ctx: Any) -> list[str]:
-    """What the loaded evidence is made of, when that explains an empty answer."""
+def data_notes(ctx: Any, min_evidence: str | float | None = None) -> list[str]:
+    """What the loaded evidence is made of, when that explains an empty answer; with a
+    ``min_evidence`` that drops evidence, that it does (the view no longer shows the rest)."""
+    from lernnetz.graph.analytics.min_evidence import evidence_threshold
+
+    if evidence_threshold(min_evidence) > 0.0:
+        return [
+            f"Only evidence of kind {min_evidence} or stronger counts (--min-evidence): weaker kinds, such as "
+            "other-programme participation (0.4) or survey answers (0.5), are left out. Lower or drop "
+            "--min-evidence to count them."
+        ]
     if _participation_rows(ctx):
         return []
     return [
@@ -52,6 +61,7 @@ def match_notes(
     n_funded_excluded: int,
     offered: frozenset[str],
     funded_any: Any,
+    min_evidence: str | float | None = None,
 ) -> list[str]:
     """Notes for an empty ``matches`` answer."""
     notes: list[str] = []
@@ -84,11 +94,18 @@ def match_notes(
             f"{n_any} funded Gemeinde(n) {where} with evidence are left out as funded (--funded-means "
             f"{funded_means}); --funded-means member keeps those funded only through their Verband or Kreis."
         )
-    return notes + data_notes(ctx)
+    return notes + data_notes(ctx, min_evidence)
 
 
 def topic_notes(
-    ctx: Any, what: str, topic: str, radius_km: float, *, interested: int, hosts: int
+    ctx: Any,
+    what: str,
+    topic: str,
+    radius_km: float,
+    *,
+    interested: int,
+    hosts: int,
+    min_evidence: str | float | None = None,
 ) -> list[str]:
     """Notes for an empty ``white_spots`` or ``plan_events`` answer on one topic."""
     label = ctx.topic_labels.get(topic, topic)
@@ -108,15 +125,30 @@ def topic_notes(
             f"All {interested} place(s) with evidence of {label} have a project addressing it within "
             f"{radius_km:g} km: no white spot. Narrow the radius (--radius-km) to see the farther ones."
         )
-    return notes + data_notes(ctx)
+    return notes + data_notes(ctx, min_evidence)
 
 
-def network_notes(ctx: Any, region: str, radius_km: float, unassigned: int, hubs: bool) -> list[str]:
-    """Notes for ``learning_networks`` without a group."""
+def network_notes(
+    ctx: Any,
+    region: str,
+    radius_km: float,
+    reason_codes: Sequence[str],
+    hubs: bool,
+    min_evidence: str | float | None = None,
+) -> list[str]:
+    """Notes for ``learning_networks`` without a group (``reason_codes`` of the unassigned)."""
+    unassigned = len(reason_codes)
+    too_few = sum(1 for c in reason_codes if c in ("below-minimum", "spread"))
     if not hubs:
         note = (
             f"No model project within {radius_km:g} km of {region} addresses a topic of the candidates there "
             "(or the chosen topic). Widen the radius (--radius-km) or choose another topic."
+        )
+    elif too_few:
+        note = (
+            f"{too_few} candidate(s) near {region} have a project within {radius_km:g} km sharing a topic, but "
+            "too few of them lie within reach of each other to form a group of the minimum size (see "
+            "`unassigned`). Lower the minimum (--min-size) or widen the radius (--radius-km)."
         )
     elif unassigned:
         note = (
@@ -128,4 +160,4 @@ def network_notes(ctx: Any, region: str, radius_km: float, unassigned: int, hubs
             f"No non-funded Gemeinde, Verband or Kreis within {radius_km:g} km of {region} has evidence "
             f"(of the chosen topic). Widen the radius (--radius-km), or {IMPORT_HINT}."
         )
-    return [note, *data_notes(ctx)]
+    return [note, *data_notes(ctx, min_evidence)]

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from lernnetz.graph.errors import InvalidArgument, NotFound
+from lernnetz.graph.jsonsafe import py
 from lernnetz.graph.store import GraphStore
 
 PROJECT_LIST_COLUMNS = [
@@ -36,6 +37,22 @@ EVENT_LIST_COLUMNS = [
     "hosts",
     "topics",
 ]
+
+
+#: Integer fields that may be missing: a table column holding them is float64 with NaN gaps.
+EVENT_OPTIONAL_INT_COLUMNS = ("number", "participants")
+
+
+def _record(row: pd.DataFrame, optional_ints: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The first row of ``row`` as plain Python values: a missing value (NaN, ``pd.NA``) is
+    ``None`` and an optional integer field is an ``int`` again (pandas stores ``[150, None]``
+    as ``150.0, NaN``; a NaN reached the response model as a number and gave a 500)."""
+    record: dict[str, Any] = py(row.iloc[0].to_dict())
+    for column in optional_ints:
+        value = record.get(column)
+        if isinstance(value, float) and value.is_integer():
+            record[column] = int(value)
+    return record
 
 
 def _topics_by(df: pd.DataFrame, key: str) -> dict[str, list[str]]:
@@ -147,9 +164,9 @@ def event_detail(store: GraphStore, event_id: str) -> dict[str, Any]:
             f"no event with id {event_id!r}", hint="GET /events or `lernnetz events` lists the ids"
         )
     full = store.events()
-    record = full[full["id"] == event_id].iloc[0].to_dict()
+    record = _record(full[full["id"] == event_id], EVENT_OPTIONAL_INT_COLUMNS)
     att = store.attendances()
     return {
-        "event": {**record, **row.iloc[0].to_dict()},
+        "event": {**record, **_record(row, EVENT_OPTIONAL_INT_COLUMNS)},
         "attendees": att[att["event_id"] == event_id].reset_index(drop=True),
     }

@@ -21,9 +21,12 @@ from lernnetz.graph.analytics.context import (
     _context,
     _empty,
     _evidence_weight,
+    _near,
+    _region,
     _round,
     _sorted,
 )
+from lernnetz.graph.analytics.min_evidence import with_min_evidence
 from lernnetz.graph.analytics.notes import topic_notes
 from lernnetz.graph.analytics.place_candidates import white_spot_rows
 from lernnetz.graph.store import GraphStore
@@ -50,7 +53,13 @@ def _nearest_addressing(ctx: _Context, pos: IntArray, topic: str) -> tuple[Float
     return best, who
 
 
-def white_spots(store: GraphStore, topic: str, radius_km: float) -> pd.DataFrame:
+def white_spots(
+    store: GraphStore,
+    topic: str,
+    radius_km: float,
+    region: str | None = None,
+    min_evidence: str | float | None = None,
+) -> pd.DataFrame:
     """Municipalities interested in a topic with no project addressing it within reach.
 
     A municipality is listed when it has the topic (interest or attended event's focus)
@@ -59,15 +68,23 @@ def white_spots(store: GraphStore, topic: str, radius_km: float) -> pd.DataFrame
     ``nearest_project_km`` NaN). Funded municipalities are included (their own project
     may not address the topic). ``interest_weight`` is the sum of the evidence weights for
     the topic. Kreise and Verbände with evidence of their own are rows of their own
-    ``level`` (distance from their nearest Gemeinde). Ordered by interest_weight (desc),
-    nearest_project_km (desc), key. An empty answer carries ``df.attrs["notes"]``.
+    ``level`` (distance from their nearest Gemeinde). With ``region`` (resolved like every
+    region), only municipalities within ``radius_km`` of the region count (the same area as
+    ``matches``), and a Kreis or Verband only when one of its Gemeinden lies in that area;
+    ``min_evidence`` counts only evidence of that kind or stronger (for Kreise and Verbände
+    too). Ordered by interest_weight (desc), nearest_project_km (desc), key. An empty answer
+    carries ``df.attrs["notes"]``.
     """
     radius_km = check_radius(radius_km)
-    ctx = _context(store)
+    ctx = with_min_evidence(_context(store), min_evidence)
     slugs = ctx.topic_args([topic])
     assert slugs is not None
     t = slugs[0]
     pos = _interested(ctx, t)
+    area: IntArray | None = None
+    if region is not None:
+        area = _near(store, ctx, _region(store, ctx, region), radius_km)[0]
+        pos = np.intersect1d(pos, area)
     best, who = _nearest_addressing(ctx, pos, t)
     rows = []
     for i, p in enumerate(pos.tolist()):
@@ -81,12 +98,12 @@ def white_spots(store: GraphStore, topic: str, radius_km: float) -> pd.DataFrame
             nearest_project_km=float(best[i]) if math.isfinite(best[i]) else math.nan,
         )
         rows.append(row)
-    places = white_spot_rows(ctx, t, radius_km)  # Kreise/Verbände with evidence of their own
+    places = white_spot_rows(ctx, t, radius_km, area)  # Kreise/Verbände with evidence of their own
     rows += places
     if not rows:
         df = _empty(WHITE_SPOT_COLUMNS)
         df.attrs["notes"] = topic_notes(
-            ctx, "report", t, radius_km, interested=len(pos) + len(places), hosts=0
+            ctx, "report", t, radius_km, interested=len(pos) + len(places), hosts=0, min_evidence=min_evidence
         )
         return df
     df = pd.DataFrame(rows)
@@ -95,10 +112,16 @@ def white_spots(store: GraphStore, topic: str, radius_km: float) -> pd.DataFrame
     return df[WHITE_SPOT_COLUMNS]
 
 
-def white_spots_by_district(store: GraphStore, topic: str, radius_km: float) -> pd.DataFrame:
+def white_spots_by_district(
+    store: GraphStore,
+    topic: str,
+    radius_km: float,
+    region: str | None = None,
+    min_evidence: str | float | None = None,
+) -> pd.DataFrame:
     """:func:`white_spots` aggregated per Kreis: how many white-spot municipalities and their
     population. Ordered by municipalities (desc), population (desc), Kreis key."""
-    spots = white_spots(store, topic, radius_km)
+    spots = white_spots(store, topic, radius_km, region=region, min_evidence=min_evidence)
     spots = spots[spots["level"] == "gemeinde"]  # Kreis/Verband rows are their own places
     if spots.empty:
         return _empty(WHITE_SPOT_DISTRICT_COLUMNS)

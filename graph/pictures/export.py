@@ -20,6 +20,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 import pandas as pd
 
 from lernnetz.graph.errors import InvalidArgument
@@ -79,3 +80,144 @@ def write_geojson(df: pd.DataFrame, path: str | Path, *, attribution: str | None
     p = Path(path)
     text = json.dumps(to_geojson(df, attribution=attribution), ensure_ascii=False, allow_nan=False)
     return write_text_atomic(p, text + "\n")
+
+
+# ---------------------------------------------------------------------------- networks for Gephi
+
+#: Network file formats: GraphML (yEd, Gephi, Cytoscape, networkx) and GEXF (Gephi).
+NETWORK_FORMATS = ("graphml", "gexf")
+
+
+def _attr(value: Any) -> str | int | float | bool | None:
+    """An attribute value GraphML/GEXF can hold: scalars as they are, lists ``"; "``-joined,
+    dicts as ``key=value; …``, missing (None, NaN) dropped (returns None)."""
+    v = py(value)
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return None
+    if isinstance(v, bool | int | float | str):
+        return v
+    from lernnetz.graph.pictures.tables import text_cell
+
+    text = text_cell(v)
+    return text or None
+
+
+def file_graph(G: nx.Graph) -> nx.Graph:
+    """A copy of ``G`` that ``nx.write_graphml`` / ``nx.write_gexf`` accept and read back equal.
+
+    Node ids become text; attributes with no value (None, NaN) are left out; lists and dicts
+    become text (:func:`lernnetz.graph.pictures.tables.text_cell`); an attribute that has
+    different types on different nodes (e.g. int here, float there) is written as float, or
+    as text if mixed with text, because GraphML declares one type per key.
+    """
+    H: nx.Graph = G.__class__()
+    H.graph.update({k: v for k, v in ((k, _attr(v)) for k, v in G.graph.items()) if v is not None})
+    for n, a in G.nodes(data=True):
+        H.add_node(str(n), **{k: v for k, v in ((k, _attr(v)) for k, v in a.items()) if v is not None})
+    for u, v, a in G.edges(data=True):
+        H.add_edge(
+            str(u), str(v), **{k: x for k, x in ((k, _attr(x)) for k, x in a.items()) if x is not None}
+        )
+    for items in (list(H.nodes(data=True)), [(None, a) for *_, a in H.edges(data=True)]):
+        kinds: dict[str, set[type]] = {}
+        for _, a in items:
+            for k, v in a.items():
+                kinds.setdefault(k, set()).add(type(v))
+        for k, ts in kinds.items():
+            if len(ts) < 2:
+                continue
+            target: type = float if ts <= {int, float} else str
+            for _, a in items:
+                if k in a:
+                    a[k] = (
+                        target(a[k]) if not (target is str and isinstance(a[k], bool)) else str(a[k]).lower()
+                    )
+    return H
+
+
+def network_bytes(G: nx.Graph, fmt: str) -> bytes:
+    """``G`` as a GraphML or GEXF document (UTF-8)."""
+    import io
+
+    if fmt not in NETWORK_FORMATS:
+        raise InvalidArgument(f"unknown network format {fmt!r}", hint="graphml or gexf")
+    H = file_graph(G)
+    buf = io.BytesIO()
+    if fmt == "graphml":
+        nx.write_graphml(H, buf, encoding="utf-8", named_key_ids=True)
+    else:
+        nx.write_gexf(H, buf, encoding="utf-8")
+    return buf.getvalue()
+
+
+def write_network(G: nx.Graph, path: str | Path) -> Path:
+    """Write ``G`` as GraphML (``.graphml``) or GEXF (``.gexf``), atomically, by the file's suffix."""
+    from lernnetz.loaders.textio import write_bytes_atomic
+
+    p = Path(path)
+    fmt = p.suffix.lower().lstrip(".")
+    if fmt not in NETWORK_FORMATS:
+        raise InvalidArgument(
+            f"{p} does not end in .graphml or .gexf", hint="name the file …graphml or …gexf"
+        )
+    return write_bytes_atomic(p, network_bytes(G, fmt))
+
+
+# ---------------------------------------------------------------------------- one door for the Python face
+
+
+def save(
+    obj: Any,
+    path: str | Path,
+    *,
+    dialect: str = "plain",
+    attribution: str = "",
+    source: str = "lernnetz",
+) -> Path:
+    """Write a result to ``path``, the format chosen by the suffix (what ``kn.export`` calls).
+
+    * ``.csv`` — a DataFrame; ``dialect="excel"`` for German Excel (``;``, decimal comma, BOM);
+    * ``.xlsx`` — a DataFrame, a dict of DataFrames, or a result with ``groups``/``members``/
+      ``unassigned`` (one sheet each), plus the sheet ``Quelle``;
+    * ``.geojson`` — a DataFrame with ``lat``/``lon``;
+    * ``.graphml`` / ``.gexf`` — a networkx graph or a result with ``to_graph()``.
+    """
+    from lernnetz.graph.pictures import tables
+    from lernnetz.loaders.textio import write_bytes_atomic
+
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix in {".graphml", ".gexf"}:
+        G = obj if isinstance(obj, nx.Graph) else obj.to_graph() if hasattr(obj, "to_graph") else None
+        if G is None:
+            raise InvalidArgument(
+                f"{type(obj).__name__} is not a network", hint="pass a graph or a learning-network result"
+            )
+        return write_network(G, p)
+    if suffix == ".xlsx":
+        if isinstance(obj, pd.DataFrame):
+            sheets = {p.stem: obj}
+        elif isinstance(obj, dict):
+            sheets = dict(obj)
+        elif all(hasattr(obj, a) for a in ("groups", "members", "unassigned", "to_graph")):
+            from lernnetz.graph.pictures.views import learning_network_sheets
+
+            sheets = learning_network_sheets(obj)
+        else:
+            raise InvalidArgument(
+                f"cannot write {type(obj).__name__} as XLSX", hint="pass a DataFrame or a dict of them"
+            )
+        return tables.write_xlsx(p, sheets, source=source, attribution=attribution)
+    if not isinstance(obj, pd.DataFrame):
+        raise InvalidArgument(
+            f"cannot write {type(obj).__name__} as {suffix or 'a file'}", hint="pass a DataFrame"
+        )
+    if suffix == ".csv":
+        if dialect not in tables.CSV_DIALECTS:
+            raise InvalidArgument(f"unknown CSV dialect {dialect!r}", hint="plain or excel")
+        return write_bytes_atomic(p, tables.to_csv(obj, "excel" if dialect == "excel" else "plain"))
+    if suffix in {".geojson", ".json"}:
+        return write_geojson(obj, p, attribution=attribution or None)
+    raise InvalidArgument(
+        f"unknown export format {p.suffix!r} ({p})", hint="csv, xlsx, geojson, graphml or gexf"
+    )

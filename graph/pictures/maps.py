@@ -99,7 +99,7 @@ def boundaries_available(source: str | Path | None) -> bool:
 
 def default_boundaries(data_dir: str | Path) -> Path | None:
     """The data dir when boundaries were fetched into it (``boundaries/boundaries.json``), else None."""
-    from lernnetz.loaders.fetch import read_boundaries_metadata
+    from lernnetz.loaders.boundaries_fetch import read_boundaries_metadata
 
     d = Path(data_dir)
     return d if read_boundaries_metadata(d) else None
@@ -150,6 +150,8 @@ def germany_map(
     title: str = "",
     attribution: str | None = None,
     figsize: tuple[float, float] = (8.0, 10.0),
+    region: Sequence[str] | None = None,
+    radius_km: float | None = None,
 ) -> Figure:
     """Germany (or the area around ``focus`` AGS) with projects, candidates and white spots.
 
@@ -157,13 +159,21 @@ def germany_map(
     ``white_spots``: result tables with ``lat``/``lon`` (and ``population``), e.g. from
     ``lernnetz.graph.analytics.matches`` and ``lernnetz.graph.analytics.white_spots``. ``boundaries``: a boundary
     source (see :func:`boundaries_available`); without it only points are drawn.
+    ``region`` (the region's own Gemeinde keys) with ``radius_km``: the ring of everything within
+    ``radius_km`` of the region is drawn (dashed) and the map zooms to it.
+
+    For slides: the legend sits outside the map (right), labels are placed without collisions
+    (:func:`lernnetz.graph.pictures.map_parts.place_labels`), a scale bar is drawn on zoomed
+    metric maps, and the counts in the legend are those of the points inside the view.
     """
+    from lernnetz.graph.pictures import map_parts
+
     proj, metric = _projector()
     m = store.municipalities()
     terr = store.territories(list(projects) if projects is not None else None)
     terr_ags = set(terr["ags"])
     outlines = metric and boundaries_available(boundaries)
-    zoomed = bool(focus)
+    zoomed = bool(focus) or bool(region and radius_km)
     bg_size, terr_size = (7.0, 16.0) if zoomed else (0.3, 3.0)
 
     fig = ReportFigure(figsize=figsize)
@@ -279,24 +289,86 @@ def germany_map(
             )
         )
 
-    if focus:
+    box: tuple[float, float, float, float] | None = None
+    ring = None
+    if region and radius_km:
+        own = m[m["ags"].isin(set(region))].dropna(subset=["lat", "lon"])
+        if not own.empty and metric:
+            rx, ry = proj(own["lon"].to_numpy(dtype=float), own["lat"].to_numpy(dtype=float))
+            ring = map_parts.radius_ring(rx.tolist(), ry.tolist(), float(radius_km) * 1000.0)
+            map_parts.draw_ring(ax, ring, color="#1b4f72", lw=1.2, ls=(0, (5, 3)), zorder=5)
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color="#1b4f72",
+                    lw=1.2,
+                    ls=(0, (5, 3)),
+                    label=f"{radius_km:g} km um die Region / around the region",
+                )
+            )
+            bx0, by0, bx1, by1 = ring.bounds
+            pad = max(bx1 - bx0, by1 - by0) * 0.04
+            box = (bx0 - pad, bx1 + pad, by0 - pad, by1 + pad)
+    if box is None and focus:
         pts = m[m["ags"].isin(set(focus))].dropna(subset=["lat", "lon"])
         if not pts.empty:
             x, y = proj(pts["lon"].to_numpy(dtype=float), pts["lat"].to_numpy(dtype=float))
             pad = max(float(x.max() - x.min()), float(y.max() - y.min()), 20_000.0) * 0.08
             box = (float(x.min()) - pad, float(x.max()) + pad, float(y.min()) - pad, float(y.max()) + pad)
-            ax.set_xlim(box[0], box[1])
-            ax.set_ylim(box[2], box[3])
-            _labels(ax, proj, sites, box, fontsize=7, weight="bold", color=PROJECT_COLOUR)
-            if candidates is not None and not candidates.empty and "name" in candidates.columns:
-                _labels(ax, proj, _largest(candidates, 25), box, fontsize=6, color="#784212")
+    if box is not None:
+        ax.set_xlim(box[0], box[1])
+        ax.set_ylim(box[2], box[3])
+
+    # counts refer to what the map shows
+    def shown(df: pd.DataFrame | None) -> int:
+        if df is None or df.empty:
+            return 0
+        ok = df.dropna(subset=["lat", "lon"])
+        x, y = proj(ok["lon"].to_numpy(dtype=float), ok["lat"].to_numpy(dtype=float))
+        return int(map_parts.in_view(ax, x, y).sum()) if box is not None else len(ok)
+
+    for h in handles:
+        text = h.get_label()
+        if text.startswith("Kandidat / candidate (") and candidates is not None:
+            h.set_label(f"Kandidat / candidate ({shown(candidates)} auf der Karte / on the map)")
+        if text.startswith("weißer Fleck / white spot (") and white_spots is not None:
+            h.set_label(f"weißer Fleck / white spot ({shown(white_spots)} auf der Karte / on the map)")
+
+    if box is not None:
+        items: list[tuple[float, float, str, dict[str, Any]]] = []
+        obstacles: list[tuple[float, float]] = []
+        layers = [(sites, {"fontsize": 7.5, "weight": "bold", "color": PROJECT_COLOUR})]
+        if candidates is not None and not candidates.empty and "name" in candidates.columns:
+            layers.append((_largest(candidates, 60), {"fontsize": 6.5, "color": "#784212"}))
+        if white_spots is not None and not white_spots.empty and "name" in white_spots.columns:
+            layers.append((_largest(white_spots, 30), {"fontsize": 6.5, "color": WHITE_SPOT_COLOUR}))
+        for df, style in layers:
+            ok = df.dropna(subset=["lat", "lon"])
+            if ok.empty or "name" not in ok.columns:
+                continue
+            x, y = proj(ok["lon"].to_numpy(dtype=float), ok["lat"].to_numpy(dtype=float))
+            obstacles += list(zip(x.tolist(), y.tolist(), strict=True))
+            items += [
+                (xi, yi, _short(n), style)
+                for xi, yi, n in zip(x.tolist(), y.tolist(), ok["name"], strict=True)
+            ]
+        for extra in (candidates, white_spots):
+            if extra is not None and not extra.empty:
+                ok = extra.dropna(subset=["lat", "lon"])
+                x, y = proj(ok["lon"].to_numpy(dtype=float), ok["lat"].to_numpy(dtype=float))
+                obstacles += list(zip(x.tolist(), y.tolist(), strict=True))
+        map_parts.place_labels(ax, items, obstacles=obstacles)
+        if metric:
+            map_parts.scale_bar(ax)
 
     ax.legend(
         handles=handles,
-        loc="lower left" if not zoomed else "upper left",
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        borderaxespad=0.0,
         fontsize=7,
-        frameon=True,
-        framealpha=0.9,
+        frameon=False,
     )
     if title:
         ax.set_title(title, fontsize=11)
@@ -313,24 +385,15 @@ def _wrap(text: str, width: int = 150) -> str:
     return "\n".join(textwrap.wrap(text, width)) or text
 
 
+def _short(name: Any) -> str:
+    """A label without the register's status suffix (``Erbach, Stadt`` → ``Erbach``)."""
+    return str(name).split(",")[0].strip()
+
+
 def _largest(df: pd.DataFrame, n: int) -> pd.DataFrame:
     if "population" not in df.columns:
         return df.head(n)
     return df.assign(_p=pd.to_numeric(df["population"], errors="coerce")).nlargest(n, "_p")
-
-
-def _labels(
-    ax: Axes, proj: Projector, df: pd.DataFrame, box: tuple[float, float, float, float], **style: Any
-) -> None:
-    ok = df.dropna(subset=["lat", "lon"])
-    if ok.empty:
-        return
-    x, y = proj(ok["lon"].to_numpy(dtype=float), ok["lat"].to_numpy(dtype=float))
-    for xi, yi, name in zip(x.tolist(), y.tolist(), ok["name"].astype(str), strict=True):
-        if box[0] <= xi <= box[1] and box[2] <= yi <= box[3]:
-            ax.annotate(
-                name, (xi, yi), xytext=(4, 3), textcoords="offset points", zorder=9, clip_on=True, **style
-            )
 
 
 def _dot(colour: str, label: str) -> Line2D:

@@ -31,212 +31,47 @@ import html
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
 from lernnetz.graph.jsonsafe import py
+from lernnetz.graph.pictures.layout import (
+    CANVAS_PX,
+    EARTH_RADIUS_KM,
+    KIND_STYLE,
+    KINDS,
+    SEPARATE_LIMIT,
+    Projection,
+    _num,
+    layout,
+    node_kind,
+    node_size,
+    project_positions,
+    separate,
+)
+from lernnetz.graph.pictures.vendored import ASSETS, VIS_VERSION, remote_references, vis_css, vis_js
+
+__all__ = [
+    "ASSETS",
+    "CANVAS_PX", "EARTH_RADIUS_KM", "EDGE_LABEL_LIMIT", "KINDS", "KIND_STYLE", "SEPARATE_LIMIT",
+    "Projection", "layout", "network_html", "node_kind", "node_size",
+    "project_positions", "remote_references", "separate", "write_network_html",
+]  # fmt: skip
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from lernnetz.graph.store import GraphStore
+    pass
 
-ASSETS = Path(__file__).resolve().parent / "assets"
-VIS_JS = ASSETS / "vis-network.min.js"
-VIS_CSS = ASSETS / "vis-network.min.css"
-VIS_VERSION = "9.1.9"
 
-#: Mean Earth radius (km), as everywhere in lernnetz.
-EARTH_RADIUS_KM = 6371.0088
-#: The longer side of the graph's bounding box is scaled to about this many pixels.
-CANVAS_PX = 1000.0
 #: Above this many edges, edge labels are shown in the edge tooltip only.
 EDGE_LABEL_LIMIT = 300
-#: Up to this many nodes, overlapping nodes are nudged apart (:func:`separate`).
-SEPARATE_LIMIT = 400
 #: Edge kinds whose label stays in the tooltip (structure, not a reason to connect).
 STRUCTURAL_EDGES = frozenset(
     {"territory", "addresses", "focus", "attended", "member_of", "in_district", "in_state"}
 )
 #: Above this many nodes, node labels are drawn only when zoomed in (vis ``scaling.label.drawThreshold``).
 NODE_LABEL_LIMIT = 400
-
-#: Style per node kind: colour, vis shape, legend text (German / English).
-KIND_STYLE: dict[str, dict[str, str]] = {
-    "project": {"color": "#c0392b", "shape": "diamond", "de": "Modellprojekt (MPSC)", "en": "model project"},
-    "funded": {
-        "color": "#2e86c1",
-        "shape": "dot",
-        "de": "geförderte Kommune",
-        "en": "funded municipality (in a project's territory)",
-    },
-    "candidate": {
-        "color": "#f39c12",
-        "shape": "dot",
-        "de": "nicht geförderte Kommune",
-        "en": "candidate (not funded)",
-    },
-    "topic": {"color": "#27ae60", "shape": "box", "de": "Thema", "en": "topic"},
-    "event": {"color": "#8e44ad", "shape": "triangle", "de": "Veranstaltung", "en": "event"},
-    "other": {"color": "#7f8c8d", "shape": "dot", "de": "sonstiger Knoten", "en": "other node"},
-}
-KINDS = tuple(KIND_STYLE)
-
-_PREFIX_KIND = {"Project": "project", "Topic": "topic", "Event": "event"}
-
-
-def _num(value: Any) -> float | None:
-    v = py(value)
-    if isinstance(v, bool) or not isinstance(v, int | float):
-        return None
-    return float(v)
-
-
-# ---------------------------------------------------------------------------- layout
-
-
-def node_kind(node: Any, attrs: Mapping[str, Any]) -> str:
-    """The display kind of a node: its ``kind`` attribute, else inferred from a ``Kind:key`` id."""
-    kind = attrs.get("kind")
-    if isinstance(kind, str) and kind in KIND_STYLE:
-        return kind
-    prefix = str(node).split(":", 1)[0]
-    if prefix == "Municipality":
-        return "funded" if attrs.get("funded") else "candidate"
-    return _PREFIX_KIND.get(prefix, "other")
-
-
-def project_positions(coords: Mapping[Any, tuple[float, float]]) -> dict[Any, tuple[float, float]]:
-    """Screen positions (pixels, y down) for ``{node: (lat, lon)}``.
-
-    Equirectangular projection around the mean position (x = R·Δλ·cos φ0, y = −R·Δφ, in km),
-    scaled so the longer side of the bounding box spans about :data:`CANVAS_PX` pixels
-    (between 0.5 and 40 px per km). Distances in one graph keep their proportions within a
-    fraction of a percent for regional graphs; a Germany-wide graph is distorted by ≤ ~7 %.
-    """
-    if not coords:
-        return {}
-    lats = [c[0] for c in coords.values()]
-    lons = [c[1] for c in coords.values()]
-    lat0, lon0 = sum(lats) / len(lats), sum(lons) / len(lons)
-    k = math.cos(math.radians(lat0))
-    km = {
-        n: (
-            EARTH_RADIUS_KM * math.radians(lon - lon0) * k,
-            -EARTH_RADIUS_KM * math.radians(lat - lat0),
-        )
-        for n, (lat, lon) in coords.items()
-    }
-    xs = [p[0] for p in km.values()]
-    ys = [p[1] for p in km.values()]
-    extent = max(max(xs) - min(xs), max(ys) - min(ys))
-    scale = min(40.0, max(0.5, CANVAS_PX / extent)) if extent > 0 else 10.0
-    return {n: (x * scale, y * scale) for n, (x, y) in km.items()}
-
-
-def layout(G: nx.Graph) -> dict[Any, tuple[float, float]]:
-    """Pixel positions for every node of ``G`` (deterministic).
-
-    Nodes with ``lat``/``lon`` are projected (:func:`project_positions`). Nodes sharing a
-    position are spread on a small circle. Nodes without coordinates go beside the mean of
-    their placed neighbours (golden-angle offsets), or, with no placed neighbour, in a row
-    below the map.
-    """
-    coords: dict[Any, tuple[float, float]] = {}
-    for n, a in G.nodes(data=True):
-        lat, lon = _num(a.get("lat")), _num(a.get("lon"))
-        if lat is not None and lon is not None:
-            coords[n] = (lat, lon)
-    pos = project_positions(coords)
-    order = sorted(G.nodes, key=str)
-    golden = math.pi * (3 - math.sqrt(5))
-    unplaced = [n for n in order if n not in pos]
-    orphans: list[Any] = []
-    for i, n in enumerate(unplaced):
-        near = [pos[m] for m in sorted(G.neighbors(n), key=str) if m in pos]
-        if not near:
-            orphans.append(n)
-            continue
-        cx = sum(p[0] for p in near) / len(near)
-        cy = sum(p[1] for p in near) / len(near)
-        r = 60.0 + 12.0 * (i % 5)
-        pos[n] = (cx + r * math.cos(golden * (i + 1)), cy + r * math.sin(golden * (i + 1)))
-    if orphans:
-        bottom = max((p[1] for p in pos.values()), default=0.0) + 120.0
-        left = min((p[0] for p in pos.values()), default=0.0)
-        for j, n in enumerate(orphans):
-            pos[n] = (left + 140.0 * (j % 8), bottom + 80.0 * (j // 8))
-    # spread exact duplicates (a project drawn at its lead municipality's centre, …)
-    groups: dict[tuple[int, int], list[Any]] = {}
-    for n in order:
-        x, y = pos[n]
-        groups.setdefault((round(x), round(y)), []).append(n)
-    for members in groups.values():
-        if len(members) > 1:
-            x, y = pos[members[0]]
-            r = 14.0 + 2.0 * len(members)
-            for j, n in enumerate(members):
-                a = 2 * math.pi * j / len(members)
-                pos[n] = (x + r * math.cos(a), y + r * math.sin(a))
-    if len(order) <= SEPARATE_LIMIT:
-        radii = [_footprint(n, G.nodes[n]) for n in order]
-        pos = dict(zip(order, separate([pos[n] for n in order], radii), strict=True))
-    return pos
-
-
-def _footprint(node: Any, attrs: Mapping[str, Any]) -> float:
-    """Approximate radius (px) a node covers: its size, or half the width of a labelled box."""
-    kind = node_kind(node, attrs)
-    r = node_size(attrs.get("population"), kind)
-    if KIND_STYLE[kind]["shape"] == "box":
-        r = max(r, 3.5 * len(str(attrs.get("label") or node)))
-    return r
-
-
-def separate(
-    points: list[tuple[float, float]], radii: list[float], *, gap: float = 4.0, iterations: int = 80
-) -> list[tuple[float, float]]:
-    """Nudge overlapping circles apart (deterministic; pairs overlapping by d move d/2 each, damped).
-
-    Geography stays: only nodes closer than the sum of their radii plus ``gap`` move, and only
-    as far as needed. Used for graphs up to :data:`SEPARATE_LIMIT` nodes.
-    """
-    import numpy as np
-
-    P = np.asarray(points, dtype=float).reshape(-1, 2)
-    R = np.asarray(radii, dtype=float) + gap / 2
-    n = len(P)
-    if n < 2:
-        return [(float(x), float(y)) for x, y in P]
-    idx = np.arange(n)
-    # fallback directions for coincident points: fixed angles by index
-    fallback = np.stack([np.cos(idx * 2.399963), np.sin(idx * 2.399963)], axis=1)
-    for _ in range(iterations):
-        D = P[:, None, :] - P[None, :, :]
-        dist = np.sqrt((D**2).sum(axis=2))
-        need = R[:, None] + R[None, :]
-        over = need - dist
-        np.fill_diagonal(over, 0.0)
-        if not (over > 0.05).any():
-            break
-        with np.errstate(invalid="ignore", divide="ignore"):
-            U = np.where(
-                dist[..., None] > 1e-9, D / dist[..., None], fallback[:, None, :] - fallback[None, :, :]
-            )
-        push = np.clip(over, 0.0, None)[..., None] * U * 0.5 * 0.6
-        P = P + push.sum(axis=1)
-    return [(float(x), float(y)) for x, y in P]
-
-
-def node_size(population: Any, kind: str) -> float:
-    """Node radius in pixels: 5 + √population / 25, capped at 45 (0 → 5, 1,000 → 6, 100,000 → 18, 1 M → 45)."""
-    p = _num(population)
-    fixed = {"project": 20.0, "topic": 14.0, "event": 14.0}
-    if p is None or (p <= 0 and kind in fixed):  # no population: topics, events, projects without a figure
-        return fixed.get(kind, 8.0)
-    return min(45.0, 5.0 + math.sqrt(max(p, 0.0)) / 25.0)
 
 
 # ---------------------------------------------------------------------------- text
@@ -313,18 +148,6 @@ def edge_tooltip(u: Any, v: Any, attrs: Mapping[str, Any], G: nx.Graph) -> str:
 
 
 # ---------------------------------------------------------------------------- page
-
-
-@cache
-def _vis_js() -> str:
-    text = VIS_JS.read_text(encoding="utf-8")
-    return re.sub(r"//# sourceMappingURL=\S*\s*$", "", text).replace("</script", "<\\/script")
-
-
-@cache
-def _vis_css() -> str:
-    text = VIS_CSS.read_text(encoding="utf-8")
-    return re.sub(r"/\*# sourceMappingURL=\S*\s*\*/\s*$", "", text).replace("</style", "<\\/style")
 
 
 def _options(n_nodes: int, n_edges: int, physics: bool) -> dict[str, Any]:
@@ -415,7 +238,6 @@ function lernnetzRendered(network) {
     status.setAttribute('data-physics', String(!!network.physics.options.enabled));
     status.setAttribute('data-errors', String(window.lernnetzErrors.length));
     status.setAttribute('data-state', 'rendered');
-    status.textContent = 'rendered ' + network.body.nodeIndices.length + ' nodes';
   });
 }
 """
@@ -428,20 +250,6 @@ _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _CENTER_H1 = re.compile(r"<center>\s*<h1>.*?</h1>\s*</center>", re.DOTALL)
 _PYVIS_VIS = re.compile(r"<script>/\*\*\s*\n \* vis-network.*?</script>", re.DOTALL)
 _PYVIS_VIS_CSS = re.compile(r"<style>\.vis-overlay.*?</style>", re.DOTALL)
-
-#: What :func:`remote_references` looks for: any script, stylesheet or CSS import from the web.
-REMOTE_REFERENCE = re.compile(
-    r"<script\b[^>]*\bsrc\s*=\s*[\"']?\s*(?:https?:)?//"
-    r"|<link\b[^>]*\bhref\s*=\s*[\"']?\s*(?:https?:)?//"
-    r"|@import\s+(?:url\()?\s*[\"']?\s*(?:https?:)?//"
-    r"|url\(\s*[\"']?\s*(?:https?:)?//",
-    re.IGNORECASE,
-)
-
-
-def remote_references(page: str) -> list[str]:
-    """Every place where ``page`` would load a script or stylesheet from the web (empty when offline)."""
-    return [page[m.start() : m.start() + 120] for m in REMOTE_REFERENCE.finditer(page)]
 
 
 def _legend(kinds: Iterable[str]) -> str:
@@ -564,7 +372,7 @@ def _postprocess(
     page = _SCRIPT_HTTP.sub("", page)
     page = _CENTER_H1.sub("", page)
     vendored = (
-        f"<style>{_vis_css()}</style>\n<script>{_vis_js()}</script>\n"
+        f"<style>{vis_css()}</style>\n<script>{vis_js()}</script>\n"
         f"<style>{_PAGE_CSS}</style>\n<script>{_PRE_JS}</script>"
     )
     page, count = _PYVIS_VIS.subn(lambda _m: vendored, page, count=1)
@@ -634,194 +442,3 @@ def _write_text(path: Path, text: str) -> Path:
     from lernnetz.loaders.textio import write_text_atomic
 
     return write_text_atomic(path, text)
-
-
-# ---------------------------------------------------------------------------- learning networks
-
-
-def _default_attribution(params: Mapping[str, Any]) -> str:
-    if params.get("attribution"):
-        return str(params["attribution"])
-    from lernnetz.loaders.register import attribution as destatis_attribution
-
-    return destatis_attribution(str(params.get("stichtag", "")))
-
-
-def learning_network_title(result: Any) -> tuple[str, str]:
-    """(title, subtitle) for a :class:`lernnetz.graph.analytics.LearningNetworks` result."""
-    params: Mapping[str, Any] = getattr(result, "params", {}) or {}
-    region = params.get("region_name") or params.get("region") or ""
-    if isinstance(region, Mapping):
-        region = region.get("name") or region.get("key") or ""
-    topic = params.get("topic_label") or params.get("topic") or "alle Themen / all topics"
-    radius = params.get("radius_km")
-    title = f"Lernnetzwerke / learning networks: {region} · {topic}"
-    if radius is not None:
-        title += f" · {_fmt(radius)} km"
-    groups = getattr(result, "groups", None)
-    members = getattr(result, "members", None)
-    unassigned = getattr(result, "unassigned", None)
-    parts = []
-    if groups is not None:
-        parts.append(f"{len(groups)} Gruppe(n) / group(s)")
-    if members is not None:
-        parts.append(f"{len(members)} Mitglieder / members")
-    if unassigned is not None:
-        parts.append(f"{len(unassigned)} nicht zugeordnet / unassigned")
-    stability = _num(getattr(result, "stability", None))
-    if stability is not None:
-        parts.append(f"Stabilität / stability {stability:.2f}")
-    return title, " · ".join(parts)
-
-
-def learning_network_html(
-    result: Any,
-    path: str | Path | None = None,
-    *,
-    attribution: str | None = None,
-    physics: bool = False,
-) -> str:
-    """The interactive page of a learning-network proposal (``lernnetz.graph.analytics.LearningNetworks``).
-
-    Writes it to ``path`` when given; always returns the HTML. ``attribution`` defaults to
-    ``result.params["attribution"]`` or the Destatis note for ``result.params["stichtag"]``;
-    callers holding a store should pass ``store.info()["attribution"]``.
-    """
-    G = result.to_graph()
-    params: Mapping[str, Any] = getattr(result, "params", {}) or {}
-    title, subtitle = learning_network_title(result)
-    page = network_html(
-        G,
-        title=title,
-        subtitle=subtitle + f" · {G.number_of_nodes()} Knoten / nodes",
-        physics=physics,
-        attribution=attribution or _default_attribution(params),
-    )
-    if path is not None:
-        _write_text(Path(path), page)
-    return page
-
-
-# ---------------------------------------------------------------------------- notebooks
-
-
-@dataclass(frozen=True)
-class NetworkView:
-    """A written network page that displays inline in Jupyter.
-
-    Displayed as ``<iframe srcdoc="…">`` holding the whole page, because:
-
-    * an ``IFrame(src=path)`` only works when the notebook server serves that path under the
-      same relative URL — true in classic Jupyter from the notebook's folder, not in JupyterLab
-      (different URL layout), VS Code, or an exported notebook: the frame stays blank;
-    * inserting the page as plain ``HTML`` runs vis-network's script in the notebook's own
-      document: several views share (and overwrite) the global ``network``/``nodes`` variables,
-      the page CSS leaks into the notebook, and some front ends do not run ``<script>`` in
-      HTML output at all;
-    * ``srcdoc`` gives the page its own document, needs no server and no network (everything is
-      inlined), and works the same in classic Jupyter and JupyterLab. The frame is sandboxed
-      (``allow-scripts`` only).
-
-    The cost: the page (about 1 MB) is stored in the notebook's output — commit notebooks
-    without outputs.
-    """
-
-    path: Path
-    html: str
-    height: int = 780
-
-    def _repr_html_(self) -> str:
-        return (
-            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" width="100%" height="{self.height}" '
-            'style="border:1px solid #ddd" sandbox="allow-scripts" '
-            f'title="{html.escape(self.path.name)}"></iframe>'
-        )
-
-    def __repr__(self) -> str:
-        return f"NetworkView({str(self.path)!r}, {len(self.html):,} characters)"
-
-
-def show_network(
-    G_or_result: Any,
-    path: str | Path,
-    *,
-    title: str | None = None,
-    attribution: str | None = None,
-    physics: bool = False,
-    height: int = 780,
-) -> NetworkView:
-    """Write the interactive page for a graph or a learning-network result and return a
-    :class:`NetworkView` that displays it inline in classic Jupyter and JupyterLab."""
-    p = Path(path)
-    if isinstance(G_or_result, nx.Graph):
-        page = network_html(
-            G_or_result,
-            title=title or p.stem,
-            physics=physics,
-            attribution=attribution or _default_attribution(G_or_result.graph),
-        )
-        _write_text(p, page)
-    else:
-        page = learning_network_html(G_or_result, p, attribution=attribution, physics=physics)
-    return NetworkView(path=p, html=page, height=height)
-
-
-# ---------------------------------------------------------------------------- subgraphs from a store
-
-
-def store_subgraph(store: GraphStore, ags: Iterable[str], *, with_projects: bool = True) -> nx.Graph:
-    """A display graph of municipalities (and the projects whose territory touches them).
-
-    Nodes ``Municipality:<ags>`` (kind funded/candidate) and ``Project:<id>`` (kind project,
-    placed at its lead key's centre, or its territory's mean position); edges MEMBER_OF from each
-    municipality in a project's territory to the project. For quick looks and benchmarks; the
-    analytics give richer graphs (``learning_networks(...).to_graph()``).
-    """
-    keys = sorted(set(ags))
-    m = store.municipalities(keys)
-    G = nx.Graph()
-    for r in m.itertuples(index=False):
-        G.add_node(
-            f"Municipality:{r.ags}",
-            kind="funded" if bool(r.funded) else "candidate",
-            label=str(r.name),
-            lat=_num(r.lat),
-            lon=_num(r.lon),
-            population=py(r.population),
-            title=(
-                f"{r.name} (AGS {r.ags})\nEinwohner / population: {_fmt(r.population)}\n"
-                f"{'gefördert / funded' if bool(r.funded) else 'nicht gefördert / not funded'}\n"
-                f"Quelle / source: {r.source} ({r.ref_date})"
-            ),
-        )
-    if not with_projects or m.empty:
-        return G
-    terr = store.territories()
-    terr = terr[terr["ags"].isin(set(m["ags"]))]
-    if terr.empty:
-        return G
-    projects = store.projects().set_index("id")
-    pos = m.set_index("ags")[["lat", "lon"]]
-    all_pos = store.municipalities(sorted(set(terr["ags"])))[["ags", "lat", "lon"]].set_index("ags")
-    for pid, rows in terr.groupby("project_id", sort=True):
-        p = projects.loc[pid]
-        lead = str(p["lead_key"])
-        if lead in all_pos.index:
-            lat, lon = all_pos.loc[lead, "lat"], all_pos.loc[lead, "lon"]
-        else:
-            here = pos.loc[[a for a in rows["ags"] if a in pos.index]]
-            lat, lon = here["lat"].mean(), here["lon"].mean()
-        G.add_node(
-            f"Project:{pid}",
-            kind="project",
-            label=str(p["label"] or p["name"]),
-            lat=_num(lat),
-            lon=_num(lon),
-            title=(
-                f"{p['name']}\nModellprojekt / model project, Staffel / round {p['round']}, {p['category']}\n"
-                f"Gebiet / territory: {_fmt(p['territory_size'])} Gemeinden\nQuelle / source: {p['source']}"
-            ),
-        )
-        for a in rows["ags"]:
-            G.add_edge(f"Municipality:{a}", f"Project:{pid}", type="MEMBER_OF", label="")
-    return G

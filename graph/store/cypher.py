@@ -112,12 +112,50 @@ MATCH (g:{META_LABEL} {{id: $graph_id}})
 RETURN g.gen AS gen, g.rev AS rev, g.meta AS meta
 """
 
-#: Reserve a new generation number (monotonic, also after failed loads).
+#: A load in progress: ``(:LernnetzLoad {graph_id, load_gen, beat})`` (not ``gen``: the marker is no
+#: node of any generation), its ``beat`` renewed every few
+#: seconds while the loading process lives (see :mod:`lernnetz.graph.store.neo4j_loads`).
+LOAD_LABEL = "LernnetzLoad"
+
+#: Reserve a new generation number (monotonic, also after failed loads) and register the load.
 NEXT_GENERATION = f"""
 MERGE (g:{META_LABEL} {{id: $graph_id}})
 SET g.last_gen = coalesce(g.last_gen, 0) + 1
+CREATE (:{LOAD_LABEL} {{graph_id: $graph_id, load_gen: g.last_gen, beat: datetime()}})
 RETURN g.last_gen AS gen, g.gen AS active
 """
+
+#: The heartbeat of a load in progress.
+BEAT_LOAD = f"MATCH (l:{LOAD_LABEL} {{graph_id: $graph_id, load_gen: $gen}}) SET l.beat = datetime()"
+
+#: A load has ended (switched or given up): it no longer holds its generation.
+END_LOAD = f"MATCH (l:{LOAD_LABEL} {{graph_id: $graph_id, load_gen: $gen}}) DELETE l"
+
+#: Forget the loads whose heartbeat stopped more than ``$stale_s`` seconds ago (killed).
+FORGET_DEAD_LOADS = f"""
+MATCH (l:{LOAD_LABEL} {{graph_id: $graph_id}})
+WHERE l.beat < datetime() - duration({{seconds: $stale_s}})
+DELETE l
+"""
+
+#: The generations in use: the loads still running (read first: a load ends after its switch,
+#: so a load seen ended has already switched) and the active one.
+LIVE_GENERATIONS = f"""
+OPTIONAL MATCH (l:{LOAD_LABEL} {{graph_id: $graph_id}})
+WITH collect(l.load_gen) AS busy
+OPTIONAL MATCH (g:{META_LABEL} {{id: $graph_id}})
+RETURN g.gen AS active, busy
+"""
+
+
+def delete_abandoned_batch(kind: NodeKind | str) -> str:
+    """Delete up to ``$batch`` nodes of one kind that belong to no generation in use: neither
+    the active one (``$active``, null before the first load) nor one in ``$busy``."""
+    return (
+        f"MATCH (n:{label(kind)}) WHERE n.gen IS NOT NULL AND ($active IS NULL OR n.gen <> $active) "
+        "AND NOT n.gen IN $busy WITH n LIMIT $batch DETACH DELETE n RETURN count(*) AS deleted"
+    )
+
 
 #: Switch readers to a completely written generation (one small transaction).
 SWITCH_GENERATION = f"""

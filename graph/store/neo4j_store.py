@@ -8,7 +8,8 @@
   pandas inference both stores share) the dtypes of the NetworkX store. Sorting is done
   in Cypher (``ORDER BY``); distances are computed in Cypher with the same haversine
   operations and the same mean Earth radius (6371.0088 km) as :mod:`lernnetz.graph.geo`.
-* **Generations (atomic replace).** Every node carries ``gen``. A load reserves a new
+* **Generations (atomic replace)**, written by
+  :class:`lernnetz.graph.store.neo4j_write.Neo4jWriter`. Every node carries ``gen``. A load reserves a new
   generation number on the pointer node ``(:LernnetzGraph {id: "lernnetz"})``, writes
   the whole graph as that generation in batches (``UNWIND $rows`` + ``MERGE``, one
   transaction per batch of 5,000), waits for the indexes (``db.awaitIndexes``), checks
@@ -17,8 +18,11 @@
   statement and filters every match on it, so until the switch readers see the previous
   generation, complete; a load that fails half-way (bad row, server gone, an exception
   from the progress hook) leaves the previous data answering exactly as before, and its
-  partial generation is deleted (or, if the server is gone, by the next successful load).
-  After the switch the old generation is deleted in batches. Uniqueness constraints are
+  partial generation is deleted (or, if the server is gone, at the start of the next load).
+  After the switch the old generation is deleted in batches. A load killed half-way
+  (``kill -9``) leaves its generation behind: every load registers itself with a heartbeat
+  and, at its start, deletes the generations that are neither active nor held by a live
+  load (:mod:`lernnetz.graph.store.neo4j_loads`). Uniqueness constraints are
   therefore per generation: ``(ags, gen)``, ``(key, gen)``, ``(code, gen)``, ``(id, gen)``,
   ``(slug, gen)``; their indexes serve every key lookup, and a point index on
   ``Municipality.location`` serves ``near``. Loading the same data twice yields the same
@@ -64,23 +68,18 @@ from lernnetz.graph.errors import InvalidArgument, NoGraph, StoreUnavailable
 from lernnetz.graph.model import (
     EDGE_IDENTITY,
     EdgeKind,
-    EdgeRow,
-    GraphData,
-    GraphTables,
     NodeKind,
-    build_tables,
-    node_id,
     participation_edges,
     split_node_id,
 )
 from lernnetz.graph.store import cypher as cy
 from lernnetz.graph.store import protocol as S
+from lernnetz.graph.store.neo4j_write import Neo4jWriter, group_edges
 from lernnetz.loaders.records import ParticipationRecord
 
 if TYPE_CHECKING:
     from lernnetz.graph.settings import Settings
 
-log = logging.getLogger(__name__)
 # The driver logs every retry ("Transaction failed and will be retried …") at WARNING; with
 # no logging configured Python would print them on stderr. The failure itself reaches the
 # user as StoreUnavailable; applications that configure logging still see the records.
@@ -91,7 +90,6 @@ BATCH_SIZE = 5000
 CONNECTION_TIMEOUT_S = 5.0
 MAX_TRANSACTION_RETRY_TIME_S = 5.0
 CONNECTION_ACQUISITION_TIMEOUT_S = 10.0
-INDEX_TIMEOUT_S = 300
 
 _T = TypeVar("_T")
 _READ = RoutingControl.READ
@@ -139,7 +137,7 @@ def _values(result: Result) -> list[list[Any]]:
     return result.values()
 
 
-class Neo4jStore:
+class Neo4jStore(Neo4jWriter):
     """The Neo4j store (see module docstring)."""
 
     backend = "neo4j"
@@ -287,92 +285,6 @@ class Neo4jStore:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def ensure_schema(self) -> None:
-        """Create the constraints and indexes (idempotent)."""
-        for statement in cy.schema_statements():
-            self._run(statement, write=True)
-        self._schema_ready = True
-
-    def replace(self, data: GraphData, *, progress: S.ProgressFn | None = None) -> None:
-        """Load the graph as a new generation and switch to it (see module docstring).
-
-        ``progress`` is called after every written batch (stage ``nodes`` or ``edges``;
-        ``done``/``total`` count rows of both stages together)."""
-        tables = build_tables(data)
-        nodes, edges, expected_nodes, expected_edges = _prepare(tables)
-        if not self._schema_ready:
-            self.ensure_schema()
-        (gen, _active), *_ = self._run(cy.NEXT_GENERATION, write=True, graph_id=self.graph_id)
-        gen = int(gen)
-        total = sum(len(r) for r in nodes.values()) + sum(len(r) for r in edges.values())
-        done = 0
-        try:
-            for node_kind, rows in nodes.items():
-                query = cy.merge_nodes(node_kind)
-                for batch in _batches(rows, self.batch_size):
-                    self._write_batch(query, batch, gen, f"{node_kind.value} nodes")
-                    done += len(batch)
-                    if progress is not None:
-                        progress("nodes", done, total)
-            for (edge_kind, src, dst), edge_rows in edges.items():
-                query = cy.merge_edges(edge_kind, src, dst, EDGE_IDENTITY.get(edge_kind, ()))
-                for batch in _batches(edge_rows, self.batch_size):
-                    self._write_batch(query, batch, gen, f"{edge_kind.value} edges")
-                    done += len(batch)
-                    if progress is not None:
-                        progress("edges", done, total)
-            self._run(cy.AWAIT_INDEXES, write=True, timeout=INDEX_TIMEOUT_S)
-            self._verify(gen, expected_nodes, expected_edges)
-        except BaseException:
-            self._discard(gen, keep=False)
-            raise
-        self._run(
-            cy.SWITCH_GENERATION,
-            write=True,
-            graph_id=self.graph_id,
-            gen=gen,
-            meta=json.dumps(tables.meta, ensure_ascii=False, sort_keys=True),
-        )
-        with self._lock:
-            self._cache, self._cache_state = {}, None
-        self._discard(gen, keep=True)
-
-    def _write_batch(self, query: str, batch: list[dict[str, Any]], gen: int, what: str) -> None:
-        try:
-            self._run(query, write=True, rows=batch, gen=gen)
-        except ClientError as exc:
-            raise InvalidArgument(f"Neo4j rejected a batch of {what}: {exc.message}") from exc
-
-    def _verify(self, gen: int, nodes: dict[str, int], edges: dict[str, int]) -> None:
-        got_nodes = {k: int(n) for k, n in self._run(cy.count_nodes(), gen=gen) if n}
-        got_edges = {k: int(n) for k, n in self._run(cy.COUNT_EDGES, gen=gen)}
-        if got_nodes != {k: n for k, n in nodes.items() if n} or got_edges != edges:
-            raise StoreUnavailable(
-                f"the load into Neo4j is incomplete (nodes {got_nodes} of {nodes}, "
-                f"relationships {got_edges} of {edges}); the previous graph is still active"
-            )
-
-    def _discard(self, gen: int, *, keep: bool) -> None:
-        """Delete generation ``gen`` (``keep=False``) or every other one (``keep=True``).
-
-        Failures are logged, not raised: leftovers are invisible to readers and removed
-        by the next successful load.
-        """
-        try:
-            for kind in NodeKind:
-                query = cy.delete_generation_batch(kind, keep=keep)
-                while self._run(query, write=True, gen=gen, batch=self.batch_size)[0][0]:
-                    pass
-        except Exception as exc:  # pragma: no cover - depends on the server dying mid-way
-            log.warning("could not delete %s generation %s: %s", "old" if keep else "failed", gen, exc)
-
-    def wipe(self) -> None:
-        """Delete everything, the pointer included (for tests and re-initialisation)."""
-        while self._run(cy.DELETE_ALL_BATCH, write=True, batch=self.batch_size)[0][0]:
-            pass
-        with self._lock:
-            self._cache, self._cache_state = {}, None
-
     def add_participation(self, records: Sequence[ParticipationRecord]) -> int:
         """Merge INTERESTED_IN / ATTENDED edges in one transaction; returns how many are new.
 
@@ -384,7 +296,7 @@ class Neo4jStore:
         if not rows:
             self._state()
             return 0
-        groups = _group_edges(rows)
+        groups = group_edges(rows)
 
         def work(tx: ManagedTransaction) -> int:
             state = tx.run(_q(cy.READ_STATE), graph_id=self.graph_id).values()
@@ -445,6 +357,14 @@ class Neo4jStore:
         """Close the driver if this store created it."""
         if self._owns_driver:
             self.driver.close()
+
+    def stale(self) -> bool:
+        """Never: every query reads the server's active generation."""
+        return False
+
+    def refresh(self) -> bool:
+        """Nothing to catch up with (see :meth:`stale`)."""
+        return False
 
     # ------------------------------------------------------------------ node tables
 
@@ -561,65 +481,3 @@ class Neo4jStore:
         query = cy.shortest_paths(src_kind, dst_kind, min(int(max_hops), cy.MAX_HOPS_LIMIT))
         _, paths = self._read(query, src=src, dst=dst, limit=int(limit))
         return [list(p) for p in paths]
-
-
-# ---------------------------------------------------------------------------- helpers
-
-
-def _batches(rows: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
-
-
-def _edge_payload(e: EdgeRow) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """The identity of an edge (as the NetworkX store keys it) and its Neo4j row."""
-    identity = EDGE_IDENTITY.get(e.kind, ())
-    ident = {f: str(e.props.get(f) or "") for f in identity}
-    props = {k: v for k, v in e.props.items() if k not in identity}
-    key = (e.kind, e.src_kind, e.src, e.dst_kind, e.dst, *ident.values())
-    return key, {"src": e.src, "dst": e.dst, "ident": ident, "props": props}
-
-
-def _group_edges(rows: list[EdgeRow]) -> dict[tuple[EdgeKind, NodeKind, NodeKind], list[dict[str, Any]]]:
-    """Edge rows per (type, source kind, target kind); repeated edges merged, the last
-    row's properties winning (as NetworkX's ``add_edge`` updates an existing edge)."""
-    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for e in rows:
-        key, payload = _edge_payload(e)
-        if key in merged:
-            merged[key]["props"].update(payload["props"])
-        else:
-            merged[key] = payload
-    groups: dict[tuple[EdgeKind, NodeKind, NodeKind], list[dict[str, Any]]] = defaultdict(list)
-    for key, payload in merged.items():
-        groups[(key[0], key[1], key[3])].append(payload)
-    return dict(groups)
-
-
-def _prepare(
-    tables: GraphTables,
-) -> tuple[
-    dict[NodeKind, list[dict[str, Any]]],
-    dict[tuple[EdgeKind, NodeKind, NodeKind], list[dict[str, Any]]],
-    dict[str, int],
-    dict[str, int],
-]:
-    """Neo4j rows for a load, checked like :func:`lernnetz.graph.store.nx_store.graph_from_tables`."""
-    nodes: dict[NodeKind, dict[str, dict[str, Any]]] = defaultdict(dict)
-    for n in tables.nodes:
-        have = nodes[n.kind].get(n.key)
-        if have is None:
-            nodes[n.kind][n.key] = {"key": n.key, "nid": node_id(n.kind, n.key), "props": dict(n.props)}
-        else:
-            have["props"].update(n.props)
-    for e in tables.edges:
-        for kind, key in ((e.src_kind, e.src), (e.dst_kind, e.dst)):
-            if key not in nodes.get(kind, {}):
-                raise InvalidArgument(f"{e.kind.value} edge refers to an unknown node {node_id(kind, key)!r}")
-    edges = _group_edges(tables.edges)
-    expected_nodes = {k.value: len(v) for k, v in nodes.items()}
-    expected_edges: dict[str, int] = defaultdict(int)
-    for (edge_kind, _, _), edge_rows in edges.items():
-        expected_edges[edge_kind.value] += len(edge_rows)
-    node_rows = {k: list(v.values()) for k, v in nodes.items()}
-    return node_rows, edges, expected_nodes, dict(expected_edges)

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import threading
 from collections.abc import Sequence
@@ -42,7 +43,7 @@ from lernnetz.graph.model import (
 )
 from lernnetz.graph.store import protocol as S
 from lernnetz.loaders.records import ParticipationRecord
-from lernnetz.loaders.textio import atomic_writer
+from lernnetz.loaders.textio import atomic_writer, remove_stale_temp_files
 
 SNAPSHOT_NAME = "graph.pickle"
 SNAPSHOT_VERSION = 1
@@ -66,6 +67,7 @@ class NetworkXStore:
         self._tree_lat = np.array([], dtype=np.float64)
         self._tree_lon = np.array([], dtype=np.float64)
         self._ags_index: dict[str, int] = {}
+        self._snapshot_id: tuple[int, int, int] | None = None
         if self.snapshot is not None and self.snapshot.exists():
             self._read_snapshot(self.snapshot)
 
@@ -84,6 +86,7 @@ class NetworkXStore:
                 _write_atomically(
                     self.snapshot, {"version": SNAPSHOT_VERSION, "graph": graph, "meta": tables.meta}
                 )
+                self._snapshot_id = _file_identity(self.snapshot)
             self._install(graph, tables.meta)
         step("snapshot", 3, 3)
 
@@ -113,6 +116,7 @@ class NetworkXStore:
                     _write_atomically(
                         self.snapshot, {"version": SNAPSHOT_VERSION, "graph": G, "meta": self.meta}
                     )
+                    self._snapshot_id = _file_identity(self.snapshot)
             except BaseException:
                 G.remove_edges_from([(u, v, k) for u, v, k, _ in new])
                 raise
@@ -146,6 +150,23 @@ class NetworkXStore:
 
     def close(self) -> None:
         """Nothing to release."""
+
+    def stale(self) -> bool:
+        """Whether the snapshot file is no longer the one this store read or wrote last (a
+        write by another process replaced it: a new inode, size or mtime)."""
+        return self.snapshot is not None and _file_identity(self.snapshot) != self._snapshot_id
+
+    def refresh(self) -> bool:
+        """Re-read the snapshot if another process replaced it; returns whether it did."""
+        with self._lock:
+            if not self.stale():
+                return False
+            assert self.snapshot is not None
+            if self.snapshot.exists():
+                self._read_snapshot(self.snapshot)
+            else:
+                self.G, self.meta, self._cache, self._snapshot_id = None, {}, {}, None
+            return True
 
     @property
     def loaded(self) -> bool:
@@ -304,13 +325,11 @@ class NetworkXStore:
         found = self._tree.within(np.asarray(idx, dtype=np.intp), radius_km)
         if len(found) == 0:
             return _near_frame(np.array([], dtype=str), np.array([], dtype=np.float64))
-        best = np.full(len(found), np.inf)
         lat, lon = self._tree_lat[found], self._tree_lon[found]
-        for start in range(0, len(idx), 256):  # bounded memory for Land-sized regions
-            d = haversine_km(
-                lat[:, None], lon[:, None], clat[None, start : start + 256], clon[None, start : start + 256]
-            )
-            best = np.minimum(best, d.min(axis=1))
+        if len(idx) > 32:  # a Land-sized region: the nearest centre by a k-d tree (same haversine)
+            best, _ = SpatialIndex(clat, clon).query(lat, lon)
+        else:
+            best = haversine_km(lat[:, None], lon[:, None], clat[None, :], clon[None, :]).min(axis=1)
         best[np.isin(found, idx)] = 0.0
         keep = best <= radius_km
         ags, dist = self._tree_ags[found][keep], best[keep]
@@ -365,6 +384,7 @@ class NetworkXStore:
     def _read_snapshot(self, path: Path) -> None:
         try:
             with path.open("rb") as fh:
+                ident = _file_identity_of(os.fstat(fh.fileno()))
                 payload = pickle.load(fh)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as exc:
             raise StoreUnavailable(
@@ -375,6 +395,7 @@ class NetworkXStore:
                 f"the snapshot {path} has an old format", hint="run `lernnetz load` to rebuild it"
             )
         self._install(payload["graph"], payload["meta"])
+        self._snapshot_id = ident
 
     def _table(self, name: str, kind: NodeKind, columns: list[str], order: list[str]) -> pd.DataFrame:
         if name not in self._cache:
@@ -420,6 +441,24 @@ def graph_from_tables(tables: GraphTables) -> nx.MultiDiGraph[str]:
     return G
 
 
+def _file_identity_of(st: os.stat_result) -> tuple[int, int, int]:
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _file_identity(path: Path) -> tuple[int, int, int] | None:
+    """What tells one snapshot file from the next (atomic replaces give a new inode)."""
+    try:
+        return _file_identity_of(path.stat())
+    except FileNotFoundError:
+        return None
+
+
+#: A snapshot temp file untouched for this long (seconds) was left by a killed writer.
+STALE_TEMP_S = 600.0
+
+
 def _write_atomically(path: Path, payload: dict[str, Any]) -> None:
+    # a writer killed mid-write leaves its temp file (7 MB for the whole register): swept here
+    remove_stale_temp_files(path.parent, older_than_s=STALE_TEMP_S)
     with atomic_writer(path, binary=True) as fh:
         pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)

@@ -88,6 +88,16 @@ class GraphStore(Protocol):
         """Release connections."""
         ...
 
+    def stale(self) -> bool:
+        """Whether another process has written a newer graph than this object holds (cheap:
+        the embedded store compares its snapshot file's identity; Neo4j is always current)."""
+        ...
+
+    def refresh(self) -> bool:
+        """Catch up with a newer graph written by another process (see :meth:`stale`); returns
+        whether anything changed. Writers call it under the write lock before they write."""
+        ...
+
     # ---- node tables
     def municipalities(self, ags: Sequence[str] | None = None) -> pd.DataFrame:
         """MUNICIPALITY_COLUMNS, sorted by ags; all, or those with the given keys."""
