@@ -31,6 +31,10 @@ class NodeKind(StrEnum):
     PROJECT = "Project"
     TOPIC = "Topic"
     EVENT = "Event"
+    #: Another programme (Smarte.Land.Regionen, an open-source community …): ``data/programmes.csv``.
+    PROGRAMME = "Programme"
+    #: A Gemeindeverband (Amt, Verbandsgemeinde …), created only where evidence names one.
+    ASSOCIATION = "Association"
 
 
 class EdgeKind(StrEnum):
@@ -49,6 +53,8 @@ class EdgeKind(StrEnum):
     EXCHANGES_WITH = "EXCHANGES_WITH"
     CO_DEVELOPS_WITH = "CO_DEVELOPS_WITH"
     TRANSFERS_TO = "TRANSFERS_TO"
+    #: A Municipality, Association or District takes part in another Programme.
+    PARTICIPATES_IN = "PARTICIPATES_IN"
 
 
 #: The KTS tie types (the Netzwerk-Dashboard's edge types).
@@ -67,12 +73,22 @@ KEY_PROPERTY: dict[NodeKind, str] = {
     NodeKind.PROJECT: "id",
     NodeKind.TOPIC: "slug",
     NodeKind.EVENT: "id",
+    NodeKind.PROGRAMME: "id",
+    NodeKind.ASSOCIATION: "key",
 }
 
 #: Edge properties that, with the endpoints, identify an edge (for idempotent merges).
 EDGE_IDENTITY: dict[EdgeKind, tuple[str, ...]] = {
     EdgeKind.INTERESTED_IN: ("kind", "date", "source", "event_id"),
     EdgeKind.ATTENDED: ("kind", "date", "source"),
+    EdgeKind.PARTICIPATES_IN: ("role", "year"),
+}
+
+#: The node kind of a participation ``level``.
+LEVEL_KIND: dict[str, NodeKind] = {
+    "gemeinde": NodeKind.MUNICIPALITY,
+    "verband": NodeKind.ASSOCIATION,
+    "kreis": NodeKind.DISTRICT,
 }
 
 
@@ -310,6 +326,9 @@ def build_tables(data: GraphData) -> GraphTables:
                         "note": p.note,
                         "ref_date": str(p.round),
                         "territory_size": len(territory.get(p.id, {})),
+                        "status": p.status,
+                        "end_date": p.end_date,
+                        "status_source": p.status_source,
                     },
                 )
             )
@@ -406,6 +425,7 @@ def build_tables(data: GraphData) -> GraphTables:
                 )
             )
         edges.extend(tie_edges(prog.relations))
+        _programme_layer(data, idx, nodes, edges)
     else:
         src = ""
 
@@ -431,6 +451,48 @@ def build_tables(data: GraphData) -> GraphTables:
         "programme_source": src,
     }
     return GraphTables(nodes=nodes, edges=edges, meta=meta)
+
+
+def _programme_layer(data: GraphData, idx: _Index, nodes: list[NodeRow], edges: list[EdgeRow]) -> None:
+    """Programme nodes, the Verband nodes the evidence names, and PARTICIPATES_IN edges."""
+    prog = data.programme
+    assert prog is not None
+    for o in prog.other_programmes:
+        nodes.append(
+            NodeRow(
+                NodeKind.PROGRAMME,
+                o.id,
+                {"id": o.id, "name": o.name, "operator": o.operator, "years": o.years, "kind": o.kind,
+                 "topics": list(o.topics), "source": o.source, "confidence": o.confidence, "note": o.note,
+                 "ref_date": ""},
+            )
+        )  # fmt: skip
+    associations = {a.key: a for a in data.register.associations}
+    named = sorted({r.key for r in prog.programme_participation if r.level == "verband"})
+    for key in named:
+        a = associations[key]
+        nodes.append(
+            NodeRow(
+                NodeKind.ASSOCIATION,
+                key,
+                {"key": key, "name": a.name, "district_key": a.district_key, "state_code": key[:2],
+                 "members": len(idx.by_association.get(key, [])), "source": data.register.provenance.source,
+                 "ref_date": data.register.provenance.stichtag},
+            )
+        )  # fmt: skip
+    for r in prog.programme_participation:
+        edges.append(
+            EdgeRow(
+                EdgeKind.PARTICIPATES_IN,
+                LEVEL_KIND[r.level],
+                r.key,
+                NodeKind.PROGRAMME,
+                r.programme_id,
+                {"role": r.role, "year": r.year, "level": r.level, "name": r.name, "topics": list(r.topics),
+                 "topic_evidence": r.topic_evidence, "source": r.source, "confidence": r.confidence,
+                 "note": r.note, "ref_date": r.year},
+            )
+        )  # fmt: skip
 
 
 def _tie_kind(kind: str) -> NodeKind:

@@ -10,6 +10,10 @@ the same functions that the ``lernnetz`` command line and the HTTP API call.
 >>> nets = kn.learning_networks("Ulm", radius_km=30)  # doctest: +SKIP
 >>> kn.show(nets, "ulm.html")                        # doctest: +SKIP
 
+An empty answer says why and what would help: ``df.attrs["notes"]`` for a DataFrame,
+``.notes`` for a learning-network proposal or an event plan (e.g. "widen the radius",
+"--projects all", "import a participation list").
+
 :func:`open` takes the embedded store from the cache (``lernnetz load`` wrote it) or Neo4j;
 :func:`fetch` and :func:`load` are ``lernnetz data fetch`` and ``lernnetz load`` for a
 notebook that starts from an empty data directory.
@@ -79,7 +83,9 @@ class Lernnetz:
     # ------------------------------------------------------------------ the questions
 
     def matches(self, region: str, radius_km: float = 50.0, **options: Any) -> pd.DataFrame:
-        """Non-funded places near ``region`` that share a topic with a model project."""
+        """Non-funded places (Gemeinden, Verbände, Kreise) near ``region`` that share a topic with a
+        model project; options ``topics``, ``projects`` ("near"/"all"), ``funded_means``
+        ("any"/"member"/"verband"/"kreis"), ``min_evidence``. Empty: ``df.attrs["notes"]`` says why."""
         from lernnetz.graph.analytics import matches
 
         return matches(self.store, region, radius_km, **options)
@@ -134,7 +140,7 @@ class Lernnetz:
         return with_district_state(self.store, self.store.municipalities(ags))
 
     def projects(self, **filters: Any) -> pd.DataFrame:
-        """The model projects, filtered by ``round``, ``category``, ``state``, ``topic``."""
+        """The model projects, filtered by ``round``, ``category``, ``state``, ``topic``, ``status``."""
         from lernnetz.graph.analytics.programme import list_projects
 
         return list_projects(self.store, **filters)

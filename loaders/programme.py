@@ -2,15 +2,18 @@
 
 Files (schemas in ``data/README.md``): ``projects.csv``, ``project_members.csv``,
 ``topics.csv``, ``project_topics.csv``, ``events.csv``, ``event_topics.csv``,
-``relations.csv`` and, optionally, ``key_changes.csv`` (AGS changes through mergers).
+``relations.csv``, the other-programme layer ``programmes.csv`` and
+``programme_participation.csv`` (see :mod:`lernnetz.loaders.other_programmes`) and,
+optionally, ``key_changes.csv`` (AGS changes through mergers).
 
 Validation (all problems are collected, then one :class:`InputError` is raised, so a
 load stops before anything is written): ids unique; every AGS, Kreis and
 Gemeindeverband key exists in the loaded register (a key that changed through a
 merger is reported with its successor); every topic slug exists; every date is a
-valid ISO date; no project without territory; no member listed twice; values are
-plausible (:mod:`lernnetz.loaders.plausible`: safe ids, name lengths, event kinds, years
-and participant counts in range).
+valid ISO date; no project without territory; no member listed twice; a project
+status is active, ended or left, its end date a valid date, and both name their source;
+values are plausible (:mod:`lernnetz.loaders.plausible`: safe ids, name lengths, event
+kinds, years and participant counts in range).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pathlib import Path
 
 from lernnetz.loaders import plausible as pl
 from lernnetz.loaders.errors import InputError, Problem
+from lernnetz.loaders.other_programmes import read_other_programmes
 from lernnetz.loaders.records import (
     EventRecord,
     EventTopicRecord,
@@ -35,7 +39,7 @@ from lernnetz.loaders.textio import csv_rows
 
 FILES = {
     "projects": ["id", "name", "label", "round", "category", "type", "states", "lead_key", "phase",
-                 "profile_url", "source", "confidence", "note"],
+                 "profile_url", "source", "confidence", "note", "status", "end_date", "status_source"],
     "project_members": ["project_id", "key", "level", "name", "role", "source", "confidence", "note"],
     "topics": ["slug", "label_de", "label_en", "family", "parent", "source", "confidence"],
     "project_topics": ["project_id", "topic", "source", "confidence", "note"],
@@ -50,6 +54,7 @@ LEVELS = {"gemeinde": 8, "kreis": 5, "verband": 9}
 ROLES = {"lead", "member"}
 CONFIDENCE = {"S", "G", "U"}
 FORMATS = {"", "virtual", "in_person", "hybrid"}
+STATUSES = {"", "active", "ended", "left"}
 TIE_TYPES = {"ROLE_MODEL_FOR", "EXCHANGES_WITH", "CO_DEVELOPS_WITH", "TRANSFERS_TO"}
 
 
@@ -196,9 +201,15 @@ def read_programme(folder: str | Path, register: Register) -> Programme:
         else:
             c.key(f, n, "lead_key", r["lead_key"], level)
         states = tuple(s.strip() for s in r["states"].split(";") if s.strip())
+        c.choice(f, n, "status", r["status"], STATUSES)
+        end = c.date(f, n, "end_date", r["end_date"], required=False)
+        if end and r["status"] not in {"ended", "left"}:
+            c.bad(f, n, "end_date", r["end_date"], "an end date needs status ended or left")
+        if (r["status"] or r["end_date"]) and not r["status_source"]:
+            c.bad(f, n, "status_source", "", "a status or end date needs its source")
         projects.append(ProjectRecord(r["id"], r["name"], r["label"], rnd or 0, r["category"], r["type"], states,
                                       r["lead_key"], r["phase"], r["profile_url"], r["source"], r["confidence"],
-                                      r["note"]))  # fmt: skip
+                                      r["note"], r["status"], end, r["status_source"]))  # fmt: skip
     _unique(c, f, [(n, r["id"]) for n, r in table["projects"]], "id")
     for n, r in table["projects"]:
         c.plausible(f, n, "id", r["id"], pl.check_safe_id(r["id"]))
@@ -296,11 +307,15 @@ def read_programme(folder: str | Path, register: Register) -> Programme:
         relations.append(RelationRecord(r["type"], r["from_kind"], r["from_key"], r["to_kind"], r["to_key"],
                                         r["source"], r["confidence"], r["note"]))  # fmt: skip
 
+    # ---- other programmes and who takes part in them
+    others, taking_part = read_other_programmes(base, c, slugs, set(LEVELS), CONFIDENCE)
+
     if c.problems:
         raise InputError(c.problems)
     return Programme(
-        projects, members, topics, project_topics, events, event_topics, relations, source=str(base)
-    )
+        projects, members, topics, project_topics, events, event_topics, relations, source=str(base),
+        other_programmes=others, programme_participation=taking_part,
+    )  # fmt: skip
 
 
 def _unique(c: _Checker, file: Path, values: list[tuple[int, str]], column: str) -> None:

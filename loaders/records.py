@@ -152,6 +152,12 @@ class ProjectRecord:
     source: str
     confidence: str
     note: str = ""
+    #: ``active``, ``ended`` or ``left`` where a source says so; empty = unknown.
+    status: str = ""
+    #: ISO date of the actual end (``ended``/``left``), where a source gives it.
+    end_date: str = ""
+    #: The source of ``status`` and ``end_date``.
+    status_source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +246,40 @@ class RelationRecord:
     date: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class OtherProgrammeRecord:
+    """Another programme, open-source community, ranking or peer-learning format
+    (``data/programmes.csv``): evidence of activity outside the MPSC."""
+
+    id: str
+    name: str
+    operator: str
+    years: str
+    kind: str
+    topics: tuple[str, ...]
+    source: str
+    confidence: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeParticipationRecord:
+    """A Gemeinde, Verband or Kreis takes part in another programme
+    (``data/programme_participation.csv``). ``key`` has the length of its ``level``."""
+
+    programme_id: str
+    key: str
+    level: str
+    name: str
+    role: str
+    year: str
+    topics: tuple[str, ...]
+    topic_evidence: str
+    source: str
+    confidence: str
+    note: str = ""
+
+
 @dataclass(slots=True)
 class Programme:
     """All curated programme data."""
@@ -252,6 +292,9 @@ class Programme:
     event_topics: list[EventTopicRecord]
     relations: list[RelationRecord]
     source: str = ""
+    #: Other programmes (``programmes.csv``) and who takes part in them.
+    other_programmes: list[OtherProgrammeRecord] = field(default_factory=list)
+    programme_participation: list[ProgrammeParticipationRecord] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- participation

@@ -61,6 +61,27 @@ class Reference:
     evidence_weights: dict[tuple[str, str], list[float]]
     n_projects: int
     all_topics: list[str]
+    programme: Programme | None = None
+    #: Kreis/Verband key → its Gemeinden (register), for the places other-programme rows name.
+    place_members: dict[str, set[str]] | None = None
+
+    def place_funded(self, key: str) -> bool:
+        """A Kreis or Verband listed in a territory itself, or a Verband inside a whole-Kreis territory."""
+        listed = {m.key for m in self.programme.members} if self.programme else set()
+        return key in listed or (len(key) == 9 and key[:5] in listed)
+
+    def place_distance(self, key: str, keys: Iterable[str]) -> float:
+        """Distance from a place (its nearest Gemeinde) to a set of Gemeinden."""
+        members = (self.place_members or {}).get(key, set())
+        return min((self.dist_to_set(a, keys) for a in members if a in self.coords), default=math.inf)
+
+    def place_topics(self) -> dict[str, set[str]]:
+        """Kreis/Verband key → topics of the other-programme rows naming it."""
+        out: dict[str, set[str]] = defaultdict(set)
+        for pp in self.programme.programme_participation if self.programme else []:
+            if pp.level != "gemeinde":
+                out[pp.key].update(pp.topics)
+        return dict(out)
 
     @classmethod
     def build(
@@ -108,9 +129,18 @@ class Reference:
                     for t in focus[r.event_id]:
                         topics_of[r.ags].add(t)
                         weights[(r.ags, t)].append(min(1.0, kind_w.get(r.kind, 0.5) * 0.8))
+        # other-programme rows naming a Gemeinde: evidence of that Gemeinde, weight 0.4 per topic
+        # (rows naming a Kreis or Verband make candidates of their own level: not modelled here)
+        for pp in programme.programme_participation:
+            if pp.level == "gemeinde":
+                for t in pp.topics:
+                    topics_of[pp.key].add(t)
+                    weights[(pp.key, t)].append(0.4)
         return cls(
             coords, dict(territory), funded, dict(pt), dict(topics_of), dict(weights), len(programme.projects),
-            sorted(t.slug for t in programme.topics),
+            sorted(t.slug for t in programme.topics), programme,
+            {pp.key: set(by_district[pp.key] if pp.level == "kreis" else by_assoc[pp.key])
+             for pp in programme.programme_participation if pp.level != "gemeinde"},
         )  # fmt: skip
 
     def dist_to_set(self, ags: str, keys: Iterable[str]) -> float:

@@ -22,10 +22,18 @@ ULM = "08421000"
 REASONS = {"no-project-addresses-topics", "no-project-within-reach", "below-minimum", "spread"}
 
 
+def _spots(ref: Reference, key: str) -> set[str]:
+    """A member's Gemeinden: its own AGS, or a Kreis's or Verband's located Gemeinden."""
+    return {a for a in (ref.place_members or {}).get(key, {key}) if a in ref.coords}
+
+
+def _gap(ref: Reference, a: str, b: str) -> float:
+    """Distance between two members (a Kreis or Verband: from its nearest Gemeinde)."""
+    return min(hav(*ref.coords[x], *ref.coords[y]) for x in _spots(ref, a) for y in _spots(ref, b))
+
+
 def _diameter(ref: Reference, members: list[str]) -> float:
-    return max(
-        (hav(*ref.coords[a], *ref.coords[b]) for a, b in itertools.combinations(members, 2)), default=0.0
-    )
+    return max((_gap(ref, a, b) for a, b in itertools.combinations(members, 2)), default=0.0)
 
 
 def _check(
@@ -34,6 +42,12 @@ def _check(
     """Every invariant the docstring promises, recomputed from the loader records."""
     area = ref.area(members, radius)
     candidates = {a for a in area if a not in ref.funded and ref.topics_of.get(a)}
+    # Kreise/Verbände with other-programme evidence of their own, not funded, a Gemeinde in the area
+    place_topics = ref.place_topics()
+    candidates |= {
+        k for k, ts in place_topics.items() if ts and not ref.place_funded(k) and _spots(ref, k) & set(area)
+    }
+    topics_of = {**ref.topics_of, **place_topics}
     placed = [a for ms in ln.groups["members"] for a in ms]
     assert len(placed) == len(set(placed))  # one group per candidate
     assert set(placed) | set(ln.unassigned["ags"]) == candidates  # placed, or listed with a reason
@@ -43,12 +57,21 @@ def _check(
         assert lo <= g["size"] == len(g["members"]) <= hi
         hub = g["hub_project"]
         for a in g["members"]:
-            shared = ref.topics_of[a] & ref.project_topics[hub]
+            shared = topics_of[a] & ref.project_topics[hub]
             assert (g["topic"] in shared) if g["topic"] else bool(shared)
-            assert ref.dist_to_set(a, ref.territory[hub]) <= radius + 1e-6
+            assert (
+                ref.place_distance(a, ref.territory[hub]) <= radius + 1e-6
+                if a in place_topics
+                else (ref.dist_to_set(a, ref.territory[hub]) <= radius + 1e-6)
+            )
         assert g["max_member_km"] == pytest.approx(_diameter(ref, g["members"]), abs=2e-3)
         assert g["max_member_km"] <= radius + 1e-6 and g["max_hub_km"] <= radius + 1e-6
-        hub_km = max(ref.dist_to_set(a, ref.territory[hub]) for a in g["members"])
+        hub_km = max(
+            ref.place_distance(a, ref.territory[hub])
+            if a in place_topics
+            else ref.dist_to_set(a, ref.territory[hub])
+            for a in g["members"]
+        )
         assert g["max_hub_km"] == pytest.approx(hub_km, abs=2e-3)
     hubs = ln.members[ln.members["role"] == "hub"]
     assert len(hubs) == len(ln.groups)  # the hub is one row per group, never its territory
@@ -166,7 +189,16 @@ def test_region_filtered_event_plan(store: NetworkXStore, ref: Reference) -> Non
     plan = Q.plan_events(store, "mobility", 3, 40, region="07137")
     area = ref.area(kreis, 40)
     interested = {a for a in area if "mobility" in ref.topics_of.get(a, set()) and a not in ref.funded}
+    # non-funded Kreise/Verbände with mobility evidence of their own and a Gemeinde in the area count too
+    places = {
+        k for k, ts in ref.place_topics().items()
+        if "mobility" in ts and not ref.place_funded(k) and _spots(ref, k) & set(area)
+    }  # fmt: skip
+    assert places  # e.g. VG Betzdorf-Gebhardshain 071325009 (Digitale Dörfer RLP, mobility)
+    interested |= places
     assert set(plan.coverage["ags"]) | set(plan.uncovered["ags"]) == interested
+    levels = pd.concat([plan.coverage, plan.uncovered]).set_index("ags")["level"]
+    assert {a for a, lv in levels.items() if lv != "gemeinde"} == places
     assert plan.params["interested_non_funded"] == len(interested) and plan.params["region"]["key"] == "07137"
 
 

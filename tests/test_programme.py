@@ -202,3 +202,44 @@ def test_failed_programme_load_leaves_the_previous_graph(
         store.replace(GraphData(register=register, programme=read_programme(d, register)))
     assert store.info() == before
     assert (tmp_path / "snap" / "graph.pickle").read_bytes() == snapshot
+
+
+def test_bad_status_and_programme_rows_are_all_named_and_nothing_loads(
+    tmp_path: Path, register: Register
+) -> None:
+    d = _copy(tmp_path)
+    _edit(d / "projects.csv", ",ended,2025-09-19,", ",paused,2025-09-31,")  # Hagenow
+    _edit(d / "projects.csv", ",ended,2025-10-31,smartcities-suedwestfalen.com/?p=9848", ",ended,2025-10-31,")
+    pp = d / "programme_participation.csv"
+    lines = _lines(pp)
+    lines[1] = lines[1].replace("smarte-land-regionen,07231,kreis", "no-such-programme,07231,kreis", 1)
+    lines[2] = lines[2].replace(",05558,kreis,", ",05999,kreis,", 1)
+    lines[3] = lines[3].replace("smarte-land-regionen,08336,kreis,Lörrach,Modellregion (up to EUR 1 m),2020 "
+                                "selection; 2021-2024,smart-region-rural,",
+                                "smarte-land-regionen,08336,kreis,Lörrach,Modellregion (up to EUR 1 m),2020 "
+                                "selection; 2021-2024,smart-region-rural;quantum,")  # fmt: skip
+    pp.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        read_programme(d, register)
+    found = {(Path(p.file).name, p.row, p.column, p.value) for p in exc.value.problems}
+    hagenow = next(n for n, ln in enumerate(_lines(d / "projects.csv"), start=1) if ln.startswith("hagenow,"))
+    iserlohn = next(
+        n for n, ln in enumerate(_lines(d / "projects.csv"), start=1) if ln.startswith("iserlohn,")
+    )
+    assert ("projects.csv", hagenow, "status", "paused") in found
+    assert ("projects.csv", hagenow, "end_date", "2025-09-31") in found
+    assert ("projects.csv", iserlohn, "status_source", "") in found
+    assert ("programme_participation.csv", 2, "programme_id", "no-such-programme") in found
+    assert ("programme_participation.csv", 3, "key", "05999") in found
+    assert ("programme_participation.csv", 4, "topics", "quantum") in found
+
+
+def test_programme_files_come_as_a_pair(tmp_path: Path, register: Register) -> None:
+    d = _copy(tmp_path)
+    (d / "programmes.csv").unlink()
+    with pytest.raises(InputError) as exc:
+        read_programme(d, register)
+    assert any(p.file.endswith("programmes.csv") and "missing" in p.message for p in exc.value.problems)
+    (d / "programme_participation.csv").unlink()
+    prog = read_programme(d, register)  # neither file: no programme layer, everything else loads
+    assert prog.other_programmes == [] and prog.programme_participation == [] and len(prog.projects) == 73

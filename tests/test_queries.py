@@ -52,7 +52,10 @@ def test_matches_around_ulm_hand_computed(store: NetworkXStore, ref: Reference) 
     )
     assert blau["score"] == pytest.approx(expected, abs=1e-6)
     assert {"topic": "strategy-development", "via": "interest", "kind": "survey", "source": "hand-test",
-            "date": "2024-03-01", "event_id": ""} in blau["evidence"]  # fmt: skip
+            "date": "2024-03-01", "event_id": "", "programme": "",
+            "reason": "Blaustein, Stadt: survey interest in Smart-City-Strategieentwicklung (2024-03-01), "
+                      "source hand-test"} in blau["evidence"]  # fmt: skip
+    assert blau["level"] == "gemeinde" and blau["funded_as"] == ""
     # Dornstadt only attended RK3 (focus: strategy development): the topic comes via the event
     dorn = rows[DORNSTADT]
     assert any(e["via"] == "event" and e["event_id"] == "rk-03-2022-04-05" for e in dorn["evidence"])
@@ -80,6 +83,7 @@ def test_matches_equal_an_independent_reference(
         None if topics is None else [{"Mobilität (und Infrastruktur)": "mobility"}.get(t, t) for t in topics]
     )
     expected = ref.matches(_members(register, ref, region), radius, slugs, projects)
+    df = df[df["level"] == "gemeinde"]  # Kreis/Verband candidates: see test_places.py
     assert set(df["ags"]) == set(expected)
     assert len(expected) > 0
     for r in df.to_dict(orient="records"):
@@ -267,21 +271,25 @@ def test_learning_networks_groups_are_feasible_and_complete(store: NetworkXStore
     assert list(ln.groups.columns) == Q.GROUP_COLUMNS and list(ln.members.columns) == Q.MEMBER_COLUMNS
     area = ref.area([ULM], radius)
     candidates = {a for a in area if a not in ref.funded and ref.topics_of.get(a)}
-    assigned = [a for ms in ln.groups["members"] for a in ms]
+    assigned = [a for ms in ln.groups["members"] for a in ms if len(a) == 8]  # Gemeinden (places: below)
     assert len(assigned) == len(set(assigned))  # one group per member
-    assert set(assigned) | set(ln.unassigned["ags"]) == candidates  # nobody disappears
+    gemeinde_unassigned = ln.unassigned[ln.unassigned["level"] == "gemeinde"]
+    assert set(assigned) | set(gemeinde_unassigned["ags"]) == candidates  # nobody disappears
     assert not set(assigned) & set(ln.unassigned["ags"])
     for g in ln.groups.to_dict(orient="records"):
-        assert 1 <= g["size"] == len(g["members"]) <= 5
+        assert 1 <= g["size"] == len(g["members"]) and sum(len(a) == 8 for a in g["members"]) <= 5
         hub = g["hub_project"]
         assert any(a in area for a in ref.territory[hub])  # the hub lies within the radius of the region
-        for a in g["members"]:
+        for a in (a for a in g["members"] if len(a) == 8):
             shared = ref.topics_of[a] & ref.project_topics[hub]
             assert shared and shared <= set(ref.project_topics[hub])
             assert ref.dist_to_set(a, ref.territory[hub]) <= radius + 0.01
         assert set(g["topics"]) <= ref.project_topics[hub]
-    members = ln.members[ln.members["role"] == "member"]
+    members = ln.members[(ln.members["role"] == "member") & (ln.members["level"] == "gemeinde")]
     assert sorted(members["ags"]) == sorted(assigned)
+    # Kreise/Verbände (other-programme evidence) are candidates of their own level, never spread
+    places = ln.members[ln.members["level"] != "gemeinde"]
+    assert set(places["group_id"]) <= set(ln.groups["group_id"]) and not places["funded"].any()
     assert all(r for r in ln.unassigned["reason"])
     assert -1.0 <= ln.stability <= 1.0
     assert ln.params["seed"] == 42 and ln.params["max_size"] == 5
@@ -324,6 +332,7 @@ def test_learning_networks_bad_input(store: NetworkXStore) -> None:
 def test_white_spots_equal_an_independent_reference(store: NetworkXStore, ref: Reference) -> None:
     radius = 50.0
     df = Q.white_spots(store, "energy", radius)
+    assert set(df["level"]) <= {"gemeinde"}  # no Kreis or Verband has evidence of energy
     hosts = [p for p, ts in ref.project_topics.items() if "energy" in ts]
     expected = {}
     for a, ts in ref.topics_of.items():
@@ -346,7 +355,10 @@ def test_plan_events_greedy_coverage(store: NetworkXStore, ref: Reference) -> No
     plan = Q.plan_events(store, topic, 4, radius)
     hosts = [p for p, ts in ref.project_topics.items() if topic in ts]
     interested = {a for a, ts in ref.topics_of.items() if topic in ts and a not in ref.funded}
-    covers = {p: {a for a in interested if ref.dist_to_set(a, ref.territory[p]) <= radius} for p in hosts}
+    # Kreise/Verbände with evidence of the topic are units of their own (distance from their nearest Gemeinde)
+    places = {k for k, ts in ref.place_topics().items() if topic in ts and not ref.place_funded(k)}
+    covers = {p: {a for a in interested if ref.dist_to_set(a, ref.territory[p]) <= radius}
+                 | {k for k in places if ref.place_distance(k, ref.territory[p]) <= radius} for p in hosts}  # fmt: skip
     assert set(plan.hosts["project_id"]) <= set(hosts)
     # the first pick is the single best host; each next pick adds no more than the one before
     assert plan.hosts.iloc[0]["newly_covered"] == max(len(c) for c in covers.values())
@@ -355,9 +367,11 @@ def test_plan_events_greedy_coverage(store: NetworkXStore, ref: Reference) -> No
     assert list(plan.hosts["covered_total"]) == [sum(newly[: i + 1]) for i in range(len(newly))]
     chosen = set(plan.hosts["project_id"])
     assert set(plan.coverage["ags"]) == set().union(*(covers[p] for p in chosen))
-    assert set(plan.coverage["ags"]) | set(plan.uncovered["ags"]) == interested
+    assert set(plan.coverage["ags"]) | set(plan.uncovered["ags"]) == interested | places
+    assert places and set(plan.coverage["level"]) | set(plan.uncovered["level"]) >= {"gemeinde", "verband"}
     for a in plan.uncovered["ags"]:
-        assert all(ref.dist_to_set(a, ref.territory[p]) > radius for p in chosen)
+        d = ref.dist_to_set if len(a) == 8 else ref.place_distance
+        assert all(d(a, ref.territory[p]) > radius for p in chosen)
     with pytest.raises(InvalidArgument):
         Q.plan_events(store, topic, 0, radius)
     with pytest.raises(NotFound):

@@ -70,9 +70,11 @@ def test_no_funded_municipality_and_every_row_shares_a_topic_with_a_listed_proje
     region, radius, _, topics, projects = data.draw(query_strategy(regions, topic_slugs))
     df = Q.matches(store, region, radius, topics=topics, projects=projects)  # type: ignore[arg-type]
     assert not set(df["ags"]) & ref.funded  # funded status recomputed from the programme records
+    place_topics = ref.place_topics()
     for r in df.to_dict(orient="records"):
         assert r["distance_km"] <= radius + 1e-9
-        assert r["shared_topics"] and set(r["shared_topics"]) <= ref.topics_of[r["ags"]]
+        own = ref.topics_of[r["ags"]] if r["level"] == "gemeinde" else place_topics[r["ags"]]
+        assert r["shared_topics"] and set(r["shared_topics"]) <= own
         if topics is not None:
             assert set(r["shared_topics"]) <= set(topics)
         assert r["projects"]
@@ -141,6 +143,7 @@ def test_plan_events_covers_each_interested_municipality_once(
     topic = topic_slugs[topic_index % len(topic_slugs)]
     plan = Q.plan_events(store, topic, k, radius)
     interested = {a for a, ts in ref.topics_of.items() if topic in ts and a not in ref.funded}
+    interested |= {key for key, ts in ref.place_topics().items() if topic in ts and not ref.place_funded(key)}
     assert len(plan.hosts) <= k
     assert not set(plan.coverage["ags"]) & set(plan.uncovered["ags"])
     assert set(plan.coverage["ags"]) | set(plan.uncovered["ags"]) == interested

@@ -144,6 +144,7 @@ def test_is_a_graph_store(store: GraphStore) -> None:
         ("projects", NodeKind.PROJECT, S.PROJECT_COLUMNS, ["id"]),
         ("topics", NodeKind.TOPIC, S.TOPIC_COLUMNS, ["slug"]),
         ("events", NodeKind.EVENT, S.EVENT_COLUMNS, ["date_start", "id"]),
+        ("programmes", NodeKind.PROGRAMME, S.PROGRAMME_COLUMNS, ["id"]),
     ],
 )
 def test_node_tables_equal_the_records(
@@ -204,6 +205,37 @@ def test_members_and_programme_edges(store: GraphStore, programme: Programme) ->
     assert len(store.relations()) == len(programme.relations)
 
 
+def test_programme_participation_is_the_curated_file(store: GraphStore, programme: Programme) -> None:
+    got = store.programme_participation()
+    assert list(got.columns) == S.PROGRAMME_PARTICIPATION_COLUMNS
+    expected = sorted(
+        (r.programme_id, r.level, r.key, r.role, r.year, list(r.topics), r.source, r.confidence)
+        for r in programme.programme_participation
+    )
+    rows = sorted(
+        zip(got["programme_id"], got["level"], got["key"], got["role"], got["year"],
+            [list(t) for t in got["topics"]], got["source"], got["confidence"], strict=True)
+    )  # fmt: skip
+    assert rows == expected
+    assert len(got) == 106  # data/README.md: 104 merged evidence rows + 2 second-programme rows
+    assert got["level"].value_counts().to_dict() == {"gemeinde": 64, "kreis": 37, "verband": 5}
+    # sorted by (programme_id, level, key, role, year), as the protocol says
+    order = got.sort_values(["programme_id", "level", "key", "role", "year"], kind="mergesort")
+    assert order.index.tolist() == list(range(len(got)))
+    # Landkreis Lörrach takes part in Smarte.Land.Regionen (a Kreis, not spread onto its Gemeinden)
+    loe = got[(got["programme_id"] == "smarte-land-regionen") & (got["key"] == "08336")]
+    assert loe["level"].tolist() == ["kreis"] and loe["name"].tolist() == ["Lörrach"]
+    assert not (got["source"].str.lower() == "synthetic").any()
+    progs = store.programmes()
+    assert len(progs) == 21 and set(got["programme_id"]) <= set(progs["id"])
+    assert progs.set_index("id").loc["smarte-land-regionen", "kind"] == "programme"
+    # project status: the two ended projects, nothing else has a status
+    p = store.projects().set_index("id")
+    ended = p[p["status"] == "ended"]
+    assert ended["end_date"].to_dict() == {"hagenow": "2025-09-19", "iserlohn": "2025-10-31"}
+    assert set(p["status"]) == {"", "ended"}
+
+
 def test_interests_and_attendances_are_the_participation(store: GraphStore) -> None:
     edges = participation_edges(PARTICIPATION)
     interests = {(e.src, e.dst, edge_key(e.kind, e.props)) for e in edges if e.kind == "INTERESTED_IN"}
@@ -262,6 +294,9 @@ def test_info(store: GraphStore, contract_data: GraphData) -> None:
     assert info["nodes"]["Municipality"] == 11_004
     assert sum(info["nodes"].values()) == len({(n.kind, n.key) for n in tables.nodes})
     assert info["edges"]["INTERESTED_IN"] == 8
+    assert info["edges"]["PARTICIPATES_IN"] == 106
+    assert info["nodes"]["Programme"] == 21
+    assert info["nodes"]["Association"] == 5  # only the Verbände the evidence names
     store.ping()
 
 
@@ -316,6 +351,8 @@ CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
     ("attendances", (), {"ags": ["07111000", "99999999"]}),
     ("attendances", (), {"ags": []}),
     ("relations", (), {}),
+    ("programmes", (), {}),
+    ("programme_participation", (), {}),
     ("near", ([ULM], 20.0), {}),
     ("near", ([ULM], 75.0), {}),
     ("near", ([ULM, "05766044", "07137068"], 30.0), {}),
@@ -335,6 +372,8 @@ PATHS = [
     ("Project:lemgo-kalletal", "Project:landkreis-mayen-koblenz"),
     ("Project:ulm", "Project:ulm"),
     ("Municipality:99999999", "Project:ulm"),
+    ("District:08336", "Programme:smarte-land-regionen"),
+    ("District:08336", "Project:ulm"),
 ]
 
 
@@ -532,6 +571,30 @@ def test_import_ties_and_participation_same_on_both_stores(
         neo4j_driver.execute_query(_UNDO_WRITES, database_=neo_contract.database)
 
 
+@pytest.mark.neo4j
+def test_cross_store_analytics_on_the_programme_layer(
+    nx_contract: NetworkXStore, neo_contract: Neo4jStore
+) -> None:
+    """Kreis/Verband candidates, other-programme evidence and funded_means answer the same on both stores."""
+    from lernnetz.graph import analytics as Q
+
+    for kwargs in (
+        {"region": "Ulm", "radius_km": 60.0, "projects": "all"},
+        {"region": "kaiserslautern", "radius_km": 30.0, "topics": ["mobility"]},
+        {"region": "Neubrandenburg", "radius_km": 20.0, "funded_means": "member"},
+    ):
+        a, b = Q.matches(nx_contract, **kwargs), Q.matches(neo_contract, **kwargs)  # type: ignore[arg-type]
+        assert (not a.empty and (a["level"] != "gemeinde").any()) or kwargs["region"] == "Neubrandenburg"
+        pd.testing.assert_frame_equal(a, b, check_exact=False, atol=1e-9, obj=str(kwargs))
+    a, b = (
+        Q.white_spots(nx_contract, "smart-region-rural", 50),
+        Q.white_spots(neo_contract, "smart-region-rural", 50),
+    )
+    pd.testing.assert_frame_equal(a, b, check_exact=False, atol=1e-9)
+    pa, pb = Q.plan_events(nx_contract, "mobility", 3, 50), Q.plan_events(neo_contract, "mobility", 3, 50)
+    pd.testing.assert_frame_equal(pa.coverage, pb.coverage, check_exact=False, atol=1e-9)
+
+
 # ---------------------------------------------------------------------------- analytics on both stores
 
 #: A synthetic participation on top of the contract list, dense enough for groups around Ulm
@@ -546,6 +609,12 @@ _ANALYTICS = [
     ("white_spots", ("city-app", 15.0), {"region": "Sachsen", "min_evidence": "attended"}),
     ("plan_events", ("mobility", 2, 60.0), {"region": "08421000"}),
     ("matches", ("08421000", 40.0), {"min_evidence": "registered"}),
+    # the programme layer under the merged options: Kreis/Verband rows filtered by region, evidence
+    # kinds by min_evidence (survey drops the other-programme evidence), funded_means with both
+    ("matches", ("kaiserslautern", 40.0), {"min_evidence": "programme", "funded_means": "member"}),
+    ("white_spots", ("smart-region-rural", 50.0), {"region": "05766"}),  # Kreis Lippe, Kreis Soest …
+    ("plan_events", ("mobility", 3, 50.0), {"region": "kaiserslautern", "min_evidence": "programme"}),
+    ("learning_networks", ("kaiserslautern",), {"radius_km": 40.0}),
 ]
 
 

@@ -41,12 +41,15 @@ SheetOpt = Annotated[
 app.add_typer(import_app, name="import")
 
 BackendOpt = Annotated[str | None, typer.Option(help="networkx or neo4j; default from LERNNETZ_BACKEND")]
+#: ``match`` prints the reasons of this many top rows under the table.
+REASON_ROWS = 10
 RadiusOpt = Annotated[float, typer.Option("--radius-km", "-r", help="radius in km (0 < r ≤ 1000)")]
 MinEvidenceOpt = Annotated[
     str | None,
     typer.Option(
         "--min-evidence",
-        help="count only evidence of this kind or stronger: survey, registered, attended (or a kind weight 0–1)",
+        help="count only evidence of this kind or stronger: programme < survey < registered < attended "
+        "(or a kind weight 0–1)",
     ),
 ]
 RegionOpt = Annotated[
@@ -77,6 +80,15 @@ class ProjectsScope(StrEnum):
 
     near = "near"
     all = "all"
+
+
+class FundedMeans(StrEnum):
+    """Which ways of being funded exclude a place from ``match``."""
+
+    any = "any"
+    member = "member"
+    verband = "verband"
+    kreis = "kreis"
 
 
 class NetworkPart(StrEnum):
@@ -260,26 +272,42 @@ def match(
     projects: Annotated[
         ProjectsScope, typer.Option(help="near: projects within the radius; all: every project")
     ] = (ProjectsScope.near),
+    funded_means: Annotated[
+        FundedMeans,
+        typer.Option(
+            "--funded-means",
+            help="which ways of being funded exclude a place: any (default) | kreis (= any) | verband "
+            "(listed members and Verbände) | member (only listed members)",
+        ),
+    ] = FundedMeans.any,
     min_evidence: MinEvidenceOpt = None,
     fmt: FormatOpt = Format.table,
     backend: BackendOpt = None,
 ) -> None:
-    """Non-funded municipalities near a region that share a topic with a model project."""
+    """Non-funded places (Gemeinden, Verbände, Kreise) near a region that share a topic with a model project."""
     from lernnetz.graph.analytics import matches
 
     with handled():
         store = store_from_settings(backend)
         df = matches(
-            store, region, radius_km, topics=topic or None, projects=projects.value, min_evidence=min_evidence
+            store,
+            region,
+            radius_km,
+            topics=topic or None,
+            projects=projects.value,
+            funded_means=funded_means.value,
+            min_evidence=min_evidence,
         )
         _synthetic_note(store)
     if fmt == Format.table:
-        view = df[["ags", "name", "district", "distance_km", "shared_topics", "projects", "score"]]
-        emit(
-            view, fmt, title=f"non-funded municipalities within {radius_km:g} km of {region} sharing a topic"
-        )
+        view = df[["ags", "name", "level", "district", "distance_km", "shared_topics", "projects", "score",
+                   "funded_as"]]  # fmt: skip
+        emit(view, fmt, title=f"non-funded places within {radius_km:g} km of {region} sharing a topic")
+        for r in frame_records(df.head(REASON_ROWS)):
+            console.print(f"[bold]{r['ags']}[/bold] " + "; ".join(r["reasons"]), highlight=False)
     else:
         emit(df, fmt)
+    print_notes(df.attrs.get("notes", []), fmt)
 
 
 @app.command()
@@ -394,8 +422,10 @@ def networks(
             result.groups.drop(columns=["topics"]),
             fmt,
             title=f"learning networks around {region} ({radius_km:g} km): {p['placed']} of "
-            f"{p['candidates_within_reach']} candidates with a project in reach placed ({p['coverage']:.0%})",
+            f"{p['candidates_within_reach']} candidate Gemeinden with a project in reach placed "
+            f"({p['coverage']:.0%})",
         )
+        print_notes(result.notes, fmt)
         if not result.unassigned.empty:
             emit(result.unassigned, fmt, title="not assigned")
         console.print(
@@ -405,6 +435,7 @@ def networks(
         )
     else:
         emit(getattr(result, part.value), fmt)
+        print_notes(result.notes, fmt)
 
 
 # ---------------------------------------------------------------------------- white spots, events
@@ -451,6 +482,7 @@ def white_spots_cmd(
 
     where = f" around {region}" if region else ""
     emit(df, fmt, title=f"white spots for {t}{where} ({radius_km:g} km)", geojson=geo)
+    print_notes(df.attrs.get("notes", []), fmt)
 
 
 @app.command("plan-events")
@@ -486,6 +518,7 @@ def plan_events_cmd(
         )
     else:
         emit(getattr(plan, part.value), fmt)
+    print_notes(plan.notes, fmt)
 
 
 @app.command("connections")
@@ -556,6 +589,13 @@ def demo_data(
         f"{new_edges} new edge(s) in the {store.backend} store",
         highlight=False,
     )
+
+
+def print_notes(notes: list[str], fmt: Format) -> None:
+    """An empty answer's notes: on stdout under a table, on stderr for csv/json (keeps them parseable)."""
+    out = console if fmt == Format.table else err
+    for n in notes:
+        out.print(f"[yellow]note:[/yellow] {n}", highlight=False)
 
 
 def _synthetic_note(store: GraphStore) -> None:

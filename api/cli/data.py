@@ -173,7 +173,14 @@ def municipality(name_or_ags: str, backend: Annotated[str | None, typer.Option()
         f"  population: {int(row['population']):,}   area: {row['area_km2']:.2f} km²   PLZ: {row['postcode']}"
     )
     console.print(f"  centre: {row['lat']}, {row['lon']}")
-    console.print(f"  funded: {'yes — ' + ', '.join(projects) if projects else 'no'}")
+    how = f" (as {row['funded_as']}, confidence {row['funded_confidence']})" if row["funded_as"] else ""
+    console.print(f"  funded: {'yes — ' + ', '.join(projects) + how if projects else 'no'}")
+    for p in row["programmes"]:
+        console.print(
+            f"  other programme: {p['programme_id']} {p['year']} ({p['role']}), topics {', '.join(p['topics']) or '—'}, "
+            f"source {p['source']}",
+            highlight=False,
+        )
 
 
 @app.command()

@@ -19,6 +19,9 @@ def projects(
     category: Annotated[str | None, typer.Option(help="GS, MS, KL or IK")] = None,
     state: Annotated[str | None, typer.Option(help="Land short code, e.g. BY")] = None,
     topic: Annotated[str | None, typer.Option(help="topic slug")] = None,
+    status: Annotated[
+        str | None, typer.Option(help="active, ended, left (where a source says so) or unknown")
+    ] = None,
     fmt: FormatOpt = Format.table,
     boundaries: Annotated[
         Path | None,
@@ -30,7 +33,7 @@ def projects(
     """The model projects, filtered (``-f geojson``: territories as polygons when boundaries are known)."""
     with handled():
         store = store_from_settings()
-        df = list_projects(store, round=round, category=category, state=state, topic=topic)
+        df = list_projects(store, round=round, category=category, state=state, topic=topic, status=status)
     geo = None
     if fmt == Format.geojson:  # territories as polygons when boundaries were fetched, else points
         from lernnetz.graph.pictures.geo_export import projects_geojson
@@ -58,6 +61,14 @@ def project(project_id: str, fmt: FormatOpt = Format.table) -> None:
         f"  round {p['round']}, category {p['category']}, {p['type']}, Länder {', '.join(p['states'])}"
     )
     console.print(f"  source: {p['source']} (confidence {p['confidence']})", highlight=False)
+    if p.get("status"):
+        when = f" on {p['end_date']}" if p.get("end_date") else ""
+        console.print(
+            f"  status: {p['status']}{when} (source: {p['status_source']}); its results can still be learned from",
+            highlight=False,
+        )
+    else:
+        console.print("  status: unknown (no source says)", highlight=False)
     if p["note"]:
         console.print(f"  note: {p['note']}", highlight=False)
     emit(

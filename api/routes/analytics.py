@@ -61,10 +61,12 @@ TopicOptional = Annotated[
 
 MinEvidenceQuery = Annotated[
     str | None,
-    Query(max_length=20, pattern=r"^(any|survey|registered|attended|peer-learning|0(\.[0-9]{1,6})?|1(\.0{1,6})?)$",
-          description="Count only evidence of this kind or stronger: `survey`, `registered` (registrations, "
-          "attendances, peer-learning), `attended` (attendances, peer-learning), or a kind weight 0–1. "
-          "Default: every piece of evidence.",
+    Query(max_length=20,
+          pattern=r"^(any|programme|survey|registered|attended|peer-learning|0(\.[0-9]{1,6})?|1(\.0{1,6})?)$",
+          description="Count only evidence of this kind or stronger, by kind weight: `programme` (other "
+          "programmes, 0.4) < `survey` (0.5) < `registered` (0.75: registrations, attendances, peer-learning) "
+          "< `attended` (1.0: attendances, peer-learning), or a kind weight 0–1. `survey` drops the "
+          "other-programme evidence. Default: every piece of evidence.",
           examples=["registered"]),
 ]  # fmt: skip
 OptionalRegionQuery = Annotated[
@@ -107,6 +109,14 @@ async def matches(
             description="`near`: projects whose territory lies within the radius of the region; `all`: every project."
         ),
     ] = "near",
+    funded_means: Annotated[
+        Literal["any", "member", "verband", "kreis"],
+        Query(
+            description="Which ways of being funded exclude a place: `any` (default, = `kreis`) every way; "
+            "`verband` listed members and Verbände; `member` only listed members (a Gemeinde inside a funded "
+            "Landkreis is then a candidate)."
+        ),
+    ] = "any",
     min_evidence: MinEvidenceQuery = None,
     fmt: PlaceFormatQuery = "json",
     limit: LimitQuery = 100,
@@ -116,13 +126,14 @@ async def matches(
     (from its interests or the focus of events it attended) with a considered model project. Each row
     lists the shared topics, the matching projects with their distance, the evidence (which interest or
     event gave the topic, with its source) and the score with its components
-    (`topic_idf × evidence × distance_decay`, decay halving every 30 km). Ordered by score, distance, AGS."""
+    (`topic_idf × evidence × distance_decay`, decay halving every 30 km). Ordered by score, distance, AGS.
+    Kreise and Verbände with evidence of their own (other programmes) are candidates of their own `level`.
+    An empty answer has `notes`: why, and what would help."""
     return await respond(
         request,
         lambda: page(
-            queries.matches(
-                store, region, radius_km, topics=topic or None, projects=projects, min_evidence=min_evidence
-            ),
+            queries.matches(store, region, radius_km, topics=topic or None, projects=projects,
+                            funded_means=funded_means, min_evidence=min_evidence),
             limit, offset, filename="matches",
         ),
         model=Page[MatchRow],
@@ -179,7 +190,7 @@ def _networks(
     )  # fmt: skip
     result = document(
         {"groups": ln.groups, "members": ln.members, "unassigned": ln.unassigned, "stability": ln.stability,
-         "params": ln.params},
+         "params": ln.params, "notes": ln.notes},
         ln.members, filename="learning-networks",
     )  # fmt: skip
     result.sheets = learning_network_sheets(ln)
@@ -294,8 +305,10 @@ async def white_spots(
 ) -> Response:
     """Municipalities interested in the topic (interests or attended events) with no project addressing
     it whose territory lies within `radius_km`, each with its nearest such project; `by_district`
-    aggregates all of them per Kreis (number of municipalities, population). With `region`, only
-    municipalities within `radius_km` of the region count."""
+    aggregates all of them per Kreis (number of municipalities, population). Kreise and Verbände with
+    evidence of their own (other programmes) are rows of their own `level`. With `region`, only
+    municipalities within `radius_km` of the region count (a Kreis or Verband when one of its
+    Gemeinden does). An empty answer has `notes`: why, and what would help."""
     opts = {"region": region, "min_evidence": min_evidence}
     return await respond(
         request,
@@ -326,8 +339,10 @@ async def event_plans(
 ) -> Response:
     """Up to `k` host projects addressing the topic, chosen greedily to cover the most interested
     non-funded municipalities within `radius_km` (greedy maximum coverage, a (1 − 1/e) approximation),
-    with the coverage per host and the uncovered rest. With `region`, only the interested
-    municipalities within `radius_km` of the region count. `csv`/`geojson` export the hosts."""
+    with the coverage per host and the uncovered rest; non-funded Kreise and Verbände with evidence of
+    their own are units of their own `level`. With `region`, only the interested municipalities
+    within `radius_km` of the region count (a Kreis or Verband when one of its Gemeinden does).
+    `csv`/`geojson` export the hosts. An empty plan has `notes`: why, and what would help."""
     return await respond(
         request, lambda: _plan(store, topic, k, radius_km, region, min_evidence), model=EventPlan, fmt=fmt
     )
@@ -338,7 +353,8 @@ def _plan(
 ) -> Result:
     plan = queries.plan_events(store, topic, k, radius_km, region=region, min_evidence=min_evidence)
     return document(
-        {"hosts": plan.hosts, "coverage": plan.coverage, "uncovered": plan.uncovered, "params": plan.params},
+        {"hosts": plan.hosts, "coverage": plan.coverage, "uncovered": plan.uncovered, "params": plan.params,
+         "notes": plan.notes},
         plan.hosts, filename="event-plans",
     )  # fmt: skip
 

@@ -60,18 +60,23 @@ async def list_projects_route(
         str | None, Query(max_length=10, description="Land short code, e.g. `BY`.", examples=["BY"])
     ] = None,
     topic: TopicQuery = None,
+    status: Annotated[
+        Literal["active", "ended", "left", "unknown"] | None,
+        Query(description="Project status where a source says so (`unknown`: no source)."),
+    ] = None,
     fmt: PlaceFormatQuery = "json",
     limit: LimitQuery = 100,
     offset: OffsetQuery = 0,
 ) -> Response:
     """The 73 Modellprojekte Smart Cities with round, competition category, Länder, territory
-    size and topics (only where a source says so). `geojson`: each project's territory as a
-    (multi)polygon (the union of its Gemeinden) when BKG boundaries were fetched, else a point at
-    its lead Gemeinde."""
+    size, topics (only where a source says so) and status (`ended` with its end date where a
+    source gives it; an ended project can still be learned from). `geojson`: each project's
+    territory as a (multi)polygon (the union of its Gemeinden) when BKG boundaries were fetched,
+    else a point at its lead Gemeinde."""
 
     def compute() -> Result:
         result = page(
-            list_projects(store, round=round, category=category, state=state, topic=topic),
+            list_projects(store, round=round, category=category, state=state, topic=topic, status=status),
             limit, offset, filename="projects",
         )  # fmt: skip
         if fmt == "geojson":

@@ -19,21 +19,27 @@ class MatchProject(BaseModel):
     name: str
     distance_km: float = Field(description="From the municipality to the project's territory (0 inside).")
     shared_topics: list[str]
+    status: str = Field(
+        "", description="`ended`/`left` where a source says so ('' = unknown); still learnable."
+    )
+    end_date: str = Field("", description="ISO date the project ended, where a source gives it.")
 
 
 class MatchEvidence(BaseModel):
     """Why the municipality has a topic: an interest, or an attended event's focus."""
 
     topic: str
-    via: str = Field(description="`interest` or `event`.")
+    via: str = Field(description="`interest`, `event` or `programme` (participation in another programme).")
     kind: str
     source: str = Field(description="Where it comes from; `synthetic` marks generated demo data.")
     date: str
     event_id: str
+    programme: str = Field("", description="The other programme's id (via `programme`).")
+    reason: str = Field("", description="The evidence in words, with its source.")
 
 
 class MatchRow(BaseModel):
-    """A non-funded municipality near the region sharing a topic with a model project."""
+    """A non-funded place (Gemeinde, Verband or Kreis) near the region sharing a topic with a model project."""
 
     model_config = example(
         {"ags": "08425141", "name": "Blaustein, Stadt", "district": "Alb-Donau-Kreis", "state": "Baden-Württemberg",
@@ -60,6 +66,20 @@ class MatchRow(BaseModel):
     score_components: dict[str, float]
     lat: float | None
     lon: float | None
+    level: str = Field(
+        "gemeinde", description="gemeinde, verband or kreis (`ags` then holds its 9/5-digit key)."
+    )
+    funded_as: str = Field(
+        "", description="How the place is funded: member, verband, kreis ('' = not funded)."
+    )
+    funded_confidence: str = Field("", description="Confidence (S/G/U) of the territory row that funds it.")
+    funded_members: list[str] = Field(
+        default_factory=list,
+        description="A Kreis's or Verband's funded Gemeinden (and how), if it is not funded.",
+    )
+    reasons: list[str] = Field(
+        default_factory=list, description="The evidence in words; ended projects noted."
+    )
 
 
 class RecommendationRow(BaseModel):
@@ -89,6 +109,7 @@ class RecommendationRow(BaseModel):
     size_score: float = Field(description="Population similarity 1 − |log10 ratio| / 2, in [0, 1].")
     shared_topics: list[str]
     reasons: list[str]
+    project_status: str = Field("", description="`ended`/`left` where a source says so; still recommended.")
 
 
 class NetworkGroup(BaseModel):
@@ -100,7 +121,7 @@ class NetworkGroup(BaseModel):
     topic: str = Field(description="The group's topic ('' for a mixed-topic group).")
     topics: list[str] = Field(description="The topics the members share with the hub.")
     size: int
-    members: list[str] = Field(description="AGS of the members.")
+    members: list[str] = Field(description="AGS of the members (a Kreis's or Verband's key for one).")
     evidence: float = Field(description="Σ of the members' evidence strength for the group's topic.")
     max_member_km: float = Field(description="Largest distance between two members (≤ radius_km).")
     max_hub_km: float = Field(
@@ -121,6 +142,9 @@ class NetworkMember(BaseModel):
     funded: bool
     lat: float | None
     lon: float | None
+    level: str = Field(
+        "gemeinde", description="gemeinde, verband or kreis (`ags` then holds its 9/5-digit key)."
+    )
 
 
 class Unassigned(BaseModel):
@@ -132,6 +156,9 @@ class Unassigned(BaseModel):
         description="no-project-addresses-topics, no-project-within-reach, below-minimum or spread."
     )
     reason: str
+    level: str = Field(
+        "gemeinde", description="gemeinde, verband or kreis (`ags` then holds its 9/5-digit key)."
+    )
 
 
 class LearningNetworks(BaseModel):
@@ -155,6 +182,9 @@ class LearningNetworks(BaseModel):
     unassigned: list[Unassigned]
     stability: float = Field(description="Mean adjusted Rand index over 10 seeds (1.0 = seed-independent).")
     params: dict[str, Any]
+    notes: list[str] = Field(
+        default_factory=list, description="When no group is proposed: why, and what would help."
+    )
 
 
 class WhiteSpotRow(BaseModel):
@@ -176,6 +206,9 @@ class WhiteSpotRow(BaseModel):
     nearest_project_km: float | None
     lat: float | None
     lon: float | None
+    level: str = Field(
+        "gemeinde", description="gemeinde, verband or kreis (`ags` then holds its 9/5-digit key)."
+    )
 
 
 class WhiteSpotDistrict(BaseModel):
@@ -213,6 +246,9 @@ class Coverage(BaseModel):
     name: str
     host_project: str
     distance_km: float
+    level: str = Field(
+        "gemeinde", description="gemeinde, verband or kreis (`ags` then holds its 9/5-digit key)."
+    )
 
 
 class Uncovered(BaseModel):
@@ -222,6 +258,9 @@ class Uncovered(BaseModel):
     name: str
     nearest_project: str
     nearest_project_km: float | None
+    level: str = Field(
+        "gemeinde", description="gemeinde, verband or kreis (`ags` then holds its 9/5-digit key)."
+    )
 
 
 class EventPlan(BaseModel):
@@ -240,6 +279,9 @@ class EventPlan(BaseModel):
     coverage: list[Coverage]
     uncovered: list[Uncovered]
     params: dict[str, Any]
+    notes: list[str] = Field(
+        default_factory=list, description="When no host is chosen: why, and what would help."
+    )
 
 
 class Entity(BaseModel):

@@ -38,6 +38,10 @@ class Page(BaseModel, Generic[T]):
     limit: int = Field(description="Page size asked for.", examples=[100])
     offset: int = Field(description="Rows skipped.", examples=[0])
     items: list[T]
+    notes: list[str] = Field(
+        default_factory=list,
+        description="When an analytic finds nothing: why, and what would help (wider radius, more projects, data).",
+    )
 
 
 # ---------------------------------------------------------------------------- errors

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -79,6 +79,15 @@ class MunicipalityDetail(MunicipalityRow):
     source: str
     ref_date: str
     projects: list[ProjectRef]
+    funded_as: str = Field(
+        "",
+        description="member (listed itself), verband (through its Verband), kreis (whole Kreis), '' = not funded.",
+    )
+    funded_confidence: str = Field("", description="Confidence (S/G/U) of the territory row that funds it.")
+    programmes: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Its participation in other programmes (data/programme_participation.csv).",
+    )
     interests: list[InterestRow]
     attendances: list[AttendanceRow]
 

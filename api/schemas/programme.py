@@ -29,6 +29,8 @@ class ProjectRow(BaseModel):
     states: list[str] = Field(description="Länder (short codes).")
     territory_size: int = Field(description="Gemeinden in the territory.")
     topics: list[str]
+    status: str = Field("", description="active, ended or left where a source says so; '' = unknown.")
+    end_date: str = Field("", description="ISO date of the actual end, where a source gives it.")
 
 
 class ProjectRecord(BaseModel):
@@ -49,6 +51,9 @@ class ProjectRecord(BaseModel):
     note: str
     ref_date: str
     territory_size: int
+    status: str = Field("", description="active, ended or left where a source says so; '' = unknown.")
+    end_date: str = ""
+    status_source: str = ""
 
 
 class MemberRow(BaseModel):

@@ -70,9 +70,35 @@ def municipality_detail(store: GraphStore, ags: str) -> dict[str, Any]:
         {"id": str(pid), "name": str(names.get(str(pid), "")), "via": str(via)}
         for pid, via in zip(*(terr.loc[terr["ags"] == ags, c] for c in ("project_id", "via")), strict=True)
     ]
+    row["funded_as"], row["funded_confidence"] = _funded_as(store, ags, str(row.get("district_key") or ""))
+    pp = store.programme_participation()
+    mine = pp[(pp["level"] == "gemeinde") & (pp["key"] == ags)]
+    row["programmes"] = [
+        {"programme_id": str(a), "role": str(b), "year": str(c), "topics": list(d), "source": str(e)}
+        for a, b, c, d, e in zip(
+            *(mine[k] for k in ("programme_id", "role", "year", "topics", "source")), strict=True
+        )
+    ]
     row["interests"] = store.interests(ags=[ags])
     row["attendances"] = store.attendances(ags=[ags])
     return row
+
+
+def _funded_as(store: GraphStore, ags: str, district_key: str) -> tuple[str, str]:
+    """How a Gemeinde is funded — ``member`` (listed itself), ``verband`` (through its listed
+    Verband), ``kreis`` (its whole Kreis is a territory), '' (not) — and the confidence (S/G/U)
+    of that territory row (the best one when several projects list it)."""
+    m = store.members()
+    found: list[tuple[int, int, str]] = []
+    for kind, key, level, conf in zip(m["kind"], m["key"], m["level"], m["confidence"], strict=True):
+        if kind == "Municipality" and key == ags:
+            found.append((0 if level == "gemeinde" else 1, "SGU".find(str(conf)) % 9, str(conf)))
+        elif kind == "District" and district_key and key == district_key:
+            found.append((2, "SGU".find(str(conf)) % 9, str(conf)))
+    if not found:
+        return "", ""
+    rank, _, conf = min(found)
+    return ("member", "verband", "kreis")[rank], conf
 
 
 def graph_stats(store: GraphStore) -> dict[str, Any]:

@@ -89,7 +89,9 @@ def _entity_topics(ctx: _Context, ent: dict[str, Any]) -> dict[str, str]:
     out = {}
     for t, items in sorted(ctx.evidence.get(int(pos[0]), {}).items()):
         out[t] = "; ".join(
-            f"{e.via} {e.kind} {e.date}" + (f" at {e.event_id}" if e.event_id else "") + f" ({e.source})"
+            e.reason
+            if e.via == "programme"  # "Dettum: DorfFunk 2023 (adopter), Kommunikation, source …"
+            else f"{e.via} {e.kind} {e.date}" + (f" at {e.event_id}" if e.event_id else "") + f" ({e.source})"
             for e in items
         )
     return out
@@ -197,4 +199,10 @@ def _describe_node(store: GraphStore, ctx: _Context, nid: str) -> dict[str, Any]
         s = store.states()
         hit = s.loc[s["code"] == key, "name"]
         name = str(hit.iloc[0]) if len(hit) else key
+    elif kind == NodeKind.PROGRAMME:  # another programme both take part in
+        p = store.programmes()
+        hit = p.loc[p["id"] == key, "name"]
+        name = str(hit.iloc[0]) if len(hit) else key
+    elif kind == NodeKind.ASSOCIATION:
+        name = ctx.places[key].label if key in ctx.places else key
     return {"id": nid, "kind": kind.value, "key": key, "name": name}

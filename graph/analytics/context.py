@@ -20,7 +20,18 @@ Common definitions
 * **A project's topics**: its ADDRESSES edges.
 * **Evidence weight** of one interest or attendance: kind weight (attended 1.0,
   peer-learning 1.0, registered 0.75, survey 0.5, other 0.5) × the record's weight,
-  × 0.8 when the topic comes through an attended event's focus, capped at 1. The
+  × 0.8 when the topic comes through an attended event's focus, capped at 1.
+  **Other-programme evidence** (``data/programme_participation.csv``: a place takes part
+  in Smarte.Land.Regionen, Digitale Dörfer, an open-source community …) is its own kind,
+  ``programme``, weight 0.4 per row and topic: sourced, but evidence of activity elsewhere,
+  so weaker than attending a KTS event (1.0) and than registering for one (0.75). Rows
+  that name no topic give no topical evidence. A row naming a Kreis or Verband is evidence
+  of that Kreis or Verband, which becomes a candidate of its own level
+  (:mod:`lernnetz.graph.analytics.places`); it is never spread onto its Gemeinden.
+  ``min_evidence`` (:mod:`lernnetz.graph.analytics.min_evidence`) orders the kinds by
+  these weights, weakest first: programme (0.4) < survey and other kinds (0.5) < registered
+  (0.75) < attended, peer-learning (1.0); so ``min_evidence="survey"`` already drops the
+  other-programme evidence, of Gemeinden and of Kreise/Verbände alike. The
   **evidence strength** s(m, t) of a municipality for a topic combines its pieces of
   evidence as 1 − Π(1 − wᵢ) (more evidence → closer to 1, never above).
 * **IDF** of a topic: ln((1 + P) / (1 + pₜ)) + 1 over the P projects, pₜ of which address
@@ -44,12 +55,22 @@ import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from lernnetz.graph.analytics.places import (
+    FUNDED_WAYS,
+    Evidence,
+    Place,
+    build_places,
+    check_funded_means,
+    freeze,
+    funding,
+    participation_evidence,
+)
 from lernnetz.graph.errors import Ambiguous, InvalidArgument, NotFound
 from lernnetz.graph.geo import haversine_km
 from lernnetz.graph.regions import Region, resolve_region
@@ -58,7 +79,18 @@ from lernnetz.loaders.topics import TopicLookup
 
 # ---------------------------------------------------------------------------- parameters
 
-KIND_WEIGHTS: dict[str, float] = {"attended": 1.0, "peer-learning": 1.0, "registered": 0.75, "survey": 0.5}
+#: Evidence kind → weight. ``programme``: participation in another programme (sourced, but
+#: activity outside the KTS: weaker than attending (1.0) or registering for (0.75) a KTS event,
+#: and than a survey answer (0.5)). ``min_evidence`` ranks the kinds by these weights:
+#: programme < survey < registered < attended = peer-learning (``min_evidence="survey"``
+#: excludes programme evidence; ``"programme"`` or ``"any"`` keeps everything).
+KIND_WEIGHTS: dict[str, float] = {
+    "attended": 1.0,
+    "peer-learning": 1.0,
+    "registered": 0.75,
+    "survey": 0.5,
+    "programme": 0.4,
+}
 DEFAULT_KIND_WEIGHT = 0.5
 EVENT_FOCUS_FACTOR = 0.8
 #: ``matches``/``learning_networks``: the distance decay halves every 30 km.
@@ -81,11 +113,13 @@ SCORE_DECIMALS = 6
 
 MATCH_COLUMNS = [
     "ags", "name", "district", "state", "population", "distance_km", "shared_topics", "projects",
-    "evidence", "score", "score_components", "lat", "lon",
+    "evidence", "score", "score_components", "lat", "lon", "level", "funded_as", "funded_confidence",
+    "funded_members", "reasons",
 ]  # fmt: skip
+
 RECOMMEND_COLUMNS = [
     "section", "rank", "project_id", "name", "round", "category", "score", "topic_score", "distance_km",
-    "distance_score", "size_score", "shared_topics", "reasons",
+    "distance_score", "size_score", "shared_topics", "reasons", "project_status",
 ]  # fmt: skip
 GROUP_COLUMNS = [
     "group_id", "hub_project", "hub_name", "topic", "topics", "size", "members", "evidence", "max_member_km",
@@ -93,16 +127,18 @@ GROUP_COLUMNS = [
 ]  # fmt: skip
 MEMBER_COLUMNS = [
     "group_id", "ags", "name", "role", "distance_km", "shared_topics", "population", "funded", "lat", "lon",
+    "level",
 ]  # fmt: skip
-UNASSIGNED_COLUMNS = ["ags", "name", "reason_code", "reason"]
+UNASSIGNED_COLUMNS = ["ags", "name", "reason_code", "reason", "level"]
 WHITE_SPOT_COLUMNS = [
     "ags", "name", "district", "state", "population", "interest_weight", "nearest_project",
-    "nearest_project_km", "lat", "lon",
+    "nearest_project_km", "lat", "lon", "level",
 ]  # fmt: skip
 WHITE_SPOT_DISTRICT_COLUMNS = ["district_key", "district", "state", "municipalities", "population"]
 HOST_COLUMNS = ["rank", "project_id", "name", "newly_covered", "covered_total", "lat", "lon"]
-COVERAGE_COLUMNS = ["ags", "name", "host_project", "distance_km"]
-UNCOVERED_COLUMNS = ["ags", "name", "nearest_project", "nearest_project_km"]
+#: ``level``: gemeinde, or verband/kreis for a Kreis or Verband candidate (its key in ``ags``).
+COVERAGE_COLUMNS = ["ags", "name", "host_project", "distance_km", "level"]
+UNCOVERED_COLUMNS = ["ags", "name", "nearest_project", "nearest_project_km", "level"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -110,29 +146,6 @@ BoolArray = npt.NDArray[np.bool_]
 
 
 # ---------------------------------------------------------------------------- precomputation
-
-
-class Evidence(NamedTuple):
-    """One piece of evidence that a municipality cares about a topic."""
-
-    topic: str
-    via: str  # "interest" | "event"
-    kind: str
-    source: str
-    date: str
-    event_id: str
-    weight: float
-
-    def as_dict(self) -> dict[str, Any]:
-        """The public evidence dict (without the weight)."""
-        return {
-            "topic": self.topic,
-            "via": self.via,
-            "kind": self.kind,
-            "source": self.source,
-            "date": self.date,
-            "event_id": self.event_id,
-        }
 
 
 @dataclass(slots=True)
@@ -148,6 +161,19 @@ class _Project:
     anchor: int  # position of the lead Gemeinde, else the most populous of the territory
     population: int
     source: str
+    status: str = ""
+    end_date: str = ""
+    status_source: str = ""
+
+    def status_note(self) -> str:
+        """For an ended (or left) project: what that means for learning from it."""
+        if not self.status:
+            return ""
+        when = f" on {self.end_date}" if self.end_date else ""
+        return (
+            f"{self.name}: project {self.status}{when} (source {self.status_source}); "
+            "its results and people can still be learned from"
+        )
 
 
 @dataclass(slots=True)
@@ -174,6 +200,9 @@ class _Context:
     has_any: BoolArray
     events: dict[str, dict[str, Any]]
     attribution: str
+    funded_rank: npt.NDArray[np.int8]
+    funded_confidence: list[str]
+    places: dict[str, Place]
     regions: dict[str, Region] = field(default_factory=dict)
     masks: dict[frozenset[str], BoolArray] = field(default_factory=dict)
 
@@ -201,7 +230,17 @@ class _Context:
         own = self.strength.get(pos, {})
         return sorted(t for t in own if allowed is None or t in allowed)
 
+    def funded_under(self, funded_means: str) -> BoolArray:
+        """Which Gemeinden count as funded when only the ways up to ``funded_means`` count."""
+        try:
+            limit = check_funded_means(funded_means)
+        except ValueError as exc:
+            raise InvalidArgument(str(exc), hint="member, verband, kreis or any (the default)") from None
+        r = self.funded_rank
+        return np.asarray((r >= 0) & (r <= limit), dtype=bool)
+
     def row(self, pos: int) -> dict[str, Any]:
+        r = int(self.funded_rank[pos])
         return {
             "ags": str(self.ags[pos]),
             "name": self.name[pos],
@@ -210,7 +249,33 @@ class _Context:
             "population": int(self.population[pos]),
             "lat": _f(self.lat[pos]),
             "lon": _f(self.lon[pos]),
+            "level": "gemeinde",
+            "funded_as": FUNDED_WAYS[r] if r >= 0 else "",
+            "funded_confidence": self.funded_confidence[pos],
+            "funded_members": [],
         }
+
+    def place_row(self, place: Place) -> dict[str, Any]:
+        """The row of a Kreis or Verband candidate (its key in ``ags``, ``level`` says which)."""
+        return {
+            "ags": place.key,
+            "name": place.label,
+            "district": place.district,
+            "state": place.state,
+            "population": place.population,
+            "lat": place.lat,
+            "lon": place.lon,
+            "level": place.level,
+            "funded_as": place.funded_as,
+            "funded_confidence": place.funded_confidence,
+            "funded_members": list(place.funded_members),
+        }
+
+    def distance_to_project_from(self, members: IntArray, pid: str) -> float:
+        """Distance from a place (its nearest Gemeinde) to a project's territory."""
+        if len(members) == 0:
+            return math.inf
+        return float(self.distance_to_project(members, pid).min())
 
     def distance_to_project(self, pos: IntArray, pid: str) -> FloatArray:
         p = self.projects[pid]
@@ -359,6 +424,9 @@ def _build_context(store: GraphStore, stamp: Any, attribution: str) -> _Context:
             anchor=int(lead),
             population=int(population[tpos].sum()) if len(tpos) else 0,
             source=str(r.source or ""),
+            status=str(getattr(r, "status", "") or ""),
+            end_date=str(getattr(r, "end_date", "") or ""),
+            status_source=str(getattr(r, "status_source", "") or ""),
         )
     for v in projects_at.values():
         v.sort()
@@ -376,44 +444,20 @@ def _build_context(store: GraphStore, stamp: Any, attribution: str) -> _Context:
     et = store.event_topics()
     for e, t in zip(et["event_id"].tolist(), et["topic"].tolist(), strict=True):
         ev_topics[str(e)].append(str(t))
-    evidence: dict[int, dict[str, list[Evidence]]] = defaultdict(lambda: defaultdict(list))
-    i_df = store.interests()
-    for a, t, k, dt_, src, w, e in zip(
-        *_columns(i_df, "ags", "topic", "kind", "date", "source", "weight", "event_id"), strict=True
-    ):
-        i = pos_of.get(str(a))
-        if i is not None:
-            evidence[i][str(t)].append(
-                Evidence(str(t), "interest", str(k), str(src), str(dt_), str(e or ""), float(w))
-            )
-    a_df = store.attendances()
-    for a, e, k, dt_, src in zip(*_columns(a_df, "ags", "event_id", "kind", "date", "source"), strict=True):
-        i = pos_of.get(str(a))
-        if i is None:
-            continue
-        for t in sorted(set(ev_topics.get(str(e), []))):
-            evidence[i][t].append(Evidence(t, "event", str(k), str(src), str(dt_), str(e), 1.0))
-    strength: dict[int, dict[str, float]] = {}
-    frozen: dict[int, dict[str, list[Evidence]]] = {}
-    has_topic: dict[str, BoolArray] = {}
-    for i in sorted(evidence):
-        per = {}
-        st = {}
-        for t in sorted(evidence[i]):
-            items = sorted(set(evidence[i][t]))
-            per[t] = items
-            prod = 1.0
-            for e_ in items:
-                prod *= 1.0 - _evidence_weight(e_.kind, e_.weight, e_.via)
-            st[t] = 1.0 - prod
-            if t not in has_topic:
-                has_topic[t] = np.zeros(len(ags), dtype=bool)
-            has_topic[t][i] = True
-        frozen[i] = per
-        strength[i] = st
-    has_any = np.zeros(len(ags), dtype=bool)
-    if strength:
-        has_any[np.array(sorted(strength), dtype=np.int64)] = True
+    names = [str(x) for x in m["name"]]
+    evidence = participation_evidence(
+        store.interests(), store.attendances(), dict(ev_topics), pos_of, names, topic_labels
+    )
+    # other programmes: a Gemeinde's rows are its evidence; a Kreis's or Verband's make a place
+    fund = funding(store.members(), pos_of, m)
+    programme_ev, places = build_places(
+        store.programme_participation(), store.programmes(), m, pos_of, topic_labels, d, snames, fund,
+        _evidence_weight,
+    )  # fmt: skip
+    for i, per_topic in programme_ev.items():
+        for t, items in per_topic.items():
+            evidence[i][t].extend(items)
+    frozen, strength, has_topic, has_any = freeze(evidence, len(ags), _evidence_weight)
 
     events = {}
     ev_df = store.events()
@@ -430,7 +474,7 @@ def _build_context(store: GraphStore, stamp: Any, attribution: str) -> _Context:
         stamp=stamp,
         ags=ags,
         pos_of=pos_of,
-        name=[str(x) for x in m["name"]],
+        name=names,
         district_key=district_key,
         district=[str(dnames.get(k, "")) for k in district_key],
         state=[str(snames.get(c, "")) for c in m["state_code"]],
@@ -449,6 +493,9 @@ def _build_context(store: GraphStore, stamp: Any, attribution: str) -> _Context:
         has_any=has_any,
         events=events,
         attribution=attribution,
+        funded_rank=fund.rank,
+        funded_confidence=fund.confidence,
+        places=places,
     )
 
 

@@ -7,7 +7,7 @@ Definitions shared by every analytic (distance, funded, evidence, IDF, ordering)
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,7 @@ from lernnetz.graph.analytics.context import (
     COVERAGE_COLUMNS,
     HOST_COLUMNS,
     UNCOVERED_COLUMNS,
+    IntArray,
     _context,
     _empty,
     _f,
@@ -26,6 +27,8 @@ from lernnetz.graph.analytics.context import (
     _sorted,
 )
 from lernnetz.graph.analytics.min_evidence import with_min_evidence
+from lernnetz.graph.analytics.notes import topic_notes
+from lernnetz.graph.analytics.place_candidates import interested_places
 from lernnetz.graph.analytics.white_spots import (
     _interested,
 )
@@ -43,6 +46,8 @@ class EventPlan:
     coverage: pd.DataFrame
     uncovered: pd.DataFrame
     params: dict[str, Any]
+    #: When no host is chosen: why, and what would help.
+    notes: list[str] = field(default_factory=list)
 
 
 def plan_events(
@@ -66,11 +71,14 @@ def plan_events(
     ``hosts``: rank, project_id, name, newly_covered, covered_total, lat/lon of the
     project's lead Gemeinde. ``coverage``: each covered municipality with the host that
     first covered it and the distance to that host. ``uncovered``: the rest, with the
-    nearest project addressing the topic (chosen or not) and its distance.
+    nearest project addressing the topic (chosen or not) and its distance. Non-funded
+    Kreise and Verbände with evidence of their own are units of their own ``level`` (each
+    counts once; distance from its nearest Gemeinde). ``notes`` explain an empty plan.
 
     With ``region``, only the interested municipalities within ``radius_km`` of the region
-    count (hosts may lie outside it, within reach of them); ``min_evidence`` counts only
-    evidence of that kind or stronger (see :mod:`~lernnetz.graph.analytics.min_evidence`).
+    count (hosts may lie outside it, within reach of them), and a Kreis or Verband only when
+    one of its Gemeinden lies in that area; ``min_evidence`` counts only evidence of that
+    kind or stronger (see :mod:`~lernnetz.graph.analytics.min_evidence`).
     """
     radius_km = check_radius(radius_km)
     if not 1 <= int(k) <= 100:
@@ -87,13 +95,29 @@ def plan_events(
         "radius_km": radius_km,
         "algorithm": "greedy maximum coverage",
     }
+    area: IntArray | None = None
     if region is not None:
         reg = _region(store, ctx, region)
-        pos = np.intersect1d(pos, _near(store, ctx, reg, radius_km)[0])
+        area = _near(store, ctx, reg, radius_km)[0]
+        pos = np.intersect1d(pos, area)
         params["region"] = reg.as_dict()
     params["min_evidence"] = min_evidence
+    # the units to cover: interested non-funded Gemeinden, then Kreise/Verbände of their own level
+    places = interested_places(ctx, t, funded=False, area=area)
+    keys = [str(ctx.ags[p]) for p in pos.tolist()] + [p.key for p in places]
+    names = [ctx.name[p] for p in pos.tolist()] + [p.label for p in places]
+    levels = ["gemeinde"] * len(pos) + [p.level for p in places]
+    pop = np.concatenate([ctx.population[pos], np.array([p.population for p in places], dtype=np.int64)])
     hosts_all = [pid for pid in sorted(ctx.projects) if t in ctx.projects[pid].topics]
-    dist = {pid: ctx.distance_to_project(pos, pid) for pid in hosts_all}
+    dist = {
+        pid: np.concatenate(
+            [
+                ctx.distance_to_project(pos, pid),
+                [ctx.distance_to_project_from(p.members, pid) for p in places],
+            ]
+        )
+        for pid in hosts_all
+    }
     covers = {pid: set(np.flatnonzero(dist[pid] <= radius_km).tolist()) for pid in hosts_all}
     covered: dict[int, tuple[str, float]] = {}
     host_rows: list[dict[str, Any]] = []
@@ -104,7 +128,7 @@ def plan_events(
             if pid in chosen:
                 continue
             new = sorted(covers[pid] - covered.keys())
-            options.append((-len(new), -int(ctx.population[pos[new]].sum()) if new else 0, pid))
+            options.append((-len(new), -int(pop[new].sum()) if new else 0, pid))
         if not options or min(options)[0] == 0:
             break
         best = min(options)
@@ -126,21 +150,22 @@ def plan_events(
         )
     rank_of = {r["project_id"]: r["rank"] for r in host_rows}
     cov_rows = [
-        {"ags": str(ctx.ags[pos[i]]), "name": ctx.name[int(pos[i])], "host_project": pid, "distance_km": km}
+        {"ags": keys[i], "name": names[i], "host_project": pid, "distance_km": km, "level": levels[i]}
         for i, (pid, km) in covered.items()
     ]
     unc_rows = []
-    for i in range(len(pos)):
+    for i in range(len(keys)):
         if i in covered:
             continue
         near = [(float(dist[pid][i]), pid) for pid in hosts_all]
         km, pid = min(near) if near else (math.nan, "")
         unc_rows.append(
             {
-                "ags": str(ctx.ags[pos[i]]),
-                "name": ctx.name[int(pos[i])],
+                "ags": keys[i],
+                "name": names[i],
                 "nearest_project": pid,
                 "nearest_project_km": km,
+                "level": levels[i],
             }
         )
     hosts = pd.DataFrame(host_rows, columns=HOST_COLUMNS) if host_rows else _empty(HOST_COLUMNS)
@@ -156,6 +181,19 @@ def plan_events(
         uncovered = _sorted(uncovered, ["_km", "ags"], [True, True])[UNCOVERED_COLUMNS]
     else:
         uncovered = _empty(UNCOVERED_COLUMNS)
-    params["interested_non_funded"] = len(pos)
+    params["interested_non_funded"] = len(keys)
     params["hosts_addressing_topic"] = len(hosts_all)
-    return EventPlan(hosts, coverage, uncovered, params)
+    notes = (
+        topic_notes(
+            ctx,
+            "plan events for",
+            t,
+            radius_km,
+            interested=len(keys),
+            hosts=len(hosts_all),
+            min_evidence=min_evidence,
+        )
+        if hosts.empty
+        else []
+    )
+    return EventPlan(hosts, coverage, uncovered, params, notes)

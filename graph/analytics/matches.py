@@ -7,8 +7,8 @@ Definitions shared by every analytic (distance, funded, evidence, IDF, ordering)
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,7 @@ from lernnetz.graph.analytics.basic import check_radius
 from lernnetz.graph.analytics.context import (
     MATCH_COLUMNS,
     MATCH_HALF_LIFE_KM,
+    _Context,
     _context,
     _decay,
     _empty,
@@ -28,6 +29,8 @@ from lernnetz.graph.analytics.context import (
     _round,
 )
 from lernnetz.graph.analytics.min_evidence import with_min_evidence
+from lernnetz.graph.analytics.notes import match_notes
+from lernnetz.graph.analytics.places import FUNDED_MEANS, FUNDED_WAYS, Evidence
 from lernnetz.graph.errors import InvalidArgument
 from lernnetz.graph.store import GraphStore
 
@@ -40,9 +43,10 @@ def matches(
     radius_km: float,
     topics: Sequence[str] | None = None,
     projects: Literal["near", "all"] = "near",
+    funded_means: str = "any",
     min_evidence: str | float | None = None,
 ) -> pd.DataFrame:
-    """Non-funded municipalities near a region that share a topic with a model project.
+    """Non-funded places near a region that share a topic with a model project.
 
     ``min_evidence`` counts only evidence of that kind or stronger (e.g. ``"registered"``;
     see :mod:`~lernnetz.graph.analytics.min_evidence`).
@@ -54,8 +58,14 @@ def matches(
     2. The **area** is every municipality whose distance to the region (min over the
        region's Gemeinden, 0 inside) is ≤ ``radius_km`` (``store.near``).
     3. **Candidates**: municipalities in the area that are not funded and have at least one
-       topic (interest or attended event's focus); with ``topics`` given, only those
-       topics count (unknown topic → ``NotFound``).
+       topic (interest, attended event's focus, or other-programme participation); with
+       ``topics`` given, only those topics count (unknown topic → ``NotFound``). Kreise and
+       Verbände with evidence of their own (other-programme rows that name them) are
+       candidates of their own ``level`` when one of their Gemeinden lies in the area;
+       their distances are those of their nearest Gemeinde; their evidence is never spread
+       onto their Gemeinden. ``funded_means`` says which ways of being funded exclude a
+       candidate (:mod:`lernnetz.graph.analytics.places`): ``any`` (default) every way,
+       ``verband`` listed members and Verbände, ``member`` listed members only.
     4. **Considered projects**: ``projects="near"`` — every project whose territory lies
        within ``radius_km`` of the region (min distance territory ↔ region ≤ radius);
        ``projects="all"`` — every project.
@@ -63,29 +73,40 @@ def matches(
        considered project: a *shared topic* is a topic of the candidate (after the
        ``topics`` filter) that a considered project ADDRESSES.
     6. ``projects`` lists, for the row, every considered project sharing a topic with it:
-       ``{id, name, distance_km, shared_topics}`` with ``distance_km`` from the candidate
-       to the project's territory; ordered by IDF-weighted shared topics (desc),
-       distance, id. ``evidence`` lists the interests/attendances behind the shared
-       topics: ``{topic, via, kind, source, date, event_id}``.
+       ``{id, name, distance_km, shared_topics, status, end_date}`` with ``distance_km``
+       from the candidate to the project's territory; ordered by IDF-weighted shared
+       topics (desc), distance, id. ``evidence`` lists the interests/attendances/programme
+       rows behind the shared topics: ``{topic, via, kind, source, date, event_id,
+       programme, reason}``. ``reasons`` are the evidence's reasons in words, then a note
+       for every listed project that has ended (it can still be learned from).
     7. ``distance_km`` is the candidate's distance to the region.
     8. ``score = topic_idf × evidence × distance_decay`` where ``topic_idf`` = Σ IDF of
        the shared topics, ``evidence`` = the IDF-weighted mean evidence strength over
        them, and ``distance_decay`` = 0.5^(d / 30 km) with d the distance to the nearest
        listed project. All four parts are in ``score_components`` (with
        ``nearest_project_km``).
+    9. ``level`` (gemeinde, verband, kreis), ``funded_as`` (how the place is funded, '' if
+       not), ``funded_confidence`` and ``funded_members`` (a Kreis's or Verband's funded
+       Gemeinden when it is not funded itself).
 
-    Rows are ordered by score (desc), distance_km (asc), AGS (asc).
+    Rows are ordered by score (desc), distance_km (asc), key (asc). An empty result
+    carries ``df.attrs["notes"]``: why, and what would help.
     """
     radius_km = check_radius(radius_km)
     if projects not in ("near", "all"):
         raise InvalidArgument(f"projects must be 'near' or 'all' (got {projects!r})")
     ctx = with_min_evidence(_context(store), min_evidence)
+    funded = ctx.funded_under(funded_means)
+    limit = FUNDED_MEANS[funded_means]
     reg = _region(store, ctx, region)
     wanted = ctx.topic_args(topics)
     allowed = frozenset(wanted) if wanted is not None else None
     pos, dist = _near(store, ctx, reg, radius_km)
-    keep = ~ctx.funded[pos] & ctx.mask(wanted)[pos]
-    cand, cand_dist = pos[keep], dist[keep]
+    with_topic = ctx.mask(wanted)[pos]
+    keep = ~funded[pos] & with_topic
+    cand = pos[keep]
+    dist_of = dict(zip(pos.tolist(), dist.tolist(), strict=True))
+    places = _places_in_area(ctx, dist_of, allowed, limit)
     considered = _projects_near(ctx, pos) if projects == "near" else _projects_all(ctx)
     proj_topics = {
         pid: (ctx.projects[pid].topics if allowed is None else ctx.projects[pid].topics & allowed)
@@ -93,8 +114,6 @@ def matches(
     }
     proj_topics = {pid: ts for pid, ts in proj_topics.items() if ts}
     offered = frozenset().union(*proj_topics.values()) if proj_topics else frozenset()
-    if len(cand) == 0 or not offered:
-        return _empty(MATCH_COLUMNS)
 
     # the candidates that share something, and their shared topics
     shared: dict[int, list[str]] = {}
@@ -102,10 +121,18 @@ def matches(
         ts = [t for t in ctx.topics_of(c, allowed) if t in offered]
         if ts:
             shared[c] = ts
-    if not shared:
-        return _empty(MATCH_COLUMNS)
+    shared_places = {
+        key: ts for key, (_, ts_all) in places.items() if (ts := [t for t in ts_all if t in offered])
+    }
+    if not shared and not shared_places:
+        df = _empty(MATCH_COLUMNS)
+        df.attrs["notes"] = match_notes(
+            ctx, reg.name, radius_km, wanted, projects, funded_means, n_candidates=len(cand) + len(places),
+            n_funded_excluded=int((funded[pos] & with_topic).sum()), offered=offered,
+            funded_any=ctx.funded_under("any")[pos] & with_topic, min_evidence=min_evidence,
+        )  # fmt: skip
+        return df
     rows_pos = np.array(sorted(shared), dtype=np.int64)
-    dist_of = dict(zip(cand.tolist(), cand_dist.tolist(), strict=True))
 
     # project distances per candidate (one vectorised call per project)
     listed: dict[int, list[tuple[float, float, str, list[str]]]] = defaultdict(list)
@@ -121,30 +148,76 @@ def matches(
 
     out = []
     for c in rows_pos.tolist():
-        plist = sorted(listed[c])
-        ts = shared[c]
-        idf_sum = sum(ctx.idf.get(t, 0.0) for t in ts)
-        weighted = sum(ctx.idf.get(t, 0.0) * ctx.strength[c][t] for t in ts)
-        evidence = weighted / idf_sum if idf_sum > 0 else 0.0
-        nearest = min(km for _, km, _, _ in plist)
-        decay = _decay(nearest, MATCH_HALF_LIFE_KM)
         row = ctx.row(c)
-        row.update(
-            distance_km=float(dist_of[c]),
-            shared_topics=ts,
-            projects=[
-                {"id": pid, "name": ctx.projects[pid].name, "distance_km": round(km, 3), "shared_topics": pts}
-                for _, km, pid, pts in plist
-            ],
-            evidence=[e.as_dict() for t in ts for e in ctx.evidence[c][t]],
-            score=_round(idf_sum * evidence * decay),
-            score_components={
-                "topic_idf": _round(idf_sum),
-                "evidence": _round(evidence),
-                "distance_decay": _round(decay),
-                "nearest_project_km": round(nearest, 3),
-            },
-        )
+        row.update(_scored(ctx, shared[c], ctx.strength[c], ctx.evidence[c], sorted(listed[c]), dist_of[c]))
+        out.append(row)
+    for key, ts in shared_places.items():
+        place = ctx.places[key]
+        plist = []
+        for pid, pts in proj_topics.items():
+            common = sorted(pts.intersection(ts))
+            if common:
+                km = ctx.distance_to_project_from(place.members, pid)
+                plist.append((-sum(ctx.idf.get(t, 0.0) for t in common), km, pid, common))
+        row = ctx.place_row(place)
+        row.update(_scored(ctx, ts, place.strength, place.evidence, sorted(plist), places[key][0]))
         out.append(row)
     out.sort(key=lambda r: (-r["score"], r["distance_km"], r["ags"]))
     return _frame(out, MATCH_COLUMNS)
+
+
+def _places_in_area(
+    ctx: _Context, dist_of: dict[int, float], allowed: frozenset[str] | None, limit: int
+) -> dict[str, tuple[float, list[str]]]:
+    """Kreis/Verband candidates with a Gemeinde in the area: key → (distance, topics)."""
+    out: dict[str, tuple[float, list[str]]] = {}
+    for key, place in ctx.places.items():
+        if place.funded_as and FUNDED_WAYS.index(place.funded_as) <= limit:
+            continue
+        ds = [dist_of[p] for p in place.members.tolist() if p in dist_of]
+        ts = [t for t in place.strength if allowed is None or t in allowed]
+        if ds and ts:
+            out[key] = (min(ds), ts)
+    return out
+
+
+def _scored(
+    ctx: _Context,
+    ts: list[str],
+    strength: dict[str, float],
+    evidence: Mapping[str, list[Evidence]],
+    plist: list[tuple[float, float, str, list[str]]],
+    distance_km: float,
+) -> dict[str, Any]:
+    idf_sum = sum(ctx.idf.get(t, 0.0) for t in ts)
+    weighted = sum(ctx.idf.get(t, 0.0) * strength[t] for t in ts)
+    ev = weighted / idf_sum if idf_sum > 0 else 0.0
+    nearest = min(km for _, km, _, _ in plist)
+    decay = _decay(nearest, MATCH_HALF_LIFE_KM)
+    items = [e for t in ts for e in evidence[t]]
+    reasons = list(dict.fromkeys(e.reason for e in items if e.reason))
+    reasons += [ctx.projects[pid].status_note() for _, _, pid, _ in plist if ctx.projects[pid].status]
+    return {
+        "distance_km": float(distance_km),
+        "shared_topics": ts,
+        "projects": [
+            {
+                "id": pid,
+                "name": ctx.projects[pid].name,
+                "distance_km": round(km, 3),
+                "shared_topics": pts,
+                "status": ctx.projects[pid].status,
+                "end_date": ctx.projects[pid].end_date,
+            }
+            for _, km, pid, pts in plist
+        ],
+        "evidence": [e.as_dict() for e in items],
+        "score": _round(idf_sum * ev * decay),
+        "score_components": {
+            "topic_idf": _round(idf_sum),
+            "evidence": _round(ev),
+            "distance_decay": _round(decay),
+            "nearest_project_km": round(nearest, 3),
+        },
+        "reasons": reasons,
+    }

@@ -1,11 +1,14 @@
 """The ``min_evidence`` option every analytic takes: count only evidence of a given kind or stronger.
 
 ``min_evidence`` names the weakest kind of evidence that still counts, by the kind weights of
-:mod:`lernnetz.graph.analytics.context` (survey and other kinds 0.5, registered 0.75, attended
-and peer-learning 1.0): ``"registered"`` keeps registrations, attendances and peer-learning
-and drops survey answers; ``"attended"`` keeps only attendances and peer-learning; ``None``
-or ``"any"`` keeps everything (the default). A number in [0, 1] is the kind-weight threshold
-itself. A municipality whose evidence for a topic is all dropped no longer has the topic.
+:mod:`lernnetz.graph.analytics.context` (other-programme participation 0.4, survey and other
+kinds 0.5, registered 0.75, attended and peer-learning 1.0): ``"survey"`` drops the
+other-programme evidence; ``"registered"`` keeps registrations, attendances and peer-learning
+and drops survey answers too; ``"attended"`` keeps only attendances and peer-learning;
+``None``, ``"any"`` or ``"programme"`` keeps everything (the default). A number in [0, 1] is
+the kind-weight threshold itself. A municipality whose evidence for a topic is all dropped no
+longer has the topic; the same holds for a Kreis or Verband candidate (a place left with no
+evidence is no candidate).
 """
 
 from __future__ import annotations
@@ -19,10 +22,10 @@ from lernnetz.graph.analytics.context import (
     DEFAULT_KIND_WEIGHT,
     KIND_WEIGHTS,
     BoolArray,
-    Evidence,
     _Context,
     _evidence_weight,
 )
+from lernnetz.graph.analytics.places import Evidence, Place, combine
 from lernnetz.graph.errors import InvalidArgument
 
 #: Accepted names, weakest first.
@@ -58,6 +61,10 @@ def evidence_threshold(min_evidence: str | float | None) -> float:
     return value
 
 
+def _kept(items: list[Evidence], threshold: float) -> list[Evidence]:
+    return [e for e in items if KIND_WEIGHTS.get(e.kind, DEFAULT_KIND_WEIGHT) >= threshold]
+
+
 def with_min_evidence(ctx: _Context, min_evidence: str | float | None) -> _Context:
     """The context with only the evidence of at least ``min_evidence`` (the same object when
     everything counts). Views are cached per context and threshold."""
@@ -76,13 +83,10 @@ def with_min_evidence(ctx: _Context, min_evidence: str | float | None) -> _Conte
         per: dict[str, list[Evidence]] = {}
         st: dict[str, float] = {}
         for t, items in sorted(ctx.evidence[i].items()):
-            kept = [e for e in items if KIND_WEIGHTS.get(e.kind, DEFAULT_KIND_WEIGHT) >= threshold]
+            kept = _kept(items, threshold)
             if not kept:
                 continue
-            prod = 1.0
-            for e in kept:
-                prod *= 1.0 - _evidence_weight(e.kind, e.weight, e.via)
-            per[t], st[t] = kept, 1.0 - prod
+            per[t], st[t] = kept, combine(kept, _evidence_weight)
             if t not in has_topic:
                 has_topic[t] = np.zeros(len(ctx.ags), dtype=bool)
             has_topic[t][i] = True
@@ -91,8 +95,23 @@ def with_min_evidence(ctx: _Context, min_evidence: str | float | None) -> _Conte
     has_any = np.zeros(len(ctx.ags), dtype=bool)
     if strength:
         has_any[np.array(sorted(strength), dtype=np.int64)] = True
+    places: dict[str, Place] = {}
+    for place_key, place in ctx.places.items():
+        kept_of = {t: kept for t, items in place.evidence.items() if (kept := _kept(items, threshold))}
+        if kept_of:
+            places[place_key] = dataclasses.replace(
+                place,
+                evidence=kept_of,
+                strength={t: combine(v, _evidence_weight) for t, v in kept_of.items()},
+            )
     view = dataclasses.replace(
-        ctx, evidence=evidence, strength=strength, has_topic=has_topic, has_any=has_any, masks={}
+        ctx,
+        evidence=evidence,
+        strength=strength,
+        has_topic=has_topic,
+        has_any=has_any,
+        masks={},
+        places=places,
     )
     with _LOCK:
         if len(_VIEWS) > 8:

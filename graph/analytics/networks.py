@@ -34,7 +34,6 @@ from lernnetz.graph.analytics.context import (
     _projects_all,
     _projects_near,
     _region,
-    _rows,
 )
 from lernnetz.graph.analytics.grouping import (
     MIXED,
@@ -45,6 +44,9 @@ from lernnetz.graph.analytics.grouping import (
     group_candidates,
 )
 from lernnetz.graph.analytics.min_evidence import with_min_evidence
+from lernnetz.graph.analytics.network_graph import network_graph
+from lernnetz.graph.analytics.notes import network_notes
+from lernnetz.graph.analytics.place_candidates import add_place_nodes, join_places
 from lernnetz.graph.errors import InvalidArgument
 from lernnetz.graph.geo import SpatialIndex, haversine_km
 from lernnetz.graph.store import GraphStore
@@ -63,6 +65,8 @@ class LearningNetworks:
     params: dict[str, Any]
     _graph: nx.Graph | None = field(default=None, repr=False, compare=False)
     _build: Callable[[], nx.Graph] | None = field(default=None, repr=False, compare=False)
+    #: When no group is proposed: why, and what would help.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def graph(self) -> nx.Graph:
@@ -113,6 +117,15 @@ def learning_networks(
       ``no-project-addresses-topics`` (no model project anywhere does), ``no-project-within-reach``
       (the nearest project anywhere sharing a topic named, with its distance), ``below-minimum`` (its best option would gather fewer than ``min_size``) or
       ``spread`` (the option's candidates are too far apart to form a group with it).
+    * **Kreise and Verbände** with evidence of their own (other-programme rows naming them) are
+      candidates of their own ``level`` when one of their Gemeinden lies in the area and they are
+      not funded themselves. They join after the grouping above (and are not in the ``params``
+      counts): each takes its best (hub, topic) option within reach (distances from its nearest
+      Gemeinde) and joins a group of that hub and topic with room below ``max_size`` whose
+      members are all within ``radius_km`` of it, else a group of places, numbered after the
+      others and kept only when it reaches ``min_size`` (else ``below-minimum``); without an
+      option a place is unassigned with the same reason codes. Their rows carry ``level``
+      verband/kreis and their key in ``ags``.
     * **Stability**: the mean adjusted Rand index between the groups with ``seed`` and those
       with the next 9 seeds (the seed only picks the first centre of a spatial split).
 
@@ -122,7 +135,8 @@ def learning_networks(
     ``hub`` row (the project, at its lead Gemeinde) and one ``member`` row per member.
     Groups are ordered by size (desc), hub id, topic, first member; ``group_id`` counts from 1.
     The same input in any row order gives the same answer. A ``min_size`` above ``max_size``
-    is capped at ``max_size`` (``params["min_size"]`` holds the one used).
+    is capped at ``max_size`` (``params["min_size"]`` holds the one used). Without a group,
+    ``notes`` say why and what would help.
     """
     radius_km = check_radius(radius_km)
     if not 1 <= int(max_size) <= 200:
@@ -135,7 +149,7 @@ def learning_networks(
     reg = _region(store, ctx, region)
     wanted = ctx.topic_args([topic]) if topic is not None else None
     allowed = frozenset(wanted) if wanted is not None else None
-    pos, _ = _near(store, ctx, reg, radius_km)
+    pos, near_km = _near(store, ctx, reg, radius_km)
     keep = ~ctx.funded[pos] & ctx.mask(wanted)[pos]
     cand_arr = np.sort(pos[keep])
     cands = cand_arr.tolist()
@@ -202,7 +216,13 @@ def learning_networks(
                 code = "no-project-addresses-topics"
                 reason = "no model project addresses its topics (" + ", ".join(cand_topics[c]) + ")"
         unassigned_rows.append(
-            {"ags": str(ctx.ags[c]), "name": ctx.name[c], "reason_code": code, "reason": reason}
+            {
+                "ags": str(ctx.ags[c]),
+                "name": ctx.name[c],
+                "reason_code": code,
+                "reason": reason,
+                "level": "gemeinde",
+            }
         )
     placed = sum(len(g["members"]) for g in group_rows)
     params.update(
@@ -212,6 +232,13 @@ def learning_networks(
         coverage=round(placed / len(options), 4) if options else 1.0,
         objective_value=round(sum(g["evidence"] for g in group_rows), 6),
     )
+    # Kreise and Verbände with evidence of their own: candidates of their own level that join a group
+    # at their best hub (after the Gemeinden are grouped; the figures above count Gemeinden only)
+    place_pair = join_places(
+        ctx, dict(zip(pos.tolist(), near_km.tolist(), strict=True)), hubs, allowed, radius_km,
+        (min_size, max_size), (group_rows, member_rows, unassigned_rows),
+        lambda gid, pid, ts: _hub_row(ctx, gid, pid, ts),
+    )  # fmt: skip
 
     groups = pd.DataFrame(group_rows, columns=GROUP_COLUMNS) if group_rows else _empty(GROUP_COLUMNS)
     members_df = pd.DataFrame(member_rows, columns=MEMBER_COLUMNS) if member_rows else _empty(MEMBER_COLUMNS)
@@ -221,7 +248,12 @@ def learning_networks(
         else _empty(UNASSIGNED_COLUMNS)
     )
     result = LearningNetworks(groups, members_df, unassigned, stability, params)
-    result._build = lambda: _network_graph(ctx, result, pair_of)
+    result._build = lambda: add_place_nodes(
+        ctx, network_graph(ctx, result, pair_of), result.groups, place_pair
+    )
+    if groups.empty:
+        codes = [str(c) for c in unassigned["reason_code"]]
+        result.notes = network_notes(ctx, reg.name, radius_km, codes, bool(hubs), min_evidence)
     return result
 
 
@@ -326,20 +358,24 @@ def _tables(
                 "max_hub_km": round(max(opt[(c, h, t)][1] for c in members), 3),
             }
         )
-        a = p.anchor
-        member_rows.append(
-            {
-                "group_id": gid, "ags": str(ctx.ags[a]), "name": p.name, "role": "hub", "distance_km": 0.0,
-                "shared_topics": group_rows[-1]["topics"], "population": int(p.population), "funded": True,
-                "lat": _f(ctx.lat[a]), "lon": _f(ctx.lon[a]),
-            }
-        )  # fmt: skip
+        member_rows.append(_hub_row(ctx, gid, h, group_rows[-1]["topics"]))
         for c in members:
             o = opt[(c, h, t)]
             ts = shared[(c, h)] if t == MIXED else [t]
             member_rows.append(_member_row(ctx, gid, c, "member", o[1], ts))
             pair_of[(c, h)] = (-o[0], o[1], ts)
     return group_rows, member_rows, pair_of
+
+
+def _hub_row(ctx: _Context, gid: int, pid: str, topics: list[str]) -> dict[str, Any]:
+    """A group's hub: one row for the project, at its lead Gemeinde."""
+    p = ctx.projects[pid]
+    a = p.anchor
+    return {
+        "group_id": gid, "ags": str(ctx.ags[a]), "name": p.name, "role": "hub", "distance_km": 0.0,
+        "shared_topics": topics, "population": int(p.population), "funded": True,
+        "lat": _f(ctx.lat[a]), "lon": _f(ctx.lon[a]), "level": "gemeinde",
+    }  # fmt: skip
 
 
 def _failure_reason(
@@ -375,6 +411,7 @@ def _member_row(ctx: _Context, gid: int, pos: int, role: str, km: float, topics:
         "funded": bool(ctx.funded[pos]),
         "lat": _f(ctx.lat[pos]),
         "lon": _f(ctx.lon[pos]),
+        "level": "gemeinde",
     }
 
 
@@ -403,114 +440,3 @@ def adjusted_rand_index(a: Sequence[str], b: Sequence[str]) -> float:
     if best == expected:  # both partitions trivial (one cluster, or all singletons)
         return 1.0
     return (index - expected) / (best - expected)
-
-
-def _network_graph(
-    ctx: _Context, result: LearningNetworks, pair_of: dict[tuple[int, str], tuple[float, float, list[str]]]
-) -> nx.Graph:
-    G: nx.Graph = nx.Graph(title="lernnetz learning networks", attribution=ctx.attribution, **{
-        k: v for k, v in result.params.items() if k in {"topic", "radius_km", "max_size", "seed"}
-    })  # fmt: skip
-    if result.groups.empty:
-        return G
-    topic_nodes: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    event_nodes: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    for g in _rows(result.groups):
-        h = ctx.projects[g.hub_project]
-        pnode = f"project:{h.id}"
-        alat = _f(ctx.lat[h.anchor]) if h.anchor >= 0 else None
-        alon = _f(ctx.lon[h.anchor]) if h.anchor >= 0 else None
-        if pnode in G:  # a hub leading several groups is one node (its territory is the hub)
-            groups_of = G.nodes[pnode]["groups"]
-            groups_of.append(int(g.group_id))
-        else:
-            groups_of = [int(g.group_id)]
-        G.add_node(
-            pnode,
-            kind="project",
-            groups=groups_of,
-            label=h.name,
-            lat=alat,
-            lon=alon,
-            population=h.population,
-            group=groups_of[0],
-            title=(
-                f"{h.name} — Modellprojekt Smart Cities, round {h.round}, category {h.category}\n"
-                f"topics: {', '.join(ctx.topic_labels.get(t, t) for t in sorted(h.topics))}\n"
-                f"territory: {len(h.territory)} Gemeinde(n), population {h.population:,}\n"
-                f"source: {h.source}"
-            ),
-        )
-        for t in g.topics:
-            if t in h.topics:
-                G.add_edge(pnode, f"topic:{t}", label="addresses", kind="addresses")
-                if alat is not None and alon is not None:
-                    topic_nodes[t].append((alat, alon))
-        for a in g.members:
-            c = int(ctx.positions([a])[0])
-            w, km, ts = pair_of[(c, h.id)]
-            lines = [
-                f"{ctx.name[c]} ({a}), {ctx.district[c]}, {ctx.state[c]}",
-                f"population {int(ctx.population[c]):,}; not funded",
-            ]
-            for t in ts:
-                for e in ctx.evidence[c][t]:
-                    lines.append(
-                        f"{ctx.topic_labels.get(t, t)}: {e.via} {e.kind} {e.date} "
-                        f"{('event ' + e.event_id + ' ') if e.event_id else ''}(source: {e.source})"
-                    )
-                    if e.via == "event" and e.event_id:
-                        event_nodes[e.event_id].append((float(ctx.lat[c]), float(ctx.lon[c])))
-                        G.add_edge(
-                            f"municipality:{a}", f"event:{e.event_id}", label="attended", kind="attended"
-                        )
-            G.add_node(
-                f"municipality:{a}",
-                kind="candidate",
-                label=ctx.name[c],
-                lat=_f(ctx.lat[c]),
-                lon=_f(ctx.lon[c]),
-                population=int(ctx.population[c]),
-                group=int(g.group_id),
-                title="\n".join(lines),
-            )
-            G.add_edge(
-                f"municipality:{a}",
-                pnode,
-                label=f"{', '.join(ctx.topic_labels.get(t, t) for t in ts)} · {km:.1f} km",
-                kind="member",
-                weight=round(float(w), 6),
-                distance_km=round(float(km), 3),
-            )
-            for t in ts:
-                topic_nodes[t].append((float(ctx.lat[c]), float(ctx.lon[c])))
-    for t, pts in sorted(topic_nodes.items()):
-        G.add_node(
-            f"topic:{t}",
-            kind="topic",
-            label=ctx.topic_labels.get(t, t),
-            lat=float(np.mean([p[0] for p in pts])),
-            lon=float(np.mean([p[1] for p in pts])),
-            population=0,
-            title=f"Topic: {ctx.topic_labels.get(t, t)} ({t}); IDF {ctx.idf.get(t, 0):.2f}",
-        )
-    for e_id, pts in sorted(event_nodes.items()):
-        ev = ctx.events.get(e_id, {})
-        place = (
-            ctx.positions([ev.get("place_key", "")]) if ev.get("place_key") else np.array([], dtype=np.int64)
-        )
-        lat = float(ctx.lat[place[0]]) if len(place) else float(np.mean([p[0] for p in pts]))
-        lon = float(ctx.lon[place[0]]) if len(place) else float(np.mean([p[1] for p in pts]))
-        G.add_node(
-            f"event:{e_id}",
-            kind="event",
-            label=ev.get("title") or e_id,
-            lat=lat,
-            lon=lon,
-            population=0,
-            title=f"{ev.get('kind', '')} {ev.get('date', '')}: {ev.get('title', '')}\nsource: {ev.get('source', '')}",
-        )
-        for t in ev.get("topics", []):
-            if f"topic:{t}" in G:
-                G.add_edge(f"event:{e_id}", f"topic:{t}", label="focus", kind="focus")
-    return G

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from lernnetz.graph.errors import NotFound
+from lernnetz.graph.errors import InvalidArgument, NotFound
 from lernnetz.graph.jsonsafe import py
 from lernnetz.graph.store import GraphStore
 
@@ -20,7 +20,11 @@ PROJECT_LIST_COLUMNS = [
     "states",
     "territory_size",
     "topics",
+    "status",
+    "end_date",
 ]
+#: ``status`` filter values: a sourced status, or ``unknown`` (no source says).
+PROJECT_STATUSES = ("active", "ended", "left", "unknown")
 EVENT_LIST_COLUMNS = [
     "id",
     "kind",
@@ -70,8 +74,10 @@ def list_projects(
     category: str | None = None,
     state: str | None = None,
     topic: str | None = None,
+    status: str | None = None,
 ) -> pd.DataFrame:
-    """Projects filtered by round, competition category, Land (short code) and topic."""
+    """Projects filtered by round, competition category, Land (short code), topic and status
+    (``active``, ``ended``, ``left`` where a source says so; ``unknown`` = no source)."""
     p = store.projects().copy()
     topics = _topics_by(store.project_topics(), "project_id")
     p["topics"] = p["id"].map(lambda i: topics.get(i, []))
@@ -84,6 +90,12 @@ def list_projects(
     if topic:
         check_topic(store, topic)
         p = p[p["topics"].map(lambda t: topic in t).astype(bool)]
+    if status:
+        if status not in PROJECT_STATUSES:
+            raise InvalidArgument(
+                f"unknown project status {status!r}", hint=f"one of {', '.join(PROJECT_STATUSES)}"
+            )
+        p = p[p["status"].fillna("") == ("" if status == "unknown" else status)]
     return p[PROJECT_LIST_COLUMNS].reset_index(drop=True)
 
 

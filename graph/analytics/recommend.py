@@ -102,7 +102,9 @@ def recommend(
     whatever their topics ("next door, ask them"); ``score`` = distance_score.
 
     Each list is ordered by score (desc), distance (asc), project id, ranked from 1.
-    ``reasons`` says it in words: shared topics with their evidence, distance, size.
+    ``reasons`` says it in words: shared topics with their evidence, distance, size, and for
+    an ended project that it ended (it is still recommended: its results can be learned from);
+    ``project_status`` is ``ended``/``left`` where a source says so, else ''.
     ``min_evidence`` counts only evidence of that kind or stronger (see
     :mod:`~lernnetz.graph.analytics.min_evidence`).
     """
@@ -139,9 +141,12 @@ def recommend(
             )
         reasons.append(f"{d:.1f} km away (distance score {ds:.2f})")
         reasons.append(size_text)
+        if p.status:  # an ended project stays in the ranking: its results can still be learned from
+            reasons.append(p.status_note())
         row = {
             "project_id": pid, "name": p.name, "round": p.round, "category": p.category, "distance_km": d,
             "distance_score": _round(ds), "size_score": _round(ss), "shared_topics": shared,
+            "project_status": p.status,
         }  # fmt: skip
         if shared and total > 0:
             ts = sum(ctx.idf.get(t, 0.0) * mine[t] for t in shared) / total

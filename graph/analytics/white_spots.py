@@ -27,6 +27,8 @@ from lernnetz.graph.analytics.context import (
     _sorted,
 )
 from lernnetz.graph.analytics.min_evidence import with_min_evidence
+from lernnetz.graph.analytics.notes import topic_notes
+from lernnetz.graph.analytics.place_candidates import white_spot_rows
 from lernnetz.graph.store import GraphStore
 
 # ---------------------------------------------------------------------------- white spots
@@ -65,10 +67,13 @@ def white_spots(
     away (or no project addresses it at all: then ``nearest_project`` is empty and
     ``nearest_project_km`` NaN). Funded municipalities are included (their own project
     may not address the topic). ``interest_weight`` is the sum of the evidence weights for
-    the topic. With ``region`` (resolved like every region), only municipalities within
-    ``radius_km`` of the region count (the same area as ``matches``); ``min_evidence``
-    counts only evidence of that kind or stronger. Ordered by interest_weight (desc),
-    nearest_project_km (desc), AGS.
+    the topic. Kreise and Verbände with evidence of their own are rows of their own
+    ``level`` (distance from their nearest Gemeinde). With ``region`` (resolved like every
+    region), only municipalities within ``radius_km`` of the region count (the same area as
+    ``matches``), and a Kreis or Verband only when one of its Gemeinden lies in that area;
+    ``min_evidence`` counts only evidence of that kind or stronger (for Kreise and Verbände
+    too). Ordered by interest_weight (desc), nearest_project_km (desc), key. An empty answer
+    carries ``df.attrs["notes"]``.
     """
     radius_km = check_radius(radius_km)
     ctx = with_min_evidence(_context(store), min_evidence)
@@ -76,10 +81,10 @@ def white_spots(
     assert slugs is not None
     t = slugs[0]
     pos = _interested(ctx, t)
+    area: IntArray | None = None
     if region is not None:
-        pos = np.intersect1d(pos, _near(store, ctx, _region(store, ctx, region), radius_km)[0])
-    if len(pos) == 0:
-        return _empty(WHITE_SPOT_COLUMNS)
+        area = _near(store, ctx, _region(store, ctx, region), radius_km)[0]
+        pos = np.intersect1d(pos, area)
     best, who = _nearest_addressing(ctx, pos, t)
     rows = []
     for i, p in enumerate(pos.tolist()):
@@ -93,8 +98,14 @@ def white_spots(
             nearest_project_km=float(best[i]) if math.isfinite(best[i]) else math.nan,
         )
         rows.append(row)
+    places = white_spot_rows(ctx, t, radius_km, area)  # Kreise/Verbände with evidence of their own
+    rows += places
     if not rows:
-        return _empty(WHITE_SPOT_COLUMNS)
+        df = _empty(WHITE_SPOT_COLUMNS)
+        df.attrs["notes"] = topic_notes(
+            ctx, "report", t, radius_km, interested=len(pos) + len(places), hosts=0, min_evidence=min_evidence
+        )
+        return df
     df = pd.DataFrame(rows)
     df["_km"] = df["nearest_project_km"].fillna(math.inf)
     df = _sorted(df, ["interest_weight", "_km", "ags"], [False, False, True])
@@ -111,6 +122,7 @@ def white_spots_by_district(
     """:func:`white_spots` aggregated per Kreis: how many white-spot municipalities and their
     population. Ordered by municipalities (desc), population (desc), Kreis key."""
     spots = white_spots(store, topic, radius_km, region=region, min_evidence=min_evidence)
+    spots = spots[spots["level"] == "gemeinde"]  # Kreis/Verband rows are their own places
     if spots.empty:
         return _empty(WHITE_SPOT_DISTRICT_COLUMNS)
     ctx = _context(store)

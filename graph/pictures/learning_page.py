@@ -52,7 +52,7 @@ EVENT_COLOUR = "#5d6d7e"
 OFFMAP_MARGIN = 0.15
 PAGE_JS = ASSETS / "lernnetz-network.js"
 PAGE_CSS = ASSETS / "lernnetz-network.css"
-_AGS_IN_TEXT = re.compile(r"\s*\(\d{5,8}\)")
+_AGS_IN_TEXT = re.compile(r"\s*\(\d{5,9}\)")
 
 
 def group_colour(i: int) -> str:
@@ -222,7 +222,8 @@ def learning_page_data(
             nid = f"m:{ags}"
             member_ids[ags] = nid
             la, lo = _num(m.get("lat")), _num(m.get("lon"))
-            a = graph_node("municipality", ags)
+            level = _s(m.get("level"))  # a Kreis or Verband member is a node of its own level
+            a = graph_node("municipality" if level in ("", "gemeinde") else level, ags)
             if la is None or lo is None:
                 la, lo = _num(a.get("lat")), _num(a.get("lon"))
             if la is not None and lo is not None:

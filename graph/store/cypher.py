@@ -431,6 +431,22 @@ ORDER BY type, from_kind, from_key, to_kind, to_key, source, confidence, note
     )
 
 
+#: PARTICIPATES_IN edges (Gemeinde, Verband or Kreis → other programme), sorted as the NetworkX store.
+PROGRAMME_PARTICIPATION = read(
+    f"""
+MATCH (a)-[r:PARTICIPATES_IN]->(p:Programme) WHERE p.gen = gen
+WITH p.id AS programme_id, {_key_expr("a")} AS key, coalesce(r.level, '') AS level,
+       coalesce(r.name, '') AS name, coalesce(r.role, '') AS role, coalesce(r.year, '') AS year,
+       coalesce(r.topics, []) AS topics, coalesce(r.topic_evidence, '') AS topic_evidence,
+       coalesce(r.source, '') AS source, coalesce(r.confidence, '') AS confidence,
+       coalesce(r.note, '') AS note
+ORDER BY programme_id, level, key, role, year
+"""
+    + _pack(["programme_id", "key", "level", "name", "role", "year", "topics", "topic_evidence", "source",
+             "confidence", "note"])
+)  # fmt: skip
+
+
 # ----------------------------------------------------------------------------- spatial, paths
 
 

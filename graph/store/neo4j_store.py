@@ -448,6 +448,14 @@ class Neo4jStore(Neo4jWriter):
     def relations(self) -> pd.DataFrame:
         return self._edge_table("relations", cy.relations(), S.RELATION_COLUMNS)
 
+    def programmes(self) -> pd.DataFrame:
+        return self._node_table("programmes", NodeKind.PROGRAMME, S.PROGRAMME_COLUMNS, ["id"])
+
+    def programme_participation(self) -> pd.DataFrame:
+        return self._edge_table(
+            "programme_participation", cy.PROGRAMME_PARTICIPATION, S.PROGRAMME_PARTICIPATION_COLUMNS
+        )
+
     # ------------------------------------------------------------------ spatial, paths
 
     def near(self, centres: Sequence[str], radius_km: float) -> pd.DataFrame:

@@ -309,6 +309,20 @@ class NetworkXStore:
             self._cache["relations"] = df.sort_values(S.RELATION_COLUMNS).reset_index(drop=True)
         return self._cache["relations"]
 
+    def programmes(self) -> pd.DataFrame:
+        return self._table("programmes", NodeKind.PROGRAMME, S.PROGRAMME_COLUMNS, ["id"])
+
+    def programme_participation(self) -> pd.DataFrame:
+        def row(u: str, v: str, d: dict[str, Any]) -> list[Any]:
+            return [split_node_id(v)[1], split_node_id(u)[1], d.get("level", ""), d.get("name", ""),
+                    d.get("role", ""), d.get("year", ""), list(d.get("topics") or []), d.get("topic_evidence", ""),
+                    d.get("source", ""), d.get("confidence", ""), d.get("note", "")]  # fmt: skip
+
+        return self._edge_table(
+            "programme_participation", EdgeKind.PARTICIPATES_IN, S.PROGRAMME_PARTICIPATION_COLUMNS, row,
+            ["programme_id", "level", "key", "role", "year"],
+        )  # fmt: skip
+
     # ------------------------------------------------------------------ spatial, paths
 
     def near(self, centres: Sequence[str], radius_km: float) -> pd.DataFrame:

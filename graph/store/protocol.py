@@ -27,7 +27,8 @@ DISTRICT_COLUMNS = ["key", "name", "type", "type_code", "state_code", "source", 
 STATE_COLUMNS = ["code", "short", "name", "source", "ref_date"]
 PROJECT_COLUMNS = [
     "id", "name", "label", "round", "category", "type", "states", "lead_key", "phase",
-    "profile_url", "source", "confidence", "note", "ref_date", "territory_size",
+    "profile_url", "source", "confidence", "note", "ref_date", "territory_size", "status", "end_date",
+    "status_source",
 ]  # fmt: skip
 TOPIC_COLUMNS = ["slug", "label_de", "label_en", "family", "parent", "source", "confidence", "ref_date"]
 EVENT_COLUMNS = [
@@ -45,6 +46,14 @@ INTEREST_COLUMNS = ["ags", "topic", "kind", "date", "source", "weight", "event_i
 ATTENDANCE_COLUMNS = ["ags", "event_id", "kind", "date", "source"]
 RELATION_COLUMNS = ["type", "from_kind", "from_key", "to_kind", "to_key", "source", "confidence", "note"]
 NEAR_COLUMNS = ["ags", "distance_km"]
+#: ``programmes()``: other programmes (``topics`` a list of slugs).
+PROGRAMME_COLUMNS = ["id", "name", "operator", "years", "kind", "topics", "source", "confidence", "note"]
+#: ``programme_participation()``: one row per PARTICIPATES_IN edge; ``key`` is an AGS, Verband
+#: or Kreis key as ``level`` says; ``topics`` a list of slugs.
+PROGRAMME_PARTICIPATION_COLUMNS = [
+    "programme_id", "key", "level", "name", "role", "year", "topics", "topic_evidence", "source",
+    "confidence", "note",
+]  # fmt: skip
 
 #: ``progress(stage, done, total)``: how far :meth:`GraphStore.replace` is (``done`` of
 #: ``total`` units of work, counted over all stages together).
@@ -153,6 +162,14 @@ class GraphStore(Protocol):
 
     def relations(self) -> pd.DataFrame:
         """RELATION_COLUMNS sorted by all columns."""
+        ...
+
+    def programmes(self) -> pd.DataFrame:
+        """PROGRAMME_COLUMNS sorted by id."""
+        ...
+
+    def programme_participation(self) -> pd.DataFrame:
+        """PROGRAMME_PARTICIPATION_COLUMNS sorted by (programme_id, level, key, role, year)."""
         ...
 
     # ---- spatial and paths
