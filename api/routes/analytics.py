@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from lernnetz.api.deps import StateDep, StoreDep
+from lernnetz.api.errors import ApiError
 from lernnetz.api.render import (
     LimitQuery,
     OffsetQuery,
@@ -23,6 +24,7 @@ from lernnetz.api.responses import errors
 from lernnetz.api.schemas import Connections, EventPlan, LearningNetworks, MatchRow, Page, WhiteSpots
 from lernnetz.graph import analytics as queries
 from lernnetz.graph.pictures.network import learning_network_html
+from lernnetz.graph.regions import resolve_region
 from lernnetz.graph.store import GraphStore
 
 router = APIRouter(tags=["analytics"])
@@ -105,6 +107,7 @@ async def matches(
         ),
         model=Page[MatchRow],
         fmt=fmt,
+        fast=True,
     )  # fmt: skip
 
 
@@ -116,6 +119,7 @@ async def matches(
 )
 async def learning_networks(
     request: Request,
+    state: StateDep,
     store: StoreDep,
     region: RegionQuery,
     topic: TopicOptional = None,
@@ -128,17 +132,34 @@ async def learning_networks(
     (seeded Louvain, then capacity-limited deferred acceptance; deterministic), the unassigned
     candidates with the reason, and a stability figure over 10 seeds. `csv`/`geojson` export the
     member table. The interactive picture: GET /learning-networks/view with the same parameters."""
+    limit = state.settings.heavy_max_places
     return await respond(
         request,
-        lambda: _networks(store, region, topic, radius_km, max_size, seed),
+        lambda: _networks(store, region, topic, radius_km, max_size, seed, limit),
         model=LearningNetworks,
         fmt=fmt,
+        heavy=True,
     )
 
 
+def check_size(store: GraphStore, region: str, radius_km: float, limit: int) -> None:
+    """422 ``region_too_large`` when the region and its radius hold more than ``limit`` Gemeinden
+    (the size budget of the heavy analytics; ``LERNNETZ_HEAVY_MAX_PLACES``)."""
+    places = len(store.near(list(resolve_region(store, region).members), radius_km))
+    if places > limit:
+        raise ApiError(
+            422,
+            "region_too_large",
+            f"{region!r} with radius_km={radius_km:g} covers {places} Gemeinden, more than this server "
+            f"computes learning networks for ({limit})",
+            hint="narrow the region (a Kreis instead of a Land) or the radius",
+        )
+
+
 def _networks(
-    store: GraphStore, region: str, topic: str | None, radius_km: float, max_size: int, seed: int
+    store: GraphStore, region: str, topic: str | None, radius_km: float, max_size: int, seed: int, limit: int
 ) -> Result:
+    check_size(store, region, radius_km, limit)
     ln = queries.learning_networks(
         store, region, topic=topic, radius_km=radius_km, max_size=max_size, seed=seed
     )
@@ -173,20 +194,16 @@ async def learning_networks_view(
     by geography, coloured by kind (project, funded, candidate, topic, event), sized by population,
     edges labelled with shared topics and distances, tooltips with sources, a legend and the data
     attribution. No script or stylesheet is loaded from the network."""
-    return await respond(
-        request,
-        lambda: Result(
-            html=learning_network_html(
-                queries.learning_networks(
-                    store, region, topic=topic, radius_km=radius_km, max_size=max_size, seed=seed
-                ),
-                attribution=state.attribution,
-                physics=physics,
-            )
-        ),
-        model=None,
-        fmt="html",
-    )
+    limit = state.settings.heavy_max_places
+
+    def view() -> Result:
+        check_size(store, region, radius_km, limit)
+        ln = queries.learning_networks(
+            store, region, topic=topic, radius_km=radius_km, max_size=max_size, seed=seed
+        )
+        return Result(html=learning_network_html(ln, attribution=state.attribution, physics=physics))
+
+    return await respond(request, view, model=None, fmt="html", heavy=True)
 
 
 @router.get(
@@ -215,6 +232,7 @@ async def white_spots(
         ),
         model=WhiteSpots,
         fmt=fmt,
+        heavy=True,
     )  # fmt: skip
 
 
@@ -235,7 +253,9 @@ async def event_plans(
     """Up to `k` host projects addressing the topic, chosen greedily to cover the most interested
     non-funded municipalities within `radius_km` (greedy maximum coverage, a (1 − 1/e) approximation),
     with the coverage per host and the uncovered rest. `csv`/`geojson` export the hosts."""
-    return await respond(request, lambda: _plan(store, topic, k, radius_km), model=EventPlan, fmt=fmt)
+    return await respond(
+        request, lambda: _plan(store, topic, k, radius_km), model=EventPlan, fmt=fmt, heavy=True
+    )
 
 
 def _plan(store: GraphStore, topic: str, k: int, radius_km: float) -> Result:
@@ -274,7 +294,7 @@ async def connections(
 ) -> Response:
     """Shared topics (with the evidence on each side), shared events, typed KTS ties and the shortest
     paths through the graph — material for a warm introduction. `csv` gives the one-table summary."""
-    return await respond(request, lambda: _connections(store, a, b), model=Connections, fmt=fmt)
+    return await respond(request, lambda: _connections(store, a, b), model=Connections, fmt=fmt, heavy=True)
 
 
 def _connections(store: GraphStore, a: str, b: str) -> Result:

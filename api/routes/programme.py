@@ -73,6 +73,7 @@ async def list_projects_route(
         ),
         model=Page[ProjectRow],
         fmt=fmt,
+        fast=True,
     )  # fmt: skip
 
 
@@ -89,7 +90,9 @@ async def get_project(
 ) -> Response:
     """A project's record with source and confidence, its members as listed (Gemeinden, Verbände,
     Kreise) and resolved to Gemeinden, its topics, the events it hosted and its known typed ties."""
-    return await respond(request, lambda: document(project_detail(store, project_id)), model=ProjectDetail)
+    return await respond(
+        request, lambda: document(project_detail(store, project_id)), model=ProjectDetail, fast=True
+    )
 
 
 @topics_router.get(
@@ -112,6 +115,7 @@ async def list_topics(
         lambda: page(lookups.topics(store), limit, offset, filename="topics"),
         model=Page[TopicRow],
         fmt=fmt,
+        fast=True,
     )
 
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import pickle
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import networkx as nx
 import numpy as np
@@ -46,6 +46,7 @@ from lernnetz.loaders.textio import atomic_writer
 
 SNAPSHOT_NAME = "graph.pickle"
 SNAPSHOT_VERSION = 1
+_T = TypeVar("_T")
 _STRUCTURAL = {EdgeKind.IN_DISTRICT.value, EdgeKind.IN_STATE.value}
 
 
@@ -60,6 +61,7 @@ class NetworkXStore:
         self.G: nx.MultiDiGraph[str] | None = None
         self.meta: dict[str, Any] = {}
         self._cache: dict[str, pd.DataFrame] = {}
+        self._derived: dict[str, Any] = {}  # indexes over the tables; dropped with every change
         self._tree: SpatialIndex | None = None
         self._tree_xyz = np.zeros((0, 3), dtype=np.float64)
         self._tree_ags: np.ndarray[Any, np.dtype[np.str_]] = np.array([], dtype=str)
@@ -118,6 +120,7 @@ class NetworkXStore:
                 raise
             for name in ("interests", "attendances", "counts", "undirected"):
                 self._cache.pop(name, None)
+            self._derived = {}
             return len({(u, v, k) for u, v, k, _ in new})
 
     def info(self) -> dict[str, Any]:
@@ -140,6 +143,21 @@ class NetworkXStore:
             "edges": dict(cached["edges"]),
         }
 
+    def derived(self, name: str, build: Callable[[], _T]) -> _T:
+        """``build()`` (an index over the tables), kept until the graph changes (a load or an
+        import drops it): lookups are dict hits, not scans of whole frames per call."""
+        key = "derived:" + name
+        hit = self._derived.get(key)
+        if hit is not None:
+            return cast(_T, hit)
+        with self._lock:
+            derived = self._derived
+            hit = derived.get(key)
+            if hit is None:
+                hit = build()
+                derived[key] = hit
+            return cast(_T, hit)
+
     def ping(self) -> None:
         """The embedded store is always reachable once a graph is loaded."""
         self._graph()
@@ -158,7 +176,7 @@ class NetworkXStore:
         df = self._table("municipalities", NodeKind.MUNICIPALITY, S.MUNICIPALITY_COLUMNS, ["ags"])
         if ags is None:
             return df
-        return df[df["ags"].isin(list(ags))].reset_index(drop=True)
+        return self._select("municipalities", df, "ags", ags)
 
     def districts(self) -> pd.DataFrame:
         return self._table("districts", NodeKind.DISTRICT, S.DISTRICT_COLUMNS, ["key"])
@@ -202,7 +220,7 @@ class NetworkXStore:
         df = self._cache["territories"]
         if project_ids is None:
             return df
-        return df[df["project_id"].isin(list(project_ids))].reset_index(drop=True)
+        return self._select("territories", df, "project_id", project_ids)
 
     def members(self, project_ids: Sequence[str] | None = None) -> pd.DataFrame:
         def row(u: str, v: str, d: dict[str, Any]) -> list[Any]:
@@ -215,7 +233,7 @@ class NetworkXStore:
         )
         if project_ids is None:
             return df
-        return df[df["project_id"].isin(list(project_ids))].reset_index(drop=True)
+        return self._select("members", df, "project_id", project_ids)
 
     def project_topics(self) -> pd.DataFrame:
         return self._edge_table(
@@ -248,7 +266,7 @@ class NetworkXStore:
             S.INTEREST_COLUMNS,
         )  # fmt: skip
         if ags is not None:
-            df = df[df["ags"].isin(list(ags))]
+            df = self._select("interests", df, "ags", ags)
         if topics is not None:
             df = df[df["topic"].isin(list(topics))]
         return df.reset_index(drop=True)
@@ -260,9 +278,9 @@ class NetworkXStore:
                              d.get("source", "")],
             S.ATTENDANCE_COLUMNS,
         )  # fmt: skip
-        if ags is not None:
-            df = df[df["ags"].isin(list(ags))]
-        return df.reset_index(drop=True)
+        if ags is None:
+            return df
+        return self._select("attendances", df, "ags", ags)
 
     def relations(self) -> pd.DataFrame:
         if "relations" not in self._cache:
@@ -339,7 +357,7 @@ class NetworkXStore:
         return self.G
 
     def _install(self, graph: nx.MultiDiGraph[str], meta: dict[str, Any]) -> None:
-        self.G, self.meta, self._cache = graph, dict(meta), {}
+        self.G, self.meta, self._cache, self._derived = graph, dict(meta), {}, {}
         m = self.municipalities()
         located = m[m["lat"].notna() & m["lon"].notna()]
         self._tree_ags = located["ags"].to_numpy(dtype=str)
@@ -370,6 +388,26 @@ class NetworkXStore:
             df = pd.DataFrame(rows, columns=columns)
             self._cache[name] = df.sort_values(order, kind="mergesort").reset_index(drop=True)
         return self._cache[name]
+
+    def _select(self, name: str, df: pd.DataFrame, column: str, keys: Sequence[str]) -> pd.DataFrame:
+        """The rows of a cached table whose ``column`` is one of ``keys``, in table order: from a
+        positional index (key → row positions) built once per table, not a scan per call."""
+        keys = list(keys)
+        if len(keys) > 64:  # many keys: one vectorised pass beats many dict hits
+            return df[df[column].isin(keys)].reset_index(drop=True)
+        ikey = f"index:{name}:{column}"
+        index: dict[str, np.ndarray[Any, np.dtype[np.intp]]] | None = self._derived.get(ikey)
+        if index is None:
+            index = {
+                str(k): np.asarray(v, dtype=np.intp)
+                for k, v in df.groupby(column, sort=False).indices.items()
+            }
+            self._derived[ikey] = index
+        parts = [index[k] for k in dict.fromkeys(keys) if k in index]
+        if not parts:
+            return df.iloc[0:0].reset_index(drop=True)
+        pos = parts[0] if len(parts) == 1 else np.sort(np.concatenate(parts))
+        return df.iloc[pos].reset_index(drop=True)
 
     def _edge_table(
         self, name: str, kind: EdgeKind, columns: list[str], row: Any, order: list[str]
