@@ -181,13 +181,17 @@ class ApiState:
             self.settle()
 
     def warm(self) -> None:
-        """Build the analytics' precomputed context now, not in the first analytics request."""
+        """Build the analytics' precomputed context now, once, not in the first analytics requests
+        (which would otherwise each wait for it), and keep it in the embedded store's warm cache
+        beside the snapshot (for the CLI and the next start)."""
         from lernnetz.graph import analytics as queries
+        from lernnetz.graph.analytics.context import prepare
 
         store = self.store
         if store is None:
             return
         try:
+            prepare(store, persist=self.owns_store)
             topics = store.topics()["slug"]
             if len(topics):
                 queries.white_spots(store, str(topics.iloc[0]), 1.0)

@@ -20,9 +20,8 @@ import pickle
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -44,8 +43,21 @@ from lernnetz.graph.store import protocol as S
 from lernnetz.loaders.records import ParticipationRecord
 from lernnetz.loaders.textio import atomic_writer
 
+if TYPE_CHECKING:  # networkx is imported where a graph is built or searched: a process that
+    import networkx as nx  # answers from the warm cache never needs it
+
 SNAPSHOT_NAME = "graph.pickle"
 SNAPSHOT_VERSION = 1
+#: The warm cache beside the snapshot (``graph.pickle.warm``): the tables and the indexes derived
+#: from them (analytics context, region names …), valid only for the snapshot file it names.
+WARM_SUFFIX = ".warm"
+WARM_VERSION = 1
+#: Tables the warm cache holds, so a process that finds it never needs the graph itself for them.
+_WARM_TABLES = (
+    "municipalities", "districts", "states", "projects", "topics", "events", "territories",
+    "members", "project_topics", "event_topics", "event_hosts", "interests", "attendances",
+    "relations",
+)  # fmt: skip
 _T = TypeVar("_T")
 _STRUCTURAL = {EdgeKind.IN_DISTRICT.value, EdgeKind.IN_STATE.value}
 
@@ -68,7 +80,10 @@ class NetworkXStore:
         self._tree_lat = np.array([], dtype=np.float64)
         self._tree_lon = np.array([], dtype=np.float64)
         self._ags_index: dict[str, int] = {}
-        if self.snapshot is not None and self.snapshot.exists():
+        #: the snapshot identity the in-memory state came from, while the graph itself is not read
+        self._lazy: tuple[int, int, int] | None = None
+        self._warm_saved: frozenset[str] = frozenset()
+        if self.snapshot is not None and self.snapshot.exists() and not self._read_warm(self.snapshot):
             self._read_snapshot(self.snapshot)
 
     # ------------------------------------------------------------------ lifecycle
@@ -120,14 +135,14 @@ class NetworkXStore:
                 raise
             for name in ("interests", "attendances", "counts", "undirected"):
                 self._cache.pop(name, None)
-            self._derived = {}
+            self._derived, self._warm_saved = {}, frozenset()
             return len({(u, v, k) for u, v, k, _ in new})
 
     def info(self) -> dict[str, Any]:
         """Backend, metadata and counts per node and edge kind."""
-        G = self._graph()
         cached: Any = self._cache.get("counts")  # cleared by _install and add_participation
         if cached is None:
+            G = self._graph()
             counts: dict[str, int] = {k.value: 0 for k in NodeKind}
             for n in G.nodes:
                 counts[n.split(":", 1)[0]] += 1
@@ -167,8 +182,74 @@ class NetworkXStore:
 
     @property
     def loaded(self) -> bool:
-        """Whether a graph is loaded."""
-        return self.G is not None
+        """Whether a graph is loaded (or its warm cache, with the graph read on first need)."""
+        return self.G is not None or self._lazy is not None
+
+    # ------------------------------------------------------------------ warm cache
+
+    def persist_warm(self) -> bool:
+        """Write the warm cache beside the snapshot (atomically) when this process built tables or
+        indexes it did not have: the next process opens the tables, the analytics context and the
+        region index from it instead of rebuilding them, and reads the graph itself only when a
+        question needs it (paths, imports). Valid only for the very snapshot file (size, mtime,
+        inode); any other snapshot ignores it. Returns whether it wrote."""
+        if self.snapshot is None or not self.loaded:
+            return False
+        with self._lock:
+            self._graph_if_needed_for_tables()
+            for name in _WARM_TABLES:
+                getattr(self, name)()
+            self.info()
+            keys = frozenset(self._cache) | frozenset(self._derived)
+            if keys <= self._warm_saved:
+                return False
+            identity = _identity(self.snapshot)
+            if identity is None or (self._lazy is not None and identity != self._lazy):
+                return False  # the snapshot changed under us: our state is not its state
+            payload = {
+                "version": WARM_VERSION,
+                "identity": identity,
+                "meta": self.meta,
+                "cache": {k: v for k, v in self._cache.items() if k != "undirected"},
+                "derived": dict(self._derived),
+            }
+            try:
+                with atomic_writer(_warm_path(self.snapshot), binary=True) as fh:
+                    pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            except (OSError, pickle.PicklingError, TypeError, AttributeError):
+                return False  # only a cache: the next process rebuilds
+            self._warm_saved = keys
+            return True
+
+    def _graph_if_needed_for_tables(self) -> None:
+        if any(name not in self._cache for name in _WARM_TABLES):
+            self._graph()
+
+    def _read_warm(self, snapshot: Path) -> bool:
+        """Open the tables and indexes from a warm cache that belongs to this snapshot file."""
+        path = _warm_path(snapshot)
+        identity = _identity(snapshot)
+        if identity is None or not path.exists():
+            return False
+        try:
+            with path.open("rb") as fh:
+                payload = pickle.load(fh)
+            ok = (
+                isinstance(payload, dict)
+                and payload.get("version") == WARM_VERSION
+                and tuple(payload.get("identity", ())) == identity
+                and all(name in payload["cache"] for name in _WARM_TABLES)
+            )
+        except Exception:  # a damaged or outdated cache is only a cache: read the snapshot
+            return False
+        if not ok:
+            return False
+        self.G, self.meta = None, dict(payload["meta"])
+        self._cache, self._derived = dict(payload["cache"]), dict(payload["derived"])
+        self._lazy = identity
+        self._index_points()
+        self._warm_saved = frozenset(self._cache) | frozenset(self._derived)
+        return True
 
     # ------------------------------------------------------------------ node tables
 
@@ -300,7 +381,8 @@ class NetworkXStore:
     # ------------------------------------------------------------------ spatial, paths
 
     def near(self, centres: Sequence[str], radius_km: float) -> pd.DataFrame:
-        self._graph()
+        if not self.loaded:
+            self._graph()  # raises NoGraph
         idx = [self._ags_index[a] for a in dict.fromkeys(centres) if a in self._ags_index]
         if self._tree is None or not idx:
             return _near_frame(np.array([], dtype=str), np.array([], dtype=np.float64))
@@ -328,11 +410,15 @@ class NetworkXStore:
         if source not in G or target not in G:
             return []
         if "undirected" not in self._cache:
+            import networkx as nx
+
             U: nx.Graph[str] = nx.Graph()
             U.add_nodes_from(G.nodes)
             U.add_edges_from((u, v) for u, v, t in G.edges(data="type") if t not in _STRUCTURAL)
             self._cache["undirected"] = U
         U = self._cache["undirected"]
+        import networkx as nx
+
         try:
             paths = nx.all_shortest_paths(U, source, target)
             out: list[list[str]] = []
@@ -349,6 +435,8 @@ class NetworkXStore:
     # ------------------------------------------------------------------ internals
 
     def _graph(self) -> nx.MultiDiGraph[str]:
+        if self.G is None and self._lazy is not None:
+            self._read_lazy_graph()
         if self.G is None:
             raise NoGraph(
                 "no graph is loaded yet",
@@ -356,8 +444,25 @@ class NetworkXStore:
             )
         return self.G
 
+    def _read_lazy_graph(self) -> None:
+        """Read the graph a warm cache stood in for; if the snapshot is another one by now, take
+        the new one whole (tables and indexes rebuilt from it), never a mix of both."""
+        with self._lock:
+            if self.G is not None or self._lazy is None or self.snapshot is None:
+                return
+            expected, self._lazy = self._lazy, None
+            if _identity(self.snapshot) != expected:
+                self._read_snapshot(self.snapshot)
+                return
+            payload = self._load_payload(self.snapshot)
+            self.G = payload["graph"]
+
     def _install(self, graph: nx.MultiDiGraph[str], meta: dict[str, Any]) -> None:
         self.G, self.meta, self._cache, self._derived = graph, dict(meta), {}, {}
+        self._lazy, self._warm_saved = None, frozenset()
+        self._index_points()
+
+    def _index_points(self) -> None:
         m = self.municipalities()
         located = m[m["lat"].notna() & m["lon"].notna()]
         self._tree_ags = located["ags"].to_numpy(dtype=str)
@@ -367,6 +472,10 @@ class NetworkXStore:
         self._tree = SpatialIndex(self._tree_lat, self._tree_lon) if len(located) else None
 
     def _read_snapshot(self, path: Path) -> None:
+        payload = self._load_payload(path)
+        self._install(payload["graph"], payload["meta"])
+
+    def _load_payload(self, path: Path) -> dict[str, Any]:
         try:
             with path.open("rb") as fh:
                 payload = pickle.load(fh)
@@ -378,7 +487,7 @@ class NetworkXStore:
             raise StoreUnavailable(
                 f"the snapshot {path} has an old format", hint="run `lernnetz load` to rebuild it"
             )
-        self._install(payload["graph"], payload["meta"])
+        return payload
 
     def _table(self, name: str, kind: NodeKind, columns: list[str], order: list[str]) -> pd.DataFrame:
         if name not in self._cache:
@@ -433,6 +542,8 @@ def _tie_name(kind: NodeKind) -> str:
 
 def graph_from_tables(tables: GraphTables) -> nx.MultiDiGraph[str]:
     """The NetworkX graph for a set of canonical rows; unknown edge endpoints are errors."""
+    import networkx as nx
+
     G: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     G.add_nodes_from((node_id(n.kind, n.key), {"kind": n.kind.value, **n.props}) for n in tables.nodes)
     for e in tables.edges:
@@ -442,6 +553,19 @@ def graph_from_tables(tables: GraphTables) -> nx.MultiDiGraph[str]:
                 raise InvalidArgument(f"{e.kind.value} edge refers to an unknown node {end!r}")
         G.add_edge(u, v, key=edge_key(e.kind, e.props), type=e.kind.value, **e.props)
     return G
+
+
+def _warm_path(snapshot: Path) -> Path:
+    return snapshot.with_name(snapshot.name + WARM_SUFFIX)
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """Which snapshot file this is: (size, mtime in ns, inode); ``None`` when it is gone."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 def _write_atomically(path: Path, payload: dict[str, Any]) -> None:
