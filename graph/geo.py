@@ -46,6 +46,8 @@ def chord_for_km(radius_km: float) -> float:
 _SCAN_CELLS = 200_000
 #: … and only for the first this many questions of a process.
 _SCANS_BEFORE_TREE = 32
+#: Above this many centres, ``within`` asks each point for its nearest centre instead.
+_MANY_CENTRES = 64
 
 
 class SpatialIndex:
@@ -97,9 +99,18 @@ class SpatialIndex:
             chord = chord_for_km(radius_km + 1e-6)
             cos = self.xyz @ self.xyz[centres].T  # chord² = 2 − 2 cos
             return np.flatnonzero((cos >= 1.0 - chord * chord / 2.0).any(axis=1)).astype(np.intp)
-        hits = self._tree.query_ball_point(
-            self.xyz[centres], r=chord_for_km(radius_km + 1e-6), return_sorted=False
-        )
+        chord = chord_for_km(radius_km + 1e-6)
+        if len(centres) > _MANY_CENTRES:
+            # many centres (a Land): each point's nearest centre, from a tree over the centres —
+            # one k=1 query per point instead of millions of ball hits merged in one long call
+            # that holds the GIL (it stalled every other request for seconds)
+            from scipy.spatial import cKDTree
+
+            d, _ = cKDTree(self.xyz[np.unique(centres)]).query(
+                self.xyz, k=1, distance_upper_bound=chord * 1.001
+            )
+            return np.flatnonzero(d <= chord).astype(np.intp)
+        hits = self._tree.query_ball_point(self.xyz[centres], r=chord, return_sorted=False)
         found = hits[0] if len(hits) == 1 else set().union(*hits)
         return np.asarray(sorted(found), dtype=np.intp)
 
