@@ -53,6 +53,11 @@ we propose? where are the white spots? where should the next Regionalkonferenzen
 * **Lists** are paginated with `limit` (≤ 1000) and `offset`; `total` (and the `X-Total-Count` header)
   gives the full count.
 * **Errors** always have the body `{"error": code, "detail": text, "hint": text}` (+ `candidates` on 409).
+* **Heavy analytics** (learning networks, event plans, white spots, connections) run a few at a
+  time: over the limit, or not ready within the time budget, they answer **503** with `Retry-After`
+  (a finished answer is kept for the retry); a learning-network region too large for the server
+  answers **422** `region_too_large` with a hint to narrow it. Identical requests in flight at the
+  same time are computed once.
 * **Writes** (`POST /imports/participation`) need `Authorization: Bearer <token>` (`LERNNETZ_API_TOKEN`).
 * **Data licence:** the official register is © Statistisches Bundesamt (Destatis), dl-de/by-2-0. Every
   response carries the source note in the `X-Data-Attribution` header (ASCII transliteration) and a
