@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -59,7 +60,7 @@ from lernnetz.graph import analytics as Q  # noqa: E402
 from lernnetz.graph.analytics.context import prepare  # noqa: E402
 from lernnetz.graph.model import GraphData  # noqa: E402
 from lernnetz.graph.settings import CURATED_DIR  # noqa: E402
-from lernnetz.graph.store.nx_store import NetworkXStore  # noqa: E402
+from lernnetz.graph.store.nx_store import WARM_SUFFIX, NetworkXStore  # noqa: E402
 from lernnetz.loaders.programme import read_programme  # noqa: E402
 from lernnetz.loaders.register import read_register  # noqa: E402
 
@@ -189,7 +190,20 @@ def http_figures(tmp: Path, regions: list[str], seconds: int, rows: list[Row]) -
         bench_api.stop_server(proc)
 
 
+def _cli_run(base: list[str], args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
+    """Wall and CPU (user + sys) seconds of one fresh command-line process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run([*base, *args], env=env, cwd=cwd, check=True, capture_output=True)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def cli_figures(tmp: Path, rows: list[Row]) -> None:
+    """Median of 5 fresh processes each, warm (the warm cache beside the snapshot, as `lernnetz
+    load` leaves it) and, as the baseline of this run, cold (warm cache removed before each run:
+    the graph read and every table, index and the analytics context rebuilt, as before)."""
     script = Path(sys.executable).parent / "lernnetz"
     base = (
         [str(script)]
@@ -197,20 +211,25 @@ def cli_figures(tmp: Path, rows: list[Row]) -> None:
         else [sys.executable, "-c", "from lernnetz.api.cli import app; app()"]
     )
     env = {**os.environ, "LERNNETZ_DATA_DIR": str(tmp), "LERNNETZ_BACKEND": "networkx"}
+    warm_file = tmp / ("graph.pickle" + WARM_SUFFIX)
+    keep = warm_file.read_bytes()
     for args, target in ((["municipality", "Ulm"], 0.8), (["match", "Ulm", "--radius-km", "40"], 1.2)):
-        walls = []
+        warm, cold = [], []
         for _ in range(5):
-            t0 = time.perf_counter()
-            subprocess.run([*base, *args], env=env, cwd=tmp, check=True, capture_output=True)
-            walls.append(time.perf_counter() - t0)
-        wall = statistics.median(walls)
+            warm_file.write_bytes(keep)
+            warm.append(_cli_run(base, args, env, tmp))
+            warm_file.unlink()
+            cold.append(_cli_run(base, args, env, tmp))
+        warm_file.write_bytes(keep)
+        w_wall, w_cpu = statistics.median(w for w, _ in warm), statistics.median(c for _, c in warm)
+        c_wall, c_cpu = statistics.median(w for w, _ in cold), statistics.median(c for _, c in cold)
         rows.append(
             Row(
                 f"`lernnetz {' '.join(args)}` wall (median of 5)",
-                f"{wall:.2f} s (min {min(walls):.2f})",
+                f"{w_wall:.2f} s wall, {w_cpu:.2f} s CPU (cold: {c_wall:.2f} s, {c_cpu:.2f} s CPU)",
                 f"≤ {target} s",
-                f"{wall / target:.2f}× target",
-                wall <= target,
+                f"{c_wall / w_wall:.1f}× faster than cold",
+                w_wall <= target,
             )
         )
 

@@ -74,6 +74,7 @@ class NetworkXStore:
         self.meta: dict[str, Any] = {}
         self._cache: dict[str, pd.DataFrame] = {}
         self._derived: dict[str, Any] = {}  # indexes over the tables; dropped with every change
+        self._edges: dict[str, list[tuple[str, str, dict[str, Any]]]] | None = None
         self._tree: SpatialIndex | None = None
         self._tree_xyz = np.zeros((0, 3), dtype=np.float64)
         self._tree_ags: np.ndarray[Any, np.dtype[np.str_]] = np.array([], dtype=str)
@@ -135,7 +136,7 @@ class NetworkXStore:
                 raise
             for name in ("interests", "attendances", "counts", "undirected"):
                 self._cache.pop(name, None)
-            self._derived, self._warm_saved = {}, frozenset()
+            self._derived, self._warm_saved, self._edges = {}, frozenset(), None
             return len({(u, v, k) for u, v, k, _ in new})
 
     def info(self) -> dict[str, Any]:
@@ -147,8 +148,8 @@ class NetworkXStore:
             for n in G.nodes:
                 counts[n.split(":", 1)[0]] += 1
             edges: dict[str, int] = {k.value: 0 for k in EdgeKind}
-            for _, _, t in G.edges(data="type"):
-                edges[t] += 1
+            for t, group in self._edges_by_type().items():
+                edges[t] += len(group)
             cached = {"nodes": counts, "edges": edges}
             self._cache["counts"] = cached
         return {
@@ -282,9 +283,7 @@ class NetworkXStore:
             # (project, ags, via, rank): the most specific listing names the way in —
             # the Gemeinde itself (0), its Gemeindeverband (1), its whole Kreis (2)
             rows: list[tuple[str, str, str, int]] = []
-            for u, v, d in G.edges(data=True):
-                if d["type"] != EdgeKind.MEMBER_OF:
-                    continue
+            for u, v, d in self._edges_by_type().get(EdgeKind.MEMBER_OF.value, []):
                 pid = split_node_id(v)[1]
                 kind, key = split_node_id(u)
                 if kind == NodeKind.MUNICIPALITY:
@@ -365,10 +364,9 @@ class NetworkXStore:
 
     def relations(self) -> pd.DataFrame:
         if "relations" not in self._cache:
-            G = self._graph()
             ties = {t.value for t in TIE_KINDS}
             rows = []
-            for u, v, d in G.edges(data=True):
+            for u, v, d in (e for t in sorted(ties) for e in self._edges_by_type().get(t, [])):
                 if d["type"] in ties:
                     fk, fkey = split_node_id(u)
                     tk, tkey = split_node_id(v)
@@ -459,6 +457,7 @@ class NetworkXStore:
 
     def _install(self, graph: nx.MultiDiGraph[str], meta: dict[str, Any]) -> None:
         self.G, self.meta, self._cache, self._derived = graph, dict(meta), {}, {}
+        self._edges = None
         self._lazy, self._warm_saved = None, frozenset()
         self._index_points()
 
@@ -498,6 +497,17 @@ class NetworkXStore:
             self._cache[name] = df.sort_values(order, kind="mergesort").reset_index(drop=True)
         return self._cache[name]
 
+    def _edges_by_type(self) -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
+        """Every edge, grouped by type, in the graph's edge order: one pass over the graph for
+        all edge tables and counts (instead of one pass per table)."""
+        edges = self._edges
+        if edges is None:
+            edges = {}
+            for u, v, d in self._graph().edges(data=True):
+                edges.setdefault(d["type"], []).append((u, v, d))
+            self._edges = edges
+        return edges
+
     def _select(self, name: str, df: pd.DataFrame, column: str, keys: Sequence[str]) -> pd.DataFrame:
         """The rows of a cached table whose ``column`` is one of ``keys``, in table order: from a
         positional index (key → row positions) built once per table, not a scan per call."""
@@ -522,8 +532,7 @@ class NetworkXStore:
         self, name: str, kind: EdgeKind, columns: list[str], row: Any, order: list[str]
     ) -> pd.DataFrame:
         if name not in self._cache:
-            G = self._graph()
-            rows = [row(u, v, d) for u, v, d in G.edges(data=True) if d["type"] == kind]
+            rows = [row(u, v, d) for u, v, d in self._edges_by_type().get(kind.value, [])]
             df = pd.DataFrame(rows, columns=columns)
             self._cache[name] = df.sort_values(order, kind="mergesort").reset_index(drop=True)
         return self._cache[name]
