@@ -158,3 +158,15 @@ def test_a_lazy_store_takes_a_replaced_snapshot_whole(snapshot: Path) -> None:
     reader.shortest_paths("Project:ulm", f"Municipality:{ULM}")
     assert reader.info() == writer.info()
     assert_same(municipality_detail(reader, ULM), municipality_detail(writer, ULM))
+
+
+def test_threads_reading_the_graph_on_demand_all_get_it(snapshot: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    prepare(NetworkXStore(snapshot))
+    warm = NetworkXStore(snapshot)
+    assert warm.G is None
+    expected = NetworkXStore(snapshot).shortest_paths("Project:ulm", f"Municipality:{ULM}")
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda _: warm.shortest_paths("Project:ulm", f"Municipality:{ULM}"), range(16)))
+    assert got == [expected] * 16

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import threading
 from collections.abc import Callable, Sequence
@@ -444,16 +445,18 @@ class NetworkXStore:
 
     def _read_lazy_graph(self) -> None:
         """Read the graph a warm cache stood in for; if the snapshot is another one by now, take
-        the new one whole (tables and indexes rebuilt from it), never a mix of both."""
+        the new one whole (tables and indexes rebuilt from it), never a mix of both. ``G`` is set
+        before ``_lazy`` is cleared, so other threads never see neither."""
         with self._lock:
-            if self.G is not None or self._lazy is None or self.snapshot is None:
+            expected = self._lazy
+            if self.G is not None or expected is None or self.snapshot is None:
                 return
-            expected, self._lazy = self._lazy, None
-            if _identity(self.snapshot) != expected:
-                self._read_snapshot(self.snapshot)
+            payload, identity = self._load_payload(self.snapshot)
+            if identity != expected:  # replaced since the warm cache was read
+                self._install(payload["graph"], payload["meta"])
                 return
-            payload = self._load_payload(self.snapshot)
             self.G = payload["graph"]
+            self._lazy = None
 
     def _install(self, graph: nx.MultiDiGraph[str], meta: dict[str, Any]) -> None:
         self.G, self.meta, self._cache, self._derived = graph, dict(meta), {}, {}
@@ -471,12 +474,14 @@ class NetworkXStore:
         self._tree = SpatialIndex(self._tree_lat, self._tree_lon) if len(located) else None
 
     def _read_snapshot(self, path: Path) -> None:
-        payload = self._load_payload(path)
+        payload, _ = self._load_payload(path)
         self._install(payload["graph"], payload["meta"])
 
-    def _load_payload(self, path: Path) -> dict[str, Any]:
+    def _load_payload(self, path: Path) -> tuple[dict[str, Any], tuple[int, int, int]]:
+        """The snapshot's content and the identity of the very file it was read from."""
         try:
             with path.open("rb") as fh:
+                st = os.fstat(fh.fileno())
                 payload = pickle.load(fh)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as exc:
             raise StoreUnavailable(
@@ -486,7 +491,7 @@ class NetworkXStore:
             raise StoreUnavailable(
                 f"the snapshot {path} has an old format", hint="run `lernnetz load` to rebuild it"
             )
-        return payload
+        return payload, (st.st_size, st.st_mtime_ns, st.st_ino)
 
     def _table(self, name: str, kind: NodeKind, columns: list[str], order: list[str]) -> pd.DataFrame:
         if name not in self._cache:
