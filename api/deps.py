@@ -1,9 +1,12 @@
-"""Shared state and dependencies: the store (opened once), settings, auth, the response cache."""
+"""Shared state and dependencies: the store (opened once), settings, auth, the response cache,
+and the bounds on heavy work (a concurrency limit, single-flight, a time budget)."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
+import math
 import secrets
 import threading
 import time
@@ -56,6 +59,90 @@ def ascii_header(text: str) -> str:
     return "".join(c for c in t if c.isascii() and (c.isprintable() or c == " "))
 
 
+class HeavyGate:
+    """At most ``limit`` heavy analytics at once; one more is refused at once (503 with
+    ``Retry-After``), never queued, so heavy questions cannot pile up and stall ``/health`` and
+    the lookups. Used from the event loop only (no lock needed)."""
+
+    def __init__(self, limit: int, budget_s: float) -> None:
+        self.limit = limit
+        self.budget_s = budget_s
+        self.running = 0
+        self.refused = 0
+
+    def enter(self) -> None:
+        """Take a slot or raise 503 ``busy``."""
+        if self.running >= self.limit:
+            self.refused += 1
+            raise ApiError(
+                503,
+                "busy",
+                f"the server is already computing {self.running} heavy analyses (the limit)",
+                hint="retry after the time in the Retry-After header, or narrow the region or radius",
+                headers={"Retry-After": str(self.retry_after())},
+            )
+        self.running += 1
+
+    def leave(self) -> None:
+        """Give a slot back (when the computation has really finished)."""
+        self.running = max(0, self.running - 1)
+
+    def retry_after(self) -> int:
+        """Seconds a client should wait before retrying: a few, never more than the budget."""
+        return max(1, min(5, math.ceil(self.budget_s)))
+
+    def too_slow(self) -> ApiError:
+        """503 for an answer not ready within the budget (it is still cached for the retry)."""
+        return ApiError(
+            503,
+            "too_slow",
+            f"the answer was not ready within {self.budget_s:g} s",
+            hint="retry after the time in the Retry-After header (the answer is kept when it is done), "
+            "or narrow the region or radius",
+            headers={"Retry-After": str(self.retry_after())},
+        )
+
+
+class Flights:
+    """Single-flight: identical requests that arrive while one is being computed wait for that
+    one's answer instead of computing it again (the event loop's futures, keyed like the cache)."""
+
+    def __init__(self) -> None:
+        self._running: dict[tuple[object, ...], asyncio.Future[Any]] = {}
+        self.joined = 0
+
+    def get(self, key: tuple[object, ...]) -> asyncio.Future[Any] | None:
+        """The future of an identical computation in flight, if any."""
+        fut = self._running.get(key)
+        if fut is not None:
+            self.joined += 1
+        return fut
+
+    def start(self, key: tuple[object, ...]) -> asyncio.Future[Any]:
+        """Register a computation; finish it with :meth:`finish`."""
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._running[key] = fut
+        return fut
+
+    def finish(self, key: tuple[object, ...], fut: asyncio.Future[Any], task: asyncio.Future[Any]) -> None:
+        """Hand the task's outcome to everyone waiting on ``fut``."""
+        if self._running.get(key) is fut:
+            del self._running[key]
+        if fut.done():
+            return
+        if task.cancelled():
+            fut.cancel()
+        elif task.exception() is not None:
+            fut.set_exception(task.exception())  # type: ignore[arg-type]
+        else:
+            fut.set_result(task.result())
+        if not fut.cancelled():
+            fut.exception()  # marks it retrieved: no "never retrieved" log when every waiter gave up
+
+    def __len__(self) -> int:
+        return len(self._running)
+
+
 class ApiState:
     """What the app holds for its lifetime: settings, the store, the cache, the write lock."""
 
@@ -65,6 +152,8 @@ class ApiState:
         self.owns_store = store is None
         self.generation = 0
         self.cache = ResponseCache()
+        self.heavy = HeavyGate(settings.heavy_concurrency, settings.heavy_budget_s)
+        self.flights = Flights()
         self.write_lock = threading.Lock()
         self._open_lock = threading.Lock()
         self.last_error: LernnetzError | None = None
@@ -92,13 +181,17 @@ class ApiState:
             self.settle()
 
     def warm(self) -> None:
-        """Build the analytics' precomputed context now, not in the first analytics request."""
+        """Build the analytics' precomputed context now, once, not in the first analytics requests
+        (which would otherwise each wait for it), and keep it in the embedded store's warm cache
+        beside the snapshot (for the CLI and the next start)."""
         from lernnetz.graph import analytics as queries
+        from lernnetz.graph.analytics.context import prepare
 
         store = self.store
         if store is None:
             return
         try:
+            prepare(store, persist=self.owns_store)
             topics = store.topics()["slug"]
             if len(topics):
                 queries.white_spots(store, str(topics.iloc[0]), 1.0)

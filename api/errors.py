@@ -15,9 +15,13 @@ code   ``error``                   cause
 413    ``payload_too_large``       upload above 20 MB
 422    ``invalid_request`` /       a parameter outside its range or set (radius, format, limit …),
        ``invalid_argument`` /      or an uploaded file with bad content (names file, row, column, value)
-       ``invalid_input``
+       ``invalid_input`` /
+       ``region_too_large``        (a learning-network region beyond the size budget: narrow it)
 503    ``store_unavailable`` /     the store cannot be reached, holds no graph yet, or no API token is
        ``no_graph`` / …            configured for a write endpoint
+503    ``busy`` / ``too_slow``     heavy analytics (learning networks, event plans, white spots,
+                                   connections): all slots taken, or not ready within the time
+                                   budget; ``Retry-After`` says when to ask again
 =====  ==========================  =================================================
 """
 

@@ -18,7 +18,7 @@ from lernnetz.graph.analytics.basic import with_district_state
 from lernnetz.graph.analytics.programme import list_events
 from lernnetz.graph.errors import Ambiguous, NotFound
 from lernnetz.graph.regions import candidates, fold, resolve_region
-from lernnetz.graph.store import GraphStore
+from lernnetz.graph.store import GraphStore, memo
 
 MUNICIPALITY_LIST_COLUMNS = [
     "ags", "name", "type", "unincorporated", "district_key", "district", "state_code", "state",
@@ -115,7 +115,12 @@ def municipalities(
 
 
 def topics(store: GraphStore) -> pd.DataFrame:
-    """The topic taxonomy with how many projects address, events focus on, and Gemeinden show interest in each."""
+    """The topic taxonomy with how many projects address, events focus on, and Gemeinden show interest in each
+    (counted once per store state)."""
+    return memo(store, "topic_counts", lambda: _topics(store))
+
+
+def _topics(store: GraphStore) -> pd.DataFrame:
     t = store.topics()[["slug", "label_de", "label_en", "family", "parent"]].copy()
     pt = store.project_topics().groupby("topic")["project_id"].nunique()
     et = store.event_topics().groupby("topic")["event_id"].nunique()
@@ -130,7 +135,15 @@ def events(
     store: GraphStore, *, kind: str | None = None, year: int | None = None, topic: str | None = None
 ) -> pd.DataFrame:
     """:func:`lernnetz.graph.analytics.programme.list_events` with the place's name and centre (for maps)."""
-    e = list_events(store, kind=kind, year=year, topic=topic)
+    full = memo(store, "event_rows", lambda: _events(store))
+    if kind is None and year is None and topic is None:
+        return full
+    ids = list_events(store, kind=kind, year=year, topic=topic)["id"]
+    return full[full["id"].isin(ids)].reset_index(drop=True)
+
+
+def _events(store: GraphStore) -> pd.DataFrame:
+    e = list_events(store)
     keys = [k for k in e["place_key"].fillna("") if k]
     places = store.municipalities(keys)[["ags", "name", "lat", "lon"]].rename(
         columns={"ags": "place_key", "name": "place_name"}

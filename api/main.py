@@ -8,6 +8,7 @@ lifespan opens the configured store once (embedded NetworkX by default, Neo4j wh
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,6 +27,11 @@ from lernnetz.graph.settings import Settings
 from lernnetz.graph.store import GraphStore
 
 log = logging.getLogger("lernnetz.api")
+
+#: The interpreter's thread switch interval in a server process (default 5 ms): a heavy analysis
+#: running pure-Python loops in a worker thread then gives the event loop (``/health``, lookups)
+#: the GIL after at most 1 ms instead of 5 ms per hand-over.
+SWITCH_INTERVAL_S = 0.001
 
 try:
     VERSION = version("lernnetz")
@@ -50,6 +56,11 @@ we propose? where are the white spots? where should the next Regionalkonferenzen
 * **Lists** are paginated with `limit` (≤ 1000, or `limit=all` for a full export) and `offset`;
   `total` (GeoJSON: `numberMatched`; XLSX: the `Quelle` sheet) and `X-Total-Count` give the full count.
 * **Errors** always have the body `{"error": code, "detail": text, "hint": text}` (+ `candidates` on 409).
+* **Heavy analytics** (learning networks, event plans, white spots, connections) run a few at a
+  time: over the limit, or not ready within the time budget, they answer **503** with `Retry-After`
+  (a finished answer is kept for the retry); a learning-network region too large for the server
+  answers **422** `region_too_large` with a hint to narrow it. Identical requests in flight at the
+  same time are computed once.
 * **Writes** (`POST /imports/participation`) need `Authorization: Bearer <token>` (`LERNNETZ_API_TOKEN`).
 * **Data licence:** the official register is © Statistisches Bundesamt (Destatis), dl-de/by-2-0. Every
   response carries the source note in the `X-Data-Attribution` header (ASCII transliteration) and a
@@ -133,6 +144,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if state.owns_store:  # a server process: hand the GIL over sooner (see SWITCH_INTERVAL_S)
+            sys.setswitchinterval(SWITCH_INTERVAL_S)
         await run_in_threadpool(state.open)
         log.info("lernnetz API ready (backend %s)", state.store.backend if state.store else settings.backend)
         try:

@@ -8,12 +8,14 @@ the bytes in the cache (see :mod:`lernnetz.api.cache`).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
+import orjson
 import pandas as pd
 from fastapi import Query, Request
 from fastapi.responses import Response
@@ -30,6 +32,9 @@ PlaceFormat = Literal["json", "csv", "excel-csv", "xlsx", "geojson"]
 MAX_LIMIT = 1000
 #: ``?limit=all``: every row in one response (full export).
 ALL_ROWS = 1_000_000_000
+#: ``respond(fast=True)`` serialises with orjson, skipping the response model's validation;
+#: tests switch it off to compare the bytes with the validated answer.
+FAST_JSON = True
 
 _FORMATS_TEXT = (
     "`json` (default), `csv` (plain CSV: `,`, UTF-8; lists joined with `; `), `excel-csv` (for German "
@@ -147,7 +152,11 @@ def _for_model(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _render(
-    compute: Callable[[], Result], model: type[BaseModel] | None, fmt: str, attribution: str
+    compute: Callable[[], Result],
+    model: type[BaseModel] | None,
+    fmt: str,
+    attribution: str,
+    fast: bool = False,
 ) -> Rendered:
     result = compute()
     headers: list[tuple[str, str]] = []
@@ -191,7 +200,9 @@ def _render(
         body = json.dumps(doc, ensure_ascii=False).encode("utf-8")
         return Rendered(body, GEOJSON_MEDIA, tuple(headers))
     payload = _for_model(result.payload)
-    if model is None:
+    if fast:  # already typed: serialised directly (tests compare with the validated bytes)
+        body = orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY)
+    elif model is None:
         body = json.dumps(py(payload), ensure_ascii=False).encode("utf-8")
     else:  # validated once against the response schema, serialised once; the cache keeps the bytes
         body = model.model_validate(payload).model_dump_json().encode("utf-8")
@@ -204,16 +215,51 @@ async def respond(
     *,
     model: type[BaseModel] | None,
     fmt: str = "json",
+    heavy: bool = False,
+    fast: bool = False,
 ) -> Response:
-    """Compute (in the thread pool), render and cache one answer."""
+    """Compute (in the thread pool), render and cache one answer.
+
+    Identical requests in flight at the same time are computed once (single-flight). ``heavy``
+    answers take a slot of the heavy-work gate (none free → 503 ``busy`` with ``Retry-After`` at
+    once) and get the time budget (not ready in time → 503 ``too_slow``; the computation goes on,
+    holds its slot until done and is cached for the retry). ``fast`` serialises with orjson
+    without validating against ``model`` (for payloads already typed; tests check the bytes
+    equal the validated ones)."""
     state = get_state(request)
-    key: tuple[object, ...] | None = None
-    if state.cacheable():
-        key = (state.generation, request.url.path, tuple(sorted(request.query_params.multi_items())))
+    key = (state.generation, request.url.path, tuple(sorted(request.query_params.multi_items())))
+    cacheable = state.cacheable()
+    if cacheable:
         hit = state.cache.get(key)
         if hit is not None:
-            return Response(hit.body, media_type=hit.media_type, headers=dict(hit.headers))
-    rendered = await run_in_threadpool(_render, compute, model, fmt, state.attribution)
-    if key is not None:
-        state.cache.put(key, rendered)
-    return Response(rendered.body, media_type=rendered.media_type, headers=dict(rendered.headers))
+            return _response(hit)
+    fut = state.flights.get(key)
+    if fut is None:
+        gate = state.heavy if heavy else None
+        if gate is not None:
+            gate.enter()  # 503 busy when full
+        fut = state.flights.start(key)
+        task = asyncio.ensure_future(
+            run_in_threadpool(_render, compute, model, fmt, state.attribution, fast and FAST_JSON)
+        )
+
+        def done(t: asyncio.Future[Rendered], fut: asyncio.Future[Rendered] = fut) -> None:
+            if gate is not None:
+                gate.leave()
+            if cacheable and not t.cancelled() and t.exception() is None:
+                state.cache.put(key, t.result())
+            state.flights.finish(key, fut, t)
+
+        task.add_done_callback(done)
+    try:
+        if heavy:
+            rendered = await asyncio.wait_for(asyncio.shield(fut), timeout=state.heavy.budget_s)
+        else:
+            rendered = await asyncio.shield(fut)
+    except TimeoutError:
+        raise state.heavy.too_slow() from None
+    return _response(rendered)
+
+
+def _response(r: Rendered) -> Response:
+    return Response(r.body, media_type=r.media_type, headers=dict(r.headers))

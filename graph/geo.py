@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
@@ -40,6 +42,14 @@ def chord_for_km(radius_km: float) -> float:
     return float(2.0 * np.sin(min(radius_km, np.pi * EARTH_RADIUS_KM) / (2.0 * EARTH_RADIUS_KM)))
 
 
+#: ``SpatialIndex.within`` scans (no tree) for at most this many centre × point pairs …
+_SCAN_CELLS = 200_000
+#: … and only for the first this many questions of a process.
+_SCANS_BEFORE_TREE = 32
+#: Above this many centres, ``within`` asks each point for its nearest centre instead.
+_MANY_CENTRES = 64
+
+
 class SpatialIndex:
     """Great-circle neighbourhood queries over fixed points, for every caller in lernnetz.
 
@@ -50,13 +60,24 @@ class SpatialIndex:
     """
 
     def __init__(self, lat: FloatArray, lon: FloatArray) -> None:
-        from scipy.spatial import cKDTree
-
         self.lat = np.asarray(lat, dtype=np.float64)
         self.lon = np.asarray(lon, dtype=np.float64)
         phi, lam = np.radians(self.lat), np.radians(self.lon)
         self.xyz = np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
-        self._tree = cKDTree(self.xyz) if len(self.lat) else None
+        self._kd: Any = None
+        self._built = False
+        self._scans = 0
+
+    @property
+    def _tree(self) -> Any:
+        """The k-d tree, built on the first query (a process that never asks one never imports SciPy)."""
+        if not self._built:
+            if len(self.lat):
+                from scipy.spatial import cKDTree
+
+                self._kd = cKDTree(self.xyz)
+            self._built = True
+        return self._kd
 
     def __len__(self) -> int:
         return len(self.lat)
@@ -64,16 +85,31 @@ class SpatialIndex:
     def within(self, centres: npt.NDArray[np.intp], radius_km: float) -> npt.NDArray[np.intp]:
         """Sorted positions of the points within ``radius_km`` of any of the indexed points
         ``centres`` (a hair of slack for float noise: filter the exact distance afterwards)."""
-        if self._tree is None or len(centres) == 0:
+        if len(self.lat) == 0 or len(centres) == 0:
             return np.array([], dtype=np.intp)
+        if (
+            not self._built
+            and self._scans < _SCANS_BEFORE_TREE
+            and len(centres) * len(self.lat) <= _SCAN_CELLS
+        ):
+            # a few small questions (a command-line process) are answered by one vectorised scan
+            # with the same chord criterion, sparing the SciPy import and the tree build; a
+            # long-lived process builds the tree after a few of them
+            self._scans += 1
+            chord = chord_for_km(radius_km + 1e-6)
+            cos = self.xyz @ self.xyz[centres].T  # chord² = 2 − 2 cos
+            return np.flatnonzero((cos >= 1.0 - chord * chord / 2.0).any(axis=1)).astype(np.intp)
         chord = chord_for_km(radius_km + 1e-6)
-        if len(centres) > 32:
-            # many centres (a Land): one nearest-centre query per point is O(n log m), where the
-            # union of m balls costs O(m × ball size) — seconds for a Land at 300 km
+        if len(centres) > _MANY_CENTRES:
+            # many centres (a Land): each point's nearest centre, from a tree over the centres —
+            # one k=1 query per point instead of millions of ball hits merged in one long call
+            # that holds the GIL (it stalled every other request for seconds)
             from scipy.spatial import cKDTree
 
-            dist, _ = cKDTree(self.xyz[np.unique(centres)]).query(self.xyz, k=1, distance_upper_bound=chord)
-            return np.flatnonzero(np.isfinite(dist)).astype(np.intp)
+            d, _ = cKDTree(self.xyz[np.unique(centres)]).query(
+                self.xyz, k=1, distance_upper_bound=chord * 1.001
+            )
+            return np.flatnonzero(d <= chord).astype(np.intp)
         hits = self._tree.query_ball_point(self.xyz[centres], r=chord, return_sorted=False)
         found = hits[0] if len(hits) == 1 else set().union(*hits)
         return np.asarray(sorted(found), dtype=np.intp)

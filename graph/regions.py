@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from lernnetz.graph.errors import Ambiguous, InvalidArgument, NotFound
-from lernnetz.graph.store import GraphStore
+from lernnetz.graph.store import GraphStore, memo
 
 # name normalisation is shared with the participation import; re-exported for api.lookups
 from lernnetz.loaders.names import core_name as core_name  # noqa: PLC0414
@@ -81,19 +81,28 @@ class _Lookup:
 
 
 #: Per store (weakly held, so a collected store's entry goes with it): the state stamp and index.
-_INDEX_CACHE: weakref.WeakKeyDictionary[GraphStore, tuple[int, _Lookup]] = weakref.WeakKeyDictionary()
+_INDEX_CACHE: weakref.WeakKeyDictionary[GraphStore, tuple[Any, _Lookup]] = weakref.WeakKeyDictionary()
 
 
-def _stamp(store: GraphStore) -> int:
-    """Changes whenever a load or import changes the graph: counts and load metadata."""
+def _stamp(store: GraphStore) -> tuple[str, ...]:
+    """Changes whenever a load or import changes the graph: counts and load metadata (plain
+    strings, the same in every process, so a persisted index can be recognised)."""
     info = store.info()
-    return hash((str(info.get("nodes")), str(info.get("edges")), str(info.get("register_sha256")),
+    return ((str(info.get("nodes")), str(info.get("edges")), str(info.get("register_sha256")),
                  str(info.get("programme_source")), str(info.get("loaded_at", ""))))  # fmt: skip
 
 
 def _lookup(store: GraphStore) -> _Lookup:
     stamp = _stamp(store)
-    cached = _INDEX_CACHE.get(store)
+    # kept by the store itself where it can (dropped with every change, persisted in the embedded
+    # store's warm cache), else in this module's weak map
+    box: dict[str, tuple[Any, _Lookup]] | None = None
+    cached: tuple[Any, _Lookup] | None
+    if getattr(store, "derived", None) is not None:
+        box = memo(store, "region_lookup", dict[str, tuple[Any, _Lookup]])
+        cached = box.get("lookup")
+    else:
+        cached = _INDEX_CACHE.get(store)
     if cached is None or cached[0] != stamp:
         table = _index(store)
         by_full: dict[str, list[int]] = {}
@@ -113,8 +122,16 @@ def _lookup(store: GraphStore) -> _Lookup:
         by_district = {str(k): tuple(g["ags"]) for k, g in m.groupby("district_key")}
         by_state = {str(k): tuple(g["ags"]) for k, g in m.groupby("state_code")}
         cached = (stamp, _Lookup(table, by_full, by_core, by_key, details, by_district, by_state))
-        _INDEX_CACHE[store] = cached
+        if box is not None:
+            box["lookup"] = cached
+        else:
+            _INDEX_CACHE[store] = cached
     return cached[1]
+
+
+def prepare(store: GraphStore) -> None:
+    """Build the name index now (once per store state) instead of in the first lookup."""
+    _lookup(store)
 
 
 def _cached_index(store: GraphStore) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from neo4j import Driver
 
 from lernnetz.graph.errors import InvalidArgument
 from lernnetz.graph.model import GraphData, NodeKind, build_tables, edge_key, participation_edges
-from lernnetz.graph.store import GraphStore
+from lernnetz.graph.store import GraphStore, memo
 from lernnetz.graph.store import protocol as S
 from lernnetz.graph.store.neo4j_store import Neo4jStore
 from lernnetz.graph.store.nx_store import NetworkXStore
@@ -430,6 +430,52 @@ def test_cross_store_info(nx_contract: NetworkXStore, neo_contract: Neo4jStore) 
     assert a == b
 
 
+def _assert_same_deep(a: Any, b: Any, what: str) -> None:
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and list(a) == list(b), what
+        for k in a:
+            _assert_same_deep(a[k], b[k], f"{what}.{k}")
+    elif isinstance(a, float) and isinstance(b, float) and math.isnan(a):
+        assert math.isnan(b), what
+    else:
+        _assert_same(a, b, what)
+
+
+def test_derived_is_kept_for_the_store_state(store: GraphStore) -> None:
+    calls: list[int] = []
+
+    def build() -> object:
+        calls.append(1)
+        return object()
+
+    first = memo(store, "contract-probe", build)
+    assert memo(store, "contract-probe", build) is first
+    assert calls == [1]
+
+
+@pytest.mark.neo4j
+def test_cross_store_lookups_from_indexes(nx_contract: NetworkXStore, neo_contract: Neo4jStore) -> None:
+    """The lookups answered from per-state indexes (municipality, project, event, lists) agree."""
+    from lernnetz.api import lookups
+    from lernnetz.graph.analytics.basic import municipality_detail
+    from lernnetz.graph.analytics.programme import event_detail, list_events, list_projects, project_detail
+
+    for ags in (ULM, "08425020", "01001000", "07137068"):
+        _assert_same_deep(municipality_detail(nx_contract, ags), municipality_detail(neo_contract, ags), ags)
+    for pid in ("ulm", "landkreis-mayen-koblenz", "Smarte Region MYK10"):
+        _assert_same_deep(project_detail(nx_contract, pid), project_detail(neo_contract, pid), pid)
+    for eid in nx_contract.events()["id"]:
+        _assert_same_deep(event_detail(nx_contract, eid), event_detail(neo_contract, eid), eid)
+    for kw in ({}, {"round": 2020}, {"state": "BY"}, {"topic": "mobility"}):
+        _assert_same(list_projects(nx_contract, **kw), list_projects(neo_contract, **kw), f"projects {kw}")
+    for kw in ({}, {"year": 2022}, {"kind": "regionalkonferenz"}):
+        _assert_same(list_events(nx_contract, **kw), list_events(neo_contract, **kw), f"events {kw}")
+        _assert_same(
+            lookups.events(nx_contract, **kw), lookups.events(neo_contract, **kw), f"api events {kw}"
+        )
+    _assert_same(lookups.topics(nx_contract), lookups.topics(neo_contract), "topics")
+
+
 # ---------------------------------------------------------------------------- writes
 
 NEW_ROWS = [
@@ -481,8 +527,16 @@ def test_add_participation_same_on_both_stores(nx_contract: NetworkXStore, neo_c
                 [ParticipationRecord(ULM, "attended", "2024-01-01", "x", event_id="no-such-event")]
             )
         pd.testing.assert_frame_equal(store.interests(), before)
+        from lernnetz.graph.analytics.basic import municipality_detail
+
+        index_before = memo(store, "contract-probe-write", object)
+        detail_before = municipality_detail(store, "08425020")["interests"]
         # the first row exists already (kept as it is); the next two are one new edge; the last two new
         assert store.add_participation(NEW_ROWS) == 3, store.backend
+        # indexes of the old state are gone: the lookups see the write at once
+        assert memo(store, "contract-probe-write", object) is not index_before, store.backend
+        detail_after = municipality_detail(store, "08425020")["interests"]
+        assert len(detail_after) == len(detail_before) + 1, store.backend
         assert store.add_participation(NEW_ROWS) == 0, store.backend
         assert store.add_participation([]) == 0
     for method in ("interests", "attendances"):

@@ -8,11 +8,12 @@ The commands live in the modules beside this one and register on ``app``;
 
 from __future__ import annotations
 
+import atexit
 import json
 import math
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -98,8 +99,19 @@ def handled() -> Iterator[None]:
 
 
 def store_from_settings(backend: str | None = None) -> GraphStore:
-    """Open the configured store (inside :func:`handled`)."""
-    return open_store(Settings(), backend=backend)
+    """Open the configured store (inside :func:`handled`). The embedded store writes what this
+    command built (tables, indexes, the analytics context) into its warm cache at exit, so the
+    next command finds it beside the snapshot."""
+    store = open_store(Settings(), backend=backend)
+    persist = getattr(store, "persist_warm", None)
+    if persist is not None:
+        atexit.register(_persist_quietly, persist)
+    return store
+
+
+def _persist_quietly(persist: Callable[[], bool]) -> None:
+    with suppress(Exception):  # only a cache: never turn a good answer into a failure at exit
+        persist()
 
 
 def frame_records(df: pd.DataFrame) -> list[dict[str, Any]]:

@@ -120,6 +120,10 @@ def load(
                 ),
                 notes=notes.append,
             )
+            bar.update(task, description="preparing the analytics context …")
+            from lernnetz.graph.analytics.context import prepare
+
+            prepare(store)  # built once here (and kept beside the snapshot), not in every question
         info = store.info()
         store.close()
     for note in notes:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from lernnetz.api.deps import StateDep, StoreDep
+from lernnetz.api.errors import ApiError
 from lernnetz.api.render import (
     LimitQuery,
     OffsetQuery,
@@ -24,6 +25,7 @@ from lernnetz.api.schemas import Connections, EventPlan, LearningNetworks, Match
 from lernnetz.graph import analytics as queries
 from lernnetz.graph.pictures.maps import default_boundaries
 from lernnetz.graph.pictures.views import learning_network_html, learning_network_sheets
+from lernnetz.graph.regions import resolve_region
 from lernnetz.graph.store import GraphStore
 
 router = APIRouter(tags=["analytics"])
@@ -138,6 +140,7 @@ async def matches(
         ),
         model=Page[MatchRow],
         fmt=fmt,
+        fast=True,
     )  # fmt: skip
 
 
@@ -149,6 +152,7 @@ async def matches(
 )
 async def learning_networks(
     request: Request,
+    state: StateDep,
     store: StoreDep,
     region: RegionQuery,
     topic: TopicOptional = None,
@@ -166,12 +170,28 @@ async def learning_networks(
     Every candidate not placed is listed with `reason_code` and reason; `stability` is the mean
     adjusted Rand index over 10 seeds. `csv`/`geojson` export the member table (one `hub` row per
     group, then its members). The interactive picture: GET /learning-networks/view."""
+    limit = state.settings.heavy_max_places
     return await respond(
         request,
-        lambda: _networks(store, region, topic, radius_km, max_size, seed, min_size, min_evidence),
+        lambda: _networks(store, region, topic, radius_km, max_size, seed, min_size, min_evidence, limit),
         model=LearningNetworks,
         fmt=fmt,
+        heavy=True,
     )
+
+
+def check_size(store: GraphStore, region: str, radius_km: float, limit: int) -> None:
+    """422 ``region_too_large`` when the region and its radius hold more than ``limit`` Gemeinden
+    (the size budget of the heavy analytics; ``LERNNETZ_HEAVY_MAX_PLACES``)."""
+    places = len(store.near(list(resolve_region(store, region).members), radius_km))
+    if places > limit:
+        raise ApiError(
+            422,
+            "region_too_large",
+            f"{region!r} with radius_km={radius_km:g} covers {places} Gemeinden, more than this server "
+            f"computes learning networks for ({limit})",
+            hint="narrow the region (a Kreis instead of a Land) or the radius",
+        )
 
 
 def _networks(
@@ -183,7 +203,9 @@ def _networks(
     seed: int,
     min_size: int,
     min_evidence: str | None,
+    limit: int,
 ) -> Result:
+    check_size(store, region, radius_km, limit)
     ln = queries.learning_networks(
         store, region, topic=topic, radius_km=radius_km, max_size=max_size, seed=seed, min_size=min_size,
         min_evidence=min_evidence,
@@ -261,9 +283,11 @@ async def learning_networks_view(
     outlines when boundaries were fetched, members placed by geography, reasons (shared topics,
     evidence, distance) in German and English on hover and click, search, filters, save as PNG.
     No script or stylesheet is loaded from the network. ``physics`` is ignored (kept for old links)."""
-    return await respond(
-        request,
-        lambda: Result(
+    limit = state.settings.heavy_max_places
+
+    def view() -> Result:
+        check_size(store, region, radius_km, limit)
+        return Result(
             html=learning_network_html(
                 queries.learning_networks(
                     store,
@@ -280,10 +304,9 @@ async def learning_networks_view(
                 store=store,
                 boundaries=default_boundaries(state.settings.data_dir),
             )
-        ),
-        model=None,
-        fmt="html",
-    )
+        )
+
+    return await respond(request, view, model=None, fmt="html", heavy=True)
 
 
 @router.get(
@@ -318,6 +341,7 @@ async def white_spots(
         ),
         model=WhiteSpots,
         fmt=fmt,
+        heavy=True,
     )  # fmt: skip
 
 
@@ -344,7 +368,11 @@ async def event_plans(
     within `radius_km` of the region count (a Kreis or Verband when one of its Gemeinden does).
     `csv`/`geojson` export the hosts. An empty plan has `notes`: why, and what would help."""
     return await respond(
-        request, lambda: _plan(store, topic, k, radius_km, region, min_evidence), model=EventPlan, fmt=fmt
+        request,
+        lambda: _plan(store, topic, k, radius_km, region, min_evidence),
+        model=EventPlan,
+        fmt=fmt,
+        heavy=True,
     )
 
 
@@ -387,7 +415,7 @@ async def connections(
 ) -> Response:
     """Shared topics (with the evidence on each side), shared events, typed KTS ties and the shortest
     paths through the graph — material for a warm introduction. `csv` gives the one-table summary."""
-    return await respond(request, lambda: _connections(store, a, b), model=Connections, fmt=fmt)
+    return await respond(request, lambda: _connections(store, a, b), model=Connections, fmt=fmt, heavy=True)
 
 
 def _connections(store: GraphStore, a: str, b: str) -> Result:

@@ -94,6 +94,7 @@ async def list_projects_route(
         compute,
         model=Page[ProjectRow],
         fmt=fmt,
+        fast=True,
     )  # fmt: skip
 
 
@@ -110,7 +111,9 @@ async def get_project(
 ) -> Response:
     """A project's record with source and confidence, its members as listed (Gemeinden, Verbände,
     Kreise) and resolved to Gemeinden, its topics, the events it hosted and its known typed ties."""
-    return await respond(request, lambda: document(project_detail(store, project_id)), model=ProjectDetail)
+    return await respond(
+        request, lambda: document(project_detail(store, project_id)), model=ProjectDetail, fast=True
+    )
 
 
 @topics_router.get(
@@ -133,6 +136,7 @@ async def list_topics(
         lambda: page(lookups.topics(store), limit, offset, filename="topics"),
         model=Page[TopicRow],
         fmt=fmt,
+        fast=True,
     )
 
 

@@ -13,6 +13,11 @@ Every function takes a :class:`~lernnetz.graph.store.GraphStore` first and uses 
 protocol's table methods, so the embedded and the Neo4j store give the same answers.
 """
 
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from lernnetz.graph.analytics.connections import Connections, connections
 from lernnetz.graph.analytics.context import (
     GROUP_COLUMNS,
@@ -22,11 +27,33 @@ from lernnetz.graph.analytics.context import (
     WHITE_SPOT_DISTRICT_COLUMNS,
     clear_cache,
 )
-from lernnetz.graph.analytics.events import EventPlan, plan_events
 from lernnetz.graph.analytics.matches import matches
-from lernnetz.graph.analytics.networks import LearningNetworks, learning_networks
 from lernnetz.graph.analytics.recommend import recommend
 from lernnetz.graph.analytics.white_spots import white_spots, white_spots_by_district
+
+if TYPE_CHECKING:
+    from lernnetz.graph.analytics.events import EventPlan, plan_events
+    from lernnetz.graph.analytics.networks import LearningNetworks, learning_networks
+
+#: Imported on first use, so a command that does not build learning networks or event plans
+#: does not import NetworkX (their module names differ from the names, so a direct import of
+#: the submodule cannot shadow them; the others share their module's name and stay eager).
+_LAZY = {
+    "EventPlan": "events",
+    "plan_events": "events",
+    "LearningNetworks": "networks",
+    "learning_networks": "networks",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # once imported, a plain module attribute
+    return value
+
 
 __all__ = [
     "GROUP_COLUMNS",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
 from lernnetz.graph.errors import InvalidArgument, NotFound
 from lernnetz.graph.regions import resolve_region
-from lernnetz.graph.store import GraphStore
+from lernnetz.graph.store import GraphStore, memo
 
 MAX_RADIUS_KM = 1000.0
 NEAR_RESULT_COLUMNS = [
@@ -52,24 +52,41 @@ def with_names(store: GraphStore, df: pd.DataFrame) -> pd.DataFrame:
     return with_district_state(store, df.merge(m, on="ags", how="left"))
 
 
+def _municipality_index(store: GraphStore) -> dict[str, dict[str, Any]]:
+    """AGS → the register row with Kreis and Land names (built once per store state)."""
+    full = with_district_state(store, store.municipalities())
+    records = cast(list[dict[str, Any]], full.to_dict(orient="records"))
+    return {str(r["ags"]): r for r in records}
+
+
+def _territory_index(store: GraphStore) -> dict[str, list[dict[str, str]]]:
+    """AGS → the projects whose territory contains it (``id``, ``name``, ``via``), by project id."""
+    terr = store.territories()
+    p = store.projects()
+    names = dict(zip(p["id"], p["name"], strict=True))
+    out: dict[str, list[dict[str, str]]] = {}
+    for pid, a, via in zip(terr["project_id"], terr["ags"], terr["via"], strict=True):
+        out.setdefault(str(a), []).append(
+            {"id": str(pid), "name": str(names.get(str(pid), "")), "via": str(via)}
+        )
+    return out
+
+
 def municipality_detail(store: GraphStore, ags: str) -> dict[str, Any]:
     """One municipality (all register fields, Kreis and Land names), the projects whose territory
-    contains it (``id``, ``name``, ``via``), and its recorded interests and attendances (frames)."""
-    m = store.municipalities([ags])
-    if m.empty:
+    contains it (``id``, ``name``, ``via``), and its recorded interests and attendances (frames).
+
+    Answered from indexes built once per store state (dict hits, no scans of whole tables)."""
+    base = memo(store, "municipality_detail", lambda: _municipality_index(store)).get(ags)
+    if base is None:
         raise NotFound(
             f"no municipality with AGS {ags!r}",
             hint="an AGS has 8 digits, e.g. 08421000 (Ulm); GET /regions/resolve?q=NAME, "
             "GET /municipalities?q=NAME or `lernnetz municipality NAME` finds the AGS of a name",
         )
-    row: dict[str, Any] = {str(k): v for k, v in with_district_state(store, m).iloc[0].to_dict().items()}
-    terr = store.territories()
-    p = store.projects()
-    names = dict(zip(p["id"], p["name"], strict=True))
-    row["projects"] = [
-        {"id": str(pid), "name": str(names.get(str(pid), "")), "via": str(via)}
-        for pid, via in zip(*(terr.loc[terr["ags"] == ags, c] for c in ("project_id", "via")), strict=True)
-    ]
+    row: dict[str, Any] = dict(base)
+    projects = memo(store, "projects_by_ags", lambda: _territory_index(store)).get(ags, [])
+    row["projects"] = [dict(p) for p in projects]
     row["funded_as"], row["funded_confidence"] = _funded_as(store, ags, str(row.get("district_key") or ""))
     pp = store.programme_participation()
     mine = pp[(pp["level"] == "gemeinde") & (pp["key"] == ags)]

@@ -54,7 +54,7 @@ import threading
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -74,7 +74,7 @@ from lernnetz.graph.analytics.places import (
 from lernnetz.graph.errors import Ambiguous, InvalidArgument, NotFound
 from lernnetz.graph.geo import haversine_km
 from lernnetz.graph.regions import Region, resolve_region
-from lernnetz.graph.store import GraphStore
+from lernnetz.graph.store import GraphStore, memo
 from lernnetz.loaders.topics import TopicLookup
 
 # ---------------------------------------------------------------------------- parameters
@@ -323,16 +323,45 @@ _CACHE_BY_ID: dict[int, _Context] = {}
 _LOCK = threading.RLock()
 
 
+#: The context is kept by the store itself (``store.derived``: dropped with every change, and
+#: persisted in the embedded store's warm cache beside the snapshot); the name carries the
+#: fields, so a cache written by another version of this class is never taken for this one.
+_MEMO_NAME = "analytics_context:" + ",".join(f.name for f in fields(_Context))
+
+
+def _box(store: GraphStore) -> dict[str, _Context] | None:
+    """The store's slot for its context, or ``None`` for a store that keeps no derived data."""
+    if getattr(store, "derived", None) is None:
+        return None
+    return memo(store, _MEMO_NAME, dict)
+
+
 def clear_cache(store: GraphStore | None = None) -> None:
-    """Drop the precomputed data of one store (or of all)."""
+    """Drop the precomputed data of one store (or of all that this process cached itself)."""
     with _LOCK:
         if store is None:
             _CACHE.clear()
             _CACHE_BY_ID.clear()
             return
+        box = _box(store)
+        if box is not None:
+            box.clear()
         with contextlib.suppress(TypeError):
             _CACHE.pop(store, None)
         _CACHE_BY_ID.pop(id(store), None)
+
+
+def prepare(store: GraphStore, *, persist: bool = True) -> None:
+    """Build the analytics context and the region index now (once; at API start-up, after a
+    load) instead of in the first question; with ``persist``, an embedded store then writes
+    its warm cache beside the snapshot, so the next process does not rebuild them."""
+    from lernnetz.graph.regions import prepare as prepare_regions
+
+    _context(store)
+    prepare_regions(store)
+    write = getattr(store, "persist_warm", None)
+    if persist and write is not None:
+        write()
 
 
 def _stamp(info: dict[str, Any]) -> Any:
@@ -347,14 +376,25 @@ def _stamp(info: dict[str, Any]) -> Any:
 def _context(store: GraphStore) -> _Context:
     info = store.info()
     stamp = _stamp(info)
-    with _LOCK:
-        try:
-            ctx = _CACHE.get(store)
-        except TypeError:
-            ctx = _CACHE_BY_ID.get(id(store))
+    box = _box(store)
+    if box is not None:
+        ctx = box.get("ctx")
+        if ctx is not None and ctx.stamp == stamp:
+            return ctx
+    with _LOCK:  # one build at a time: concurrent first requests wait for it, not build their own
+        if box is not None:
+            ctx = box.get("ctx")
+        else:
+            try:
+                ctx = _CACHE.get(store)
+            except TypeError:
+                ctx = _CACHE_BY_ID.get(id(store))
         if ctx is not None and ctx.stamp == stamp:
             return ctx
         ctx = _build_context(store, stamp, str(info.get("attribution", "")))
+        if box is not None:
+            box["ctx"] = ctx
+            return ctx
         try:
             _CACHE[store] = ctx
         except TypeError:

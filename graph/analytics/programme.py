@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from lernnetz.graph.errors import InvalidArgument, NotFound
 from lernnetz.graph.jsonsafe import py
-from lernnetz.graph.store import GraphStore
+from lernnetz.graph.store import GraphStore, memo
 
 PROJECT_LIST_COLUMNS = [
     "id",
@@ -61,7 +62,7 @@ def _topics_by(df: pd.DataFrame, key: str) -> dict[str, list[str]]:
 
 def check_topic(store: GraphStore, topic: str) -> str:
     """A topic slug that exists, or :class:`NotFound` with the known slugs as hint."""
-    slugs = set(store.topics()["slug"])
+    slugs = memo(store, "topic_slugs", lambda: frozenset(store.topics()["slug"]))
     if topic not in slugs:
         raise NotFound(f"unknown topic {topic!r}", hint=f"known topics: {', '.join(sorted(slugs)[:40])} …")
     return topic
@@ -78,9 +79,7 @@ def list_projects(
 ) -> pd.DataFrame:
     """Projects filtered by round, competition category, Land (short code), topic and status
     (``active``, ``ended``, ``left`` where a source says so; ``unknown`` = no source)."""
-    p = store.projects().copy()
-    topics = _topics_by(store.project_topics(), "project_id")
-    p["topics"] = p["id"].map(lambda i: topics.get(i, []))
+    p = memo(store, "project_list", lambda: _project_list(store))
     if round is not None:
         p = p[p["round"] == round]
     if category:
@@ -88,8 +87,8 @@ def list_projects(
     if state:
         p = p[p["states"].map(lambda s: state.upper() in s).astype(bool)]
     if topic:
-        check_topic(store, topic)
-        p = p[p["topics"].map(lambda t: topic in t).astype(bool)]
+        slug = check_topic(store, topic)
+        p = p[p["topics"].map(lambda t: slug in t).astype(bool)]
     if status:
         if status not in PROJECT_STATUSES:
             raise InvalidArgument(
@@ -99,22 +98,45 @@ def list_projects(
     return p[PROJECT_LIST_COLUMNS].reset_index(drop=True)
 
 
+def _project_list(store: GraphStore) -> pd.DataFrame:
+    """Every project with its sorted topics (built once per store state; filtered per call)."""
+    p = store.projects().copy()
+    topics = _topics_by(store.project_topics(), "project_id")
+    p["topics"] = p["id"].map(lambda i: topics.get(i, []))
+    return p
+
+
 def project_detail(store: GraphStore, project_id: str) -> dict[str, Any]:
     """One project: its record, members (as listed and resolved to Gemeinden), topics, events, ties."""
-    p = store.projects()
-    row = p[p["id"] == project_id]
-    if row.empty:  # also accept the official name or the label ("Smarte Region MYK10")
+    records = memo(store, "project_records", lambda: _project_records(store))
+    info = records.get(project_id)
+    if info is None:  # also accept the official name or the label ("Smarte Region MYK10")
         from lernnetz.loaders.names import fold
 
+        p = store.projects()
         wanted = fold(project_id)
         row = p[(p["name"].map(fold) == wanted) | (p["label"].fillna("").map(fold) == wanted)]
-    if len(row) != 1:
-        raise NotFound(
-            f"no project with id or name {project_id!r}",
-            hint="GET /projects or `lernnetz projects` lists the ids",
-        )
-    info = row.iloc[0].to_dict()
+        if len(row) != 1:
+            raise NotFound(
+                f"no project with id or name {project_id!r}",
+                hint="GET /projects or `lernnetz projects` lists the ids",
+            )
+        info = records[str(row.iloc[0]["id"])]
+    info = dict(info)
     project_id = str(info["id"])
+    done: dict[str, dict[str, Any]] = memo(store, "project_detail", dict)
+    hit = done.get(project_id)
+    if hit is None:  # at most one entry per project id of the graph
+        hit = done[project_id] = _project_parts(store, project_id)
+    return {"project": info, **hit}
+
+
+def _project_records(store: GraphStore) -> dict[str, dict[str, Any]]:
+    p = store.projects()
+    return {str(pid): _record(p.iloc[[i]]) for i, pid in enumerate(p["id"].tolist())}
+
+
+def _project_parts(store: GraphStore, project_id: str) -> dict[str, Any]:
     terr = store.territories([project_id])
     m = store.municipalities(list(terr["ags"]))[["ags", "name", "population", "funded"]]
     gemeinden = terr.merge(m, on="ags", how="left")
@@ -126,7 +148,6 @@ def project_detail(store: GraphStore, project_id: str) -> dict[str, Any]:
     ties = rel[((rel["from_kind"] == "project") & (rel["from_key"] == project_id))
                | ((rel["to_kind"] == "project") & (rel["to_key"] == project_id))]  # fmt: skip
     return {
-        "project": info,
         "members": store.members([project_id]),
         "gemeinden": gemeinden,
         "topics": pt[pt["project_id"] == project_id].reset_index(drop=True),
@@ -139,12 +160,7 @@ def list_events(
     store: GraphStore, *, kind: str | None = None, year: int | None = None, topic: str | None = None
 ) -> pd.DataFrame:
     """Events filtered by kind, year and focus topic, in date order."""
-    e = store.events().copy()
-    hosts = store.event_hosts()
-    by_event = {k: sorted(g["project_id"]) for k, g in hosts.groupby("event_id")}
-    topics = _topics_by(store.event_topics(), "event_id")
-    e["hosts"] = e["id"].map(lambda i: by_event.get(i, []))
-    e["topics"] = e["id"].map(lambda i: topics.get(i, []))
+    e = memo(store, "event_list", lambda: _event_list(store))
     if kind:
         e = e[e["kind"] == kind]
     if year is not None:
@@ -155,18 +171,41 @@ def list_events(
     return e[EVENT_LIST_COLUMNS].reset_index(drop=True)
 
 
+def _event_list(store: GraphStore) -> pd.DataFrame:
+    """Every event with its sorted hosts and topics (built once per store state)."""
+    e = store.events().copy()
+    hosts = store.event_hosts()
+    by_event = {k: sorted(g["project_id"]) for k, g in hosts.groupby("event_id")}
+    topics = _topics_by(store.event_topics(), "event_id")
+    e["hosts"] = e["id"].map(lambda i: by_event.get(i, []))
+    e["topics"] = e["id"].map(lambda i: topics.get(i, []))
+    return e
+
+
+def _event_index(store: GraphStore) -> dict[str, tuple[dict[str, Any], pd.DataFrame]]:
+    """Event id → (its record with hosts and topics, its attendees), for every event."""
+    listed = list_events(store)
+    full = store.events()
+    att = store.attendances()
+    by_event = {str(k): v for k, v in att.groupby("event_id", sort=False).indices.items()}
+    empty = att.iloc[0:0].reset_index(drop=True)
+    out: dict[str, tuple[dict[str, Any], pd.DataFrame]] = {}
+    for i, eid in enumerate(listed["id"].tolist()):
+        record = _record(
+            full.iloc[[int(np.flatnonzero((full["id"] == eid).to_numpy())[0])]], EVENT_OPTIONAL_INT_COLUMNS
+        )
+        pos = by_event.get(str(eid))
+        attendees = empty if pos is None else att.iloc[pos].reset_index(drop=True)
+        out[str(eid)] = ({**record, **_record(listed.iloc[[i]], EVENT_OPTIONAL_INT_COLUMNS)}, attendees)
+    return out
+
+
 def event_detail(store: GraphStore, event_id: str) -> dict[str, Any]:
-    """One event with hosts, topics and attendees."""
-    e = list_events(store)
-    row = e[e["id"] == event_id]
-    if row.empty:
+    """One event with hosts, topics and attendees (from an index built once per store state)."""
+    hit = memo(store, "event_detail", lambda: _event_index(store)).get(event_id)
+    if hit is None:
         raise NotFound(
             f"no event with id {event_id!r}", hint="GET /events or `lernnetz events` lists the ids"
         )
-    full = store.events()
-    record = _record(full[full["id"] == event_id], EVENT_OPTIONAL_INT_COLUMNS)
-    att = store.attendances()
-    return {
-        "event": {**record, **_record(row, EVENT_OPTIONAL_INT_COLUMNS)},
-        "attendees": att[att["event_id"] == event_id].reset_index(drop=True),
-    }
+    record, attendees = hit
+    return {"event": dict(record), "attendees": attendees}

@@ -6,10 +6,24 @@ only when chosen, so the embedded path never loads the Neo4j driver.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from lernnetz.graph.settings import Settings
 from lernnetz.graph.store.protocol import GraphStore, ProgressFn
 
-__all__ = ["GraphStore", "ProgressFn", "open_store"]
+__all__ = ["GraphStore", "ProgressFn", "memo", "open_store"]
+
+_T = TypeVar("_T")
+
+
+def memo(store: GraphStore, name: str, build: Callable[[], _T]) -> _T:
+    """``build()`` (an index derived from the store's tables), kept by the store for its current
+    state when it offers ``derived(name, build)`` (both stores do), else computed each time."""
+    derived: Callable[[str, Callable[[], _T]], _T] | None = getattr(store, "derived", None)
+    if derived is None:
+        return build()
+    return derived(name, build)
 
 
 def open_store(settings: Settings | None = None, *, backend: str | None = None) -> GraphStore:

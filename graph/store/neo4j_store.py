@@ -358,6 +358,12 @@ class Neo4jStore(Neo4jWriter):
             edges[kind] = int(n)
         return nodes, edges
 
+    def derived(self, name: str, build: Callable[[], _T]) -> _T:
+        """``build()`` (an index over the tables), kept for the active (generation, revision):
+        one round trip to check the pointer, then dict hits instead of queries per lookup."""
+        gen, rev, _ = self._state()
+        return self._memo((gen, rev), "derived:" + name, build)
+
     def ping(self) -> None:
         """Raise :class:`StoreUnavailable` if Neo4j cannot answer, :class:`NoGraph` if it holds no graph."""
         self._state()

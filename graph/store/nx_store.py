@@ -19,11 +19,10 @@ from __future__ import annotations
 import os
 import pickle
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -47,8 +46,22 @@ from lernnetz.graph.store import protocol as S
 from lernnetz.loaders.records import ParticipationRecord, RelationRecord
 from lernnetz.loaders.textio import atomic_writer, remove_stale_temp_files
 
+if TYPE_CHECKING:  # networkx is imported where a graph is built or searched: a process that
+    import networkx as nx  # answers from the warm cache never needs it
+
 SNAPSHOT_NAME = "graph.pickle"
 SNAPSHOT_VERSION = 1
+#: The warm cache beside the snapshot (``graph.pickle.warm``): the tables and the indexes derived
+#: from them (analytics context, region names …), valid only for the snapshot file it names.
+WARM_SUFFIX = ".warm"
+WARM_VERSION = 1
+#: Tables the warm cache holds, so a process that finds it never needs the graph itself for them.
+_WARM_TABLES = (
+    "municipalities", "districts", "states", "projects", "topics", "events", "territories",
+    "members", "project_topics", "event_topics", "event_hosts", "interests", "attendances",
+    "relations",
+)  # fmt: skip
+_T = TypeVar("_T")
 _STRUCTURAL = {EdgeKind.IN_DISTRICT.value, EdgeKind.IN_STATE.value}
 
 
@@ -63,14 +76,19 @@ class NetworkXStore:
         self.G: nx.MultiDiGraph[str] | None = None
         self.meta: dict[str, Any] = {}
         self._cache: dict[str, pd.DataFrame] = {}
+        self._derived: dict[str, Any] = {}  # indexes over the tables; dropped with every change
+        self._edges: dict[str, list[tuple[str, str, dict[str, Any]]]] | None = None
         self._tree: SpatialIndex | None = None
         self._tree_xyz = np.zeros((0, 3), dtype=np.float64)
         self._tree_ags: np.ndarray[Any, np.dtype[np.str_]] = np.array([], dtype=str)
         self._tree_lat = np.array([], dtype=np.float64)
         self._tree_lon = np.array([], dtype=np.float64)
         self._ags_index: dict[str, int] = {}
-        self._snapshot_id: tuple[int, int, int] | None = None
-        if self.snapshot is not None and self.snapshot.exists():
+        self._snapshot_id: tuple[int, int, int] | None = None  # the file our state came from
+        #: the snapshot identity the in-memory state came from, while the graph itself is not read
+        self._lazy: tuple[int, int, int] | None = None
+        self._warm_saved: frozenset[str] = frozenset()
+        if self.snapshot is not None and self.snapshot.exists() and not self._read_warm(self.snapshot):
             self._read_snapshot(self.snapshot)
 
     # ------------------------------------------------------------------ lifecycle
@@ -88,7 +106,7 @@ class NetworkXStore:
                 _write_atomically(
                     self.snapshot, {"version": SNAPSHOT_VERSION, "graph": graph, "meta": tables.meta}
                 )
-                self._snapshot_id = _file_identity(self.snapshot)
+                self._snapshot_id = _identity(self.snapshot)
             self._install(graph, tables.meta)
         step("snapshot", 3, 3)
 
@@ -125,25 +143,26 @@ class NetworkXStore:
                     _write_atomically(
                         self.snapshot, {"version": SNAPSHOT_VERSION, "graph": G, "meta": self.meta}
                     )
-                    self._snapshot_id = _file_identity(self.snapshot)
+                    self._snapshot_id = _identity(self.snapshot)
             except BaseException:
                 G.remove_edges_from([(u, v, k) for u, v, k, _ in new])
                 raise
             for name in ("interests", "attendances", "counts", "undirected", "relations"):
                 self._cache.pop(name, None)
+            self._derived, self._warm_saved, self._edges = {}, frozenset(), None
             return len({(u, v, k) for u, v, k, _ in new})
 
     def info(self) -> dict[str, Any]:
         """Backend, metadata and counts per node and edge kind."""
-        G = self._graph()
         cached: Any = self._cache.get("counts")  # cleared by _install and add_participation
         if cached is None:
+            G = self._graph()
             counts: dict[str, int] = {k.value: 0 for k in NodeKind}
             for n in G.nodes:
                 counts[n.split(":", 1)[0]] += 1
             edges: dict[str, int] = {k.value: 0 for k in EdgeKind}
-            for _, _, t in G.edges(data="type"):
-                edges[t] += 1
+            for t, group in self._edges_by_type().items():
+                edges[t] += len(group)
             cached = {"nodes": counts, "edges": edges}
             self._cache["counts"] = cached
         return {
@@ -152,6 +171,21 @@ class NetworkXStore:
             "nodes": dict(cached["nodes"]),
             "edges": dict(cached["edges"]),
         }
+
+    def derived(self, name: str, build: Callable[[], _T]) -> _T:
+        """``build()`` (an index over the tables), kept until the graph changes (a load or an
+        import drops it): lookups are dict hits, not scans of whole frames per call."""
+        key = "derived:" + name
+        hit = self._derived.get(key)
+        if hit is not None:
+            return cast(_T, hit)
+        with self._lock:
+            derived = self._derived
+            hit = derived.get(key)
+            if hit is None:
+                hit = build()
+                derived[key] = hit
+            return cast(_T, hit)
 
     def ping(self) -> None:
         """The embedded store is always reachable once a graph is loaded."""
@@ -163,7 +197,7 @@ class NetworkXStore:
     def stale(self) -> bool:
         """Whether the snapshot file is no longer the one this store read or wrote last (a
         write by another process replaced it: a new inode, size or mtime)."""
-        return self.snapshot is not None and _file_identity(self.snapshot) != self._snapshot_id
+        return self.snapshot is not None and _identity(self.snapshot) != self._snapshot_id
 
     def refresh(self) -> bool:
         """Re-read the snapshot if another process replaced it; returns whether it did."""
@@ -172,15 +206,83 @@ class NetworkXStore:
                 return False
             assert self.snapshot is not None
             if self.snapshot.exists():
-                self._read_snapshot(self.snapshot)
+                if not self._read_warm(self.snapshot):  # its warm cache when it has one, else the graph
+                    self._read_snapshot(self.snapshot)
             else:
-                self.G, self.meta, self._cache, self._snapshot_id = None, {}, {}, None
+                self.G, self.meta, self._cache, self._derived = None, {}, {}, {}
+                self._lazy = self._snapshot_id = None
             return True
 
     @property
     def loaded(self) -> bool:
-        """Whether a graph is loaded."""
-        return self.G is not None
+        """Whether a graph is loaded (or its warm cache, with the graph read on first need)."""
+        return self.G is not None or self._lazy is not None
+
+    # ------------------------------------------------------------------ warm cache
+
+    def persist_warm(self) -> bool:
+        """Write the warm cache beside the snapshot (atomically) when this process built tables or
+        indexes it did not have: the next process opens the tables, the analytics context and the
+        region index from it instead of rebuilding them, and reads the graph itself only when a
+        question needs it (paths, imports). Valid only for the very snapshot file (size, mtime,
+        inode); any other snapshot ignores it. Returns whether it wrote."""
+        if self.snapshot is None or not self.loaded:
+            return False
+        with self._lock:
+            self._graph_if_needed_for_tables()
+            for name in _WARM_TABLES:
+                getattr(self, name)()
+            self.info()
+            keys = frozenset(self._cache) | frozenset(self._derived)
+            if keys <= self._warm_saved:
+                return False
+            identity = _identity(self.snapshot)
+            if identity is None or (self._lazy is not None and identity != self._lazy):
+                return False  # the snapshot changed under us: our state is not its state
+            payload = {
+                "version": WARM_VERSION,
+                "identity": identity,
+                "meta": self.meta,
+                "cache": {k: v for k, v in self._cache.items() if k != "undirected"},
+                "derived": dict(self._derived),
+            }
+            try:
+                with atomic_writer(_warm_path(self.snapshot), binary=True) as fh:
+                    pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            except (OSError, pickle.PicklingError, TypeError, AttributeError):
+                return False  # only a cache: the next process rebuilds
+            self._warm_saved = keys
+            return True
+
+    def _graph_if_needed_for_tables(self) -> None:
+        if any(name not in self._cache for name in _WARM_TABLES):
+            self._graph()
+
+    def _read_warm(self, snapshot: Path) -> bool:
+        """Open the tables and indexes from a warm cache that belongs to this snapshot file."""
+        path = _warm_path(snapshot)
+        identity = _identity(snapshot)
+        if identity is None or not path.exists():
+            return False
+        try:
+            with path.open("rb") as fh:
+                payload = pickle.load(fh)
+            ok = (
+                isinstance(payload, dict)
+                and payload.get("version") == WARM_VERSION
+                and tuple(payload.get("identity", ())) == identity
+                and all(name in payload["cache"] for name in _WARM_TABLES)
+            )
+        except Exception:  # a damaged or outdated cache is only a cache: read the snapshot
+            return False
+        if not ok:
+            return False
+        self.G, self.meta = None, dict(payload["meta"])
+        self._cache, self._derived = dict(payload["cache"]), dict(payload["derived"])
+        self._lazy = self._snapshot_id = identity
+        self._index_points()
+        self._warm_saved = frozenset(self._cache) | frozenset(self._derived)
+        return True
 
     # ------------------------------------------------------------------ node tables
 
@@ -188,7 +290,7 @@ class NetworkXStore:
         df = self._table("municipalities", NodeKind.MUNICIPALITY, S.MUNICIPALITY_COLUMNS, ["ags"])
         if ags is None:
             return df
-        return df[df["ags"].isin(list(ags))].reset_index(drop=True)
+        return self._select("municipalities", df, "ags", ags)
 
     def districts(self) -> pd.DataFrame:
         return self._table("districts", NodeKind.DISTRICT, S.DISTRICT_COLUMNS, ["key"])
@@ -213,9 +315,7 @@ class NetworkXStore:
             # (project, ags, via, rank): the most specific listing names the way in —
             # the Gemeinde itself (0), its Gemeindeverband (1), its whole Kreis (2)
             rows: list[tuple[str, str, str, int]] = []
-            for u, v, d in G.edges(data=True):
-                if d["type"] != EdgeKind.MEMBER_OF:
-                    continue
+            for u, v, d in self._edges_by_type().get(EdgeKind.MEMBER_OF.value, []):
                 pid = split_node_id(v)[1]
                 kind, key = split_node_id(u)
                 if kind == NodeKind.MUNICIPALITY:
@@ -232,7 +332,7 @@ class NetworkXStore:
         df = self._cache["territories"]
         if project_ids is None:
             return df
-        return df[df["project_id"].isin(list(project_ids))].reset_index(drop=True)
+        return self._select("territories", df, "project_id", project_ids)
 
     def members(self, project_ids: Sequence[str] | None = None) -> pd.DataFrame:
         def row(u: str, v: str, d: dict[str, Any]) -> list[Any]:
@@ -245,7 +345,7 @@ class NetworkXStore:
         )
         if project_ids is None:
             return df
-        return df[df["project_id"].isin(list(project_ids))].reset_index(drop=True)
+        return self._select("members", df, "project_id", project_ids)
 
     def project_topics(self) -> pd.DataFrame:
         return self._edge_table(
@@ -278,7 +378,7 @@ class NetworkXStore:
             S.INTEREST_COLUMNS,
         )  # fmt: skip
         if ags is not None:
-            df = df[df["ags"].isin(list(ags))]
+            df = self._select("interests", df, "ags", ags)
         if topics is not None:
             df = df[df["topic"].isin(list(topics))]
         return df.reset_index(drop=True)
@@ -290,16 +390,15 @@ class NetworkXStore:
                              d.get("source", "")],
             S.ATTENDANCE_COLUMNS,
         )  # fmt: skip
-        if ags is not None:
-            df = df[df["ags"].isin(list(ags))]
-        return df.reset_index(drop=True)
+        if ags is None:
+            return df
+        return self._select("attendances", df, "ags", ags)
 
     def relations(self) -> pd.DataFrame:
         if "relations" not in self._cache:
-            G = self._graph()
             ties = {t.value for t in TIE_KINDS}
             rows = []
-            for u, v, d in G.edges(data=True):
+            for u, v, d in (e for t in sorted(ties) for e in self._edges_by_type().get(t, [])):
                 if d["type"] in ties:
                     fk, fkey = split_node_id(u)
                     tk, tkey = split_node_id(v)
@@ -326,7 +425,8 @@ class NetworkXStore:
     # ------------------------------------------------------------------ spatial, paths
 
     def near(self, centres: Sequence[str], radius_km: float) -> pd.DataFrame:
-        self._graph()
+        if not self.loaded:
+            self._graph()  # raises NoGraph
         idx = [self._ags_index[a] for a in dict.fromkeys(centres) if a in self._ags_index]
         if self._tree is None or not idx:
             return _near_frame(np.array([], dtype=str), np.array([], dtype=np.float64))
@@ -352,11 +452,15 @@ class NetworkXStore:
         if source not in G or target not in G:
             return []
         if "undirected" not in self._cache:
+            import networkx as nx
+
             U: nx.Graph[str] = nx.Graph()
             U.add_nodes_from(G.nodes)
             U.add_edges_from((u, v) for u, v, t in G.edges(data="type") if t not in _STRUCTURAL)
             self._cache["undirected"] = U
         U = self._cache["undirected"]
+        import networkx as nx
+
         try:
             paths = nx.all_shortest_paths(U, source, target)
             out: list[list[str]] = []
@@ -373,6 +477,8 @@ class NetworkXStore:
     # ------------------------------------------------------------------ internals
 
     def _graph(self) -> nx.MultiDiGraph[str]:
+        if self.G is None and self._lazy is not None:
+            self._read_lazy_graph()
         if self.G is None:
             raise NoGraph(
                 "no graph is loaded yet",
@@ -380,8 +486,29 @@ class NetworkXStore:
             )
         return self.G
 
+    def _read_lazy_graph(self) -> None:
+        """Read the graph a warm cache stood in for; if the snapshot is another one by now, take
+        the new one whole (tables and indexes rebuilt from it), never a mix of both. ``G`` is set
+        before ``_lazy`` is cleared, so other threads never see neither."""
+        with self._lock:
+            expected = self._lazy
+            if self.G is not None or expected is None or self.snapshot is None:
+                return
+            payload, identity = self._load_payload(self.snapshot)
+            if identity != expected:  # replaced since the warm cache was read
+                self._install(payload["graph"], payload["meta"])
+                self._snapshot_id = identity
+                return
+            self.G = payload["graph"]
+            self._lazy = None
+
     def _install(self, graph: nx.MultiDiGraph[str], meta: dict[str, Any]) -> None:
-        self.G, self.meta, self._cache = graph, dict(meta), {}
+        self.G, self.meta, self._cache, self._derived = graph, dict(meta), {}, {}
+        self._edges = None
+        self._lazy, self._warm_saved = None, frozenset()
+        self._index_points()
+
+    def _index_points(self) -> None:
         m = self.municipalities()
         located = m[m["lat"].notna() & m["lon"].notna()]
         self._tree_ags = located["ags"].to_numpy(dtype=str)
@@ -391,9 +518,15 @@ class NetworkXStore:
         self._tree = SpatialIndex(self._tree_lat, self._tree_lon) if len(located) else None
 
     def _read_snapshot(self, path: Path) -> None:
+        payload, identity = self._load_payload(path)
+        self._install(payload["graph"], payload["meta"])
+        self._snapshot_id = identity
+
+    def _load_payload(self, path: Path) -> tuple[dict[str, Any], tuple[int, int, int]]:
+        """The snapshot's content and the identity of the very file it was read from."""
         try:
             with path.open("rb") as fh:
-                ident = _file_identity_of(os.fstat(fh.fileno()))
+                st = os.fstat(fh.fileno())
                 payload = pickle.load(fh)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as exc:
             raise StoreUnavailable(
@@ -403,8 +536,7 @@ class NetworkXStore:
             raise StoreUnavailable(
                 f"the snapshot {path} has an old format", hint="run `lernnetz load` to rebuild it"
             )
-        self._install(payload["graph"], payload["meta"])
-        self._snapshot_id = ident
+        return payload, (st.st_size, st.st_mtime_ns, st.st_ino)
 
     def _table(self, name: str, kind: NodeKind, columns: list[str], order: list[str]) -> pd.DataFrame:
         if name not in self._cache:
@@ -415,12 +547,42 @@ class NetworkXStore:
             self._cache[name] = df.sort_values(order, kind="mergesort").reset_index(drop=True)
         return self._cache[name]
 
+    def _edges_by_type(self) -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
+        """Every edge, grouped by type, in the graph's edge order: one pass over the graph for
+        all edge tables and counts (instead of one pass per table)."""
+        edges = self._edges
+        if edges is None:
+            edges = {}
+            for u, v, d in self._graph().edges(data=True):
+                edges.setdefault(d["type"], []).append((u, v, d))
+            self._edges = edges
+        return edges
+
+    def _select(self, name: str, df: pd.DataFrame, column: str, keys: Sequence[str]) -> pd.DataFrame:
+        """The rows of a cached table whose ``column`` is one of ``keys``, in table order: from a
+        positional index (key → row positions) built once per table, not a scan per call."""
+        keys = list(keys)
+        if len(keys) > 64:  # many keys: one vectorised pass beats many dict hits
+            return df[df[column].isin(keys)].reset_index(drop=True)
+        ikey = f"index:{name}:{column}"
+        index: dict[str, np.ndarray[Any, np.dtype[np.intp]]] | None = self._derived.get(ikey)
+        if index is None:
+            index = {
+                str(k): np.asarray(v, dtype=np.intp)
+                for k, v in df.groupby(column, sort=False).indices.items()
+            }
+            self._derived[ikey] = index
+        parts = [index[k] for k in dict.fromkeys(keys) if k in index]
+        if not parts:
+            return df.iloc[0:0].reset_index(drop=True)
+        pos = parts[0] if len(parts) == 1 else np.sort(np.concatenate(parts))
+        return df.iloc[pos].reset_index(drop=True)
+
     def _edge_table(
         self, name: str, kind: EdgeKind, columns: list[str], row: Any, order: list[str]
     ) -> pd.DataFrame:
         if name not in self._cache:
-            G = self._graph()
-            rows = [row(u, v, d) for u, v, d in G.edges(data=True) if d["type"] == kind]
+            rows = [row(u, v, d) for u, v, d in self._edges_by_type().get(kind.value, [])]
             df = pd.DataFrame(rows, columns=columns)
             self._cache[name] = df.sort_values(order, kind="mergesort").reset_index(drop=True)
         return self._cache[name]
@@ -439,6 +601,8 @@ def _tie_name(kind: NodeKind) -> str:
 
 def graph_from_tables(tables: GraphTables) -> nx.MultiDiGraph[str]:
     """The NetworkX graph for a set of canonical rows; unknown edge endpoints are errors."""
+    import networkx as nx
+
     G: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     G.add_nodes_from((node_id(n.kind, n.key), {"kind": n.kind.value, **n.props}) for n in tables.nodes)
     for e in tables.edges:
@@ -450,16 +614,17 @@ def graph_from_tables(tables: GraphTables) -> nx.MultiDiGraph[str]:
     return G
 
 
-def _file_identity_of(st: os.stat_result) -> tuple[int, int, int]:
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
+def _warm_path(snapshot: Path) -> Path:
+    return snapshot.with_name(snapshot.name + WARM_SUFFIX)
 
 
-def _file_identity(path: Path) -> tuple[int, int, int] | None:
-    """What tells one snapshot file from the next (atomic replaces give a new inode)."""
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """Which snapshot file this is: (size, mtime in ns, inode); ``None`` when it is gone."""
     try:
-        return _file_identity_of(path.stat())
-    except FileNotFoundError:
+        st = path.stat()
+    except OSError:
         return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 #: A snapshot temp file untouched for this long (seconds) was left by a killed writer.
