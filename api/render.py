@@ -120,8 +120,8 @@ def page(
     if limit >= ALL_ROWS:
         limit = max(len(part), 1)
     payload = {"total": len(df), "limit": limit, "offset": offset, "items": part, **extra}
-    if df.attrs.get("notes"):  # an empty analytic answer says why and what would help
-        payload.setdefault("notes", list(df.attrs["notes"]))
+    # an empty analytic answer says why and what would help (always present, as in the schema)
+    payload.setdefault("notes", list(df.attrs.get("notes") or []))
     return Result(payload=payload, table=part, total=len(df), filename=filename)
 
 
