@@ -201,7 +201,7 @@ def prepare(
     dict[str, int],
     dict[str, int],
 ]:
-    """Neo4j rows for a load, checked like :func:`lernnetz.graph.store.nx_store.graph_from_tables`."""
+    """Neo4j rows for a load, checked like :func:`lernnetz.graph.store.nx_snapshot.graph_from_tables`."""
     nodes: dict[NodeKind, dict[str, dict[str, Any]]] = defaultdict(dict)
     for n in tables.nodes:
         have = nodes[n.kind].get(n.key)
