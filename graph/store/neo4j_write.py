@@ -30,12 +30,12 @@ from lernnetz.graph.model import (
     GraphData,
     GraphTables,
     NodeKind,
-    build_tables,
     node_id,
 )
 from lernnetz.graph.store import cypher as cy
 from lernnetz.graph.store import neo4j_loads as loads
 from lernnetz.graph.store import protocol as S
+from lernnetz.graph.tables import build_tables
 
 log = logging.getLogger(__name__)
 INDEX_TIMEOUT_S = 300

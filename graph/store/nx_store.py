@@ -32,7 +32,6 @@ from lernnetz.graph.model import (
     EdgeRow,
     GraphData,
     NodeKind,
-    build_tables,
     edge_key,
     node_id,
     participation_edges,
@@ -56,6 +55,7 @@ from lernnetz.graph.store.nx_snapshot import (
     write_snapshot,
     write_warm,
 )
+from lernnetz.graph.tables import build_tables
 from lernnetz.loaders.records import ParticipationRecord, RelationRecord
 
 if TYPE_CHECKING:  # networkx is imported where a graph is built or searched: a process that
