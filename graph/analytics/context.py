@@ -53,16 +53,15 @@ import math
 import threading
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
+from lernnetz.graph.analytics.frames import _f, _rows
 from lernnetz.graph.analytics.params import (
-    SCORE_DECIMALS,
     BoolArray,
     FloatArray,
     IntArray,
@@ -341,11 +340,6 @@ def _context(store: GraphStore) -> _Context:
         return ctx
 
 
-def _columns(df: pd.DataFrame, *names: str) -> list[list[Any]]:
-    """Columns as Python lists (iterating pandas string arrays element by element is slow)."""
-    return [df[n].tolist() for n in names]
-
-
 def _build_context(store: GraphStore, stamp: Any, attribution: str) -> _Context:
     m = store.municipalities().sort_values("ags", kind="mergesort").reset_index(drop=True)
     d = store.districts()
@@ -485,19 +479,6 @@ def _region(store: GraphStore, ctx: _Context, text: str) -> Region:
     return region
 
 
-def _f(x: Any) -> float | None:
-    v = float(x)
-    return None if math.isnan(v) else v
-
-
-def _round(x: float) -> float:
-    return round(float(x), SCORE_DECIMALS)
-
-
-def _decay(km: float, half_life: float) -> float:
-    return float(0.5 ** (km / half_life)) if math.isfinite(km) else 0.0
-
-
 def _near(store: GraphStore, ctx: _Context, region: Region, radius_km: float) -> tuple[IntArray, FloatArray]:
     """Positions and distances of every municipality within the radius of the region."""
     hits = store.near(list(region.members), radius_km)
@@ -515,23 +496,3 @@ def _projects_near(ctx: _Context, pos: IntArray) -> list[str]:
 def _projects_all(ctx: _Context) -> list[str]:
     """Every project with a placed territory, sorted."""
     return [pid for pid in sorted(ctx.projects) if len(ctx.projects[pid].territory)]
-
-
-def _rows(df: pd.DataFrame) -> Iterator[Any]:
-    """Rows as named tuples (typed loosely: columns are known by name only at run time)."""
-    return iter(df.itertuples(index=False))
-
-
-def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
-    """A frame from already ordered rows (columns built directly: faster than records)."""
-    if not rows:
-        return _empty(columns)
-    return pd.DataFrame({c: [r[c] for r in rows] for c in columns}, columns=columns)
-
-
-def _empty(columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-
-
-def _sorted(df: pd.DataFrame, by: list[str], ascending: list[bool]) -> pd.DataFrame:
-    return df.sort_values(by, ascending=ascending, kind="mergesort").reset_index(drop=True)

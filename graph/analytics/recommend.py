@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from lernnetz.graph.analytics.basic import check_radius
-from lernnetz.graph.analytics.context import _Context, _context, _decay, _empty, _round, _sorted
+from lernnetz.graph.analytics.context import _Context, _context
+from lernnetz.graph.analytics.frames import _decay, _empty, _round, _sorted
 from lernnetz.graph.analytics.min_evidence import with_min_evidence
 from lernnetz.graph.analytics.params import (
     RECOMMEND_COLUMNS,

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from lernnetz.graph.analytics.basic import check_radius
-from lernnetz.graph.analytics.context import _Context, _context, _empty, _near, _region, _round, _sorted
+from lernnetz.graph.analytics.context import _Context, _context, _near, _region
+from lernnetz.graph.analytics.frames import _empty, _round, _sorted
 from lernnetz.graph.analytics.min_evidence import with_min_evidence
 from lernnetz.graph.analytics.notes import topic_notes
 from lernnetz.graph.analytics.params import (
