@@ -60,7 +60,8 @@ from lernnetz.graph import analytics as Q  # noqa: E402
 from lernnetz.graph.analytics.context import prepare  # noqa: E402
 from lernnetz.graph.model import GraphData  # noqa: E402
 from lernnetz.graph.settings import CURATED_DIR  # noqa: E402
-from lernnetz.graph.store.nx_store import WARM_SUFFIX, NetworkXStore  # noqa: E402
+from lernnetz.graph.store.nx_snapshot import WARM_SUFFIX  # noqa: E402
+from lernnetz.graph.store.nx_store import NetworkXStore  # noqa: E402
 from lernnetz.loaders.programme import read_programme  # noqa: E402
 from lernnetz.loaders.register import read_register  # noqa: E402
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from lernnetz.graph.model import EdgeKind, GraphData, build_tables
+from lernnetz.graph.model import EdgeKind, GraphData
+from lernnetz.graph.tables import build_tables
 from lernnetz.loaders.boundaries import (
     Neighbours,
     boundary_source,

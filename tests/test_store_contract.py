@@ -25,11 +25,12 @@ import pytest
 from neo4j import Driver
 
 from lernnetz.graph.errors import InvalidArgument
-from lernnetz.graph.model import GraphData, NodeKind, build_tables, edge_key, participation_edges
+from lernnetz.graph.model import GraphData, NodeKind, edge_key, participation_edges
 from lernnetz.graph.store import GraphStore, memo
 from lernnetz.graph.store import protocol as S
 from lernnetz.graph.store.neo4j_store import Neo4jStore
 from lernnetz.graph.store.nx_store import NetworkXStore
+from lernnetz.graph.tables import build_tables
 from lernnetz.loaders.records import ParticipationRecord, Programme, Register, RelationRecord
 
 # A fixed participation list: real municipalities, topics and events of data/.

@@ -20,7 +20,8 @@ from lernnetz.graph.analytics.context import prepare
 from lernnetz.graph.analytics.programme import event_detail, list_projects, project_detail
 from lernnetz.graph.model import GraphData
 from lernnetz.graph.regions import resolve_region
-from lernnetz.graph.store.nx_store import _WARM_TABLES, WARM_SUFFIX, NetworkXStore
+from lernnetz.graph.store.nx_snapshot import _WARM_TABLES, WARM_SUFFIX
+from lernnetz.graph.store.nx_store import NetworkXStore
 from lernnetz.loaders.records import ParticipationRecord
 
 ULM = "08421000"

@@ -4,10 +4,10 @@ Importing this package registers every command on :data:`app`; the console scrip
 ``lernnetz`` calls :func:`main`.
 """
 
-from lernnetz.api.cli import analytics, data, pictures, programme, serve
+from lernnetz.api.cli import analytics, data, imports, pictures, programme, serve
 from lernnetz.api.cli.common import app
 
-__all__ = ["analytics", "app", "data", "main", "pictures", "programme", "serve"]
+__all__ = ["analytics", "app", "data", "imports", "main", "pictures", "programme", "serve"]
 
 
 def main() -> None:  # pragma: no cover - console entry point

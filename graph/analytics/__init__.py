@@ -19,15 +19,15 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from lernnetz.graph.analytics.connections import Connections, connections
-from lernnetz.graph.analytics.context import (
+from lernnetz.graph.analytics.context import clear_cache
+from lernnetz.graph.analytics.matches import matches
+from lernnetz.graph.analytics.params import (
     GROUP_COLUMNS,
     MATCH_COLUMNS,
     MEMBER_COLUMNS,
     RECOMMEND_COLUMNS,
     WHITE_SPOT_DISTRICT_COLUMNS,
-    clear_cache,
 )
-from lernnetz.graph.analytics.matches import matches
 from lernnetz.graph.analytics.recommend import recommend
 from lernnetz.graph.analytics.white_spots import white_spots, white_spots_by_district
 

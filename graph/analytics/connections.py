@@ -12,14 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from lernnetz.graph.analytics.context import (
-    _columns,
-    _Context,
-    _context,
-    _empty,
-    _region,
-    _rows,
-)
+from lernnetz.graph.analytics.context import _Context, _context, _region
+from lernnetz.graph.analytics.frames import _columns, _empty, _rows
 from lernnetz.graph.errors import InvalidArgument
 from lernnetz.graph.model import NodeKind, node_id, split_node_id
 from lernnetz.graph.store import GraphStore

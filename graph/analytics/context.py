@@ -53,14 +53,20 @@ import math
 import threading
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
+from lernnetz.graph.analytics.frames import _f, _rows
+from lernnetz.graph.analytics.params import (
+    BoolArray,
+    FloatArray,
+    IntArray,
+    _evidence_weight,
+)
 from lernnetz.graph.analytics.places import (
     FUNDED_WAYS,
     Evidence,
@@ -76,74 +82,6 @@ from lernnetz.graph.geo import haversine_km
 from lernnetz.graph.regions import Region, resolve_region
 from lernnetz.graph.store import GraphStore, memo
 from lernnetz.loaders.topics import TopicLookup
-
-# ---------------------------------------------------------------------------- parameters
-
-#: Evidence kind → weight. ``programme``: participation in another programme (sourced, but
-#: activity outside the KTS: weaker than attending (1.0) or registering for (0.75) a KTS event,
-#: and than a survey answer (0.5)). ``min_evidence`` ranks the kinds by these weights:
-#: programme < survey < registered < attended = peer-learning (``min_evidence="survey"``
-#: excludes programme evidence; ``"programme"`` or ``"any"`` keeps everything).
-KIND_WEIGHTS: dict[str, float] = {
-    "attended": 1.0,
-    "peer-learning": 1.0,
-    "registered": 0.75,
-    "survey": 0.5,
-    "programme": 0.4,
-}
-DEFAULT_KIND_WEIGHT = 0.5
-EVENT_FOCUS_FACTOR = 0.8
-#: ``matches``/``learning_networks``: the distance decay halves every 30 km.
-MATCH_HALF_LIFE_KM = 30.0
-#: ``recommend``: the distance score halves every 50 km.
-RECOMMEND_HALF_LIFE_KM = 50.0
-RECOMMEND_WEIGHTS = {"topic": 0.6, "distance": 0.3, "size": 0.1}
-#: Size classes of the MPSC competition: Großstadt ≥ 100,000, Mittelstadt ≥ 20,000, else Kleinstadt/Landgemeinde.
-SIZE_CLASSES = (("GS", 100_000), ("MS", 20_000), ("KL", 0))
-SIZE_LABELS = {
-    "GS": "Großstadt",
-    "MS": "Mittelstadt",
-    "KL": "Kleinstadt/Landgemeinde",
-    "IK": "Interkommunal/Landkreis",
-}
-STABILITY_SEEDS = 10
-#: learning networks: candidate–candidate edges to this many nearest fellow candidates.
-PEER_NEIGHBOURS = 8
-SCORE_DECIMALS = 6
-
-MATCH_COLUMNS = [
-    "ags", "name", "district", "state", "population", "distance_km", "shared_topics", "projects",
-    "evidence", "score", "score_components", "lat", "lon", "level", "funded_as", "funded_confidence",
-    "funded_members", "reasons",
-]  # fmt: skip
-
-RECOMMEND_COLUMNS = [
-    "section", "rank", "project_id", "name", "round", "category", "score", "topic_score", "distance_km",
-    "distance_score", "size_score", "shared_topics", "reasons", "project_status",
-]  # fmt: skip
-GROUP_COLUMNS = [
-    "group_id", "hub_project", "hub_name", "topic", "topics", "size", "members", "evidence", "max_member_km",
-    "max_hub_km",
-]  # fmt: skip
-MEMBER_COLUMNS = [
-    "group_id", "ags", "name", "role", "distance_km", "shared_topics", "population", "funded", "lat", "lon",
-    "level",
-]  # fmt: skip
-UNASSIGNED_COLUMNS = ["ags", "name", "reason_code", "reason", "level"]
-WHITE_SPOT_COLUMNS = [
-    "ags", "name", "district", "state", "population", "interest_weight", "nearest_project",
-    "nearest_project_km", "lat", "lon", "level",
-]  # fmt: skip
-WHITE_SPOT_DISTRICT_COLUMNS = ["district_key", "district", "state", "municipalities", "population"]
-HOST_COLUMNS = ["rank", "project_id", "name", "newly_covered", "covered_total", "lat", "lon"]
-#: ``level``: gemeinde, or verband/kreis for a Kreis or Verband candidate (its key in ``ags``).
-COVERAGE_COLUMNS = ["ags", "name", "host_project", "distance_km", "level"]
-UNCOVERED_COLUMNS = ["ags", "name", "nearest_project", "nearest_project_km", "level"]
-
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-
 
 # ---------------------------------------------------------------------------- precomputation
 
@@ -402,18 +340,6 @@ def _context(store: GraphStore) -> _Context:
         return ctx
 
 
-def _evidence_weight(kind: str, weight: float, via: str) -> float:
-    w = KIND_WEIGHTS.get(kind, DEFAULT_KIND_WEIGHT) * float(weight)
-    if via == "event":
-        w *= EVENT_FOCUS_FACTOR
-    return min(1.0, max(0.0, w))
-
-
-def _columns(df: pd.DataFrame, *names: str) -> list[list[Any]]:
-    """Columns as Python lists (iterating pandas string arrays element by element is slow)."""
-    return [df[n].tolist() for n in names]
-
-
 def _build_context(store: GraphStore, stamp: Any, attribution: str) -> _Context:
     m = store.municipalities().sort_values("ags", kind="mergesort").reset_index(drop=True)
     d = store.districts()
@@ -553,19 +479,6 @@ def _region(store: GraphStore, ctx: _Context, text: str) -> Region:
     return region
 
 
-def _f(x: Any) -> float | None:
-    v = float(x)
-    return None if math.isnan(v) else v
-
-
-def _round(x: float) -> float:
-    return round(float(x), SCORE_DECIMALS)
-
-
-def _decay(km: float, half_life: float) -> float:
-    return float(0.5 ** (km / half_life)) if math.isfinite(km) else 0.0
-
-
 def _near(store: GraphStore, ctx: _Context, region: Region, radius_km: float) -> tuple[IntArray, FloatArray]:
     """Positions and distances of every municipality within the radius of the region."""
     hits = store.near(list(region.members), radius_km)
@@ -583,23 +496,3 @@ def _projects_near(ctx: _Context, pos: IntArray) -> list[str]:
 def _projects_all(ctx: _Context) -> list[str]:
     """Every project with a placed territory, sorted."""
     return [pid for pid in sorted(ctx.projects) if len(ctx.projects[pid].territory)]
-
-
-def _rows(df: pd.DataFrame) -> Iterator[Any]:
-    """Rows as named tuples (typed loosely: columns are known by name only at run time)."""
-    return iter(df.itertuples(index=False))
-
-
-def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
-    """A frame from already ordered rows (columns built directly: faster than records)."""
-    if not rows:
-        return _empty(columns)
-    return pd.DataFrame({c: [r[c] for r in rows] for c in columns}, columns=columns)
-
-
-def _empty(columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-
-
-def _sorted(df: pd.DataFrame, by: list[str], ascending: list[bool]) -> pd.DataFrame:
-    return df.sort_values(by, ascending=ascending, kind="mergesort").reset_index(drop=True)

@@ -14,20 +14,11 @@ import numpy as np
 import pandas as pd
 
 from lernnetz.graph.analytics.basic import check_radius
-from lernnetz.graph.analytics.context import (
-    COVERAGE_COLUMNS,
-    HOST_COLUMNS,
-    UNCOVERED_COLUMNS,
-    IntArray,
-    _context,
-    _empty,
-    _f,
-    _near,
-    _region,
-    _sorted,
-)
+from lernnetz.graph.analytics.context import _context, _near, _region
+from lernnetz.graph.analytics.frames import _empty, _f, _sorted
 from lernnetz.graph.analytics.min_evidence import with_min_evidence
 from lernnetz.graph.analytics.notes import topic_notes
+from lernnetz.graph.analytics.params import COVERAGE_COLUMNS, HOST_COLUMNS, UNCOVERED_COLUMNS, IntArray
 from lernnetz.graph.analytics.place_candidates import interested_places
 from lernnetz.graph.analytics.white_spots import (
     _interested,

@@ -14,22 +14,11 @@ import numpy as np
 import pandas as pd
 
 from lernnetz.graph.analytics.basic import check_radius
-from lernnetz.graph.analytics.context import (
-    MATCH_COLUMNS,
-    MATCH_HALF_LIFE_KM,
-    _Context,
-    _context,
-    _decay,
-    _empty,
-    _frame,
-    _near,
-    _projects_all,
-    _projects_near,
-    _region,
-    _round,
-)
+from lernnetz.graph.analytics.context import _Context, _context, _near, _projects_all, _projects_near, _region
+from lernnetz.graph.analytics.frames import _decay, _empty, _frame, _round
 from lernnetz.graph.analytics.min_evidence import with_min_evidence
 from lernnetz.graph.analytics.notes import match_notes
+from lernnetz.graph.analytics.params import MATCH_COLUMNS, MATCH_HALF_LIFE_KM
 from lernnetz.graph.analytics.places import FUNDED_MEANS, FUNDED_WAYS, Evidence
 from lernnetz.graph.errors import InvalidArgument
 from lernnetz.graph.store import GraphStore

@@ -18,13 +18,8 @@ import threading
 
 import numpy as np
 
-from lernnetz.graph.analytics.context import (
-    DEFAULT_KIND_WEIGHT,
-    KIND_WEIGHTS,
-    BoolArray,
-    _Context,
-    _evidence_weight,
-)
+from lernnetz.graph.analytics.context import _Context
+from lernnetz.graph.analytics.params import DEFAULT_KIND_WEIGHT, KIND_WEIGHTS, BoolArray, _evidence_weight
 from lernnetz.graph.analytics.places import Evidence, Place, combine
 from lernnetz.graph.errors import InvalidArgument
 

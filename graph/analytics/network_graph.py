@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 import networkx as nx
 import numpy as np
 
-from lernnetz.graph.analytics.context import _Context, _f, _rows
+from lernnetz.graph.analytics.context import _Context
+from lernnetz.graph.analytics.frames import _f, _rows
 
 if TYPE_CHECKING:
     from lernnetz.graph.analytics.networks import LearningNetworks

@@ -18,23 +18,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from lernnetz.graph.analytics.basic import check_radius
-from lernnetz.graph.analytics.context import (
-    GROUP_COLUMNS,
-    MATCH_HALF_LIFE_KM,
-    MEMBER_COLUMNS,
-    STABILITY_SEEDS,
-    UNASSIGNED_COLUMNS,
-    FloatArray,
-    IntArray,
-    _Context,
-    _context,
-    _empty,
-    _f,
-    _near,
-    _projects_all,
-    _projects_near,
-    _region,
-)
+from lernnetz.graph.analytics.context import _Context, _context, _near, _projects_all, _projects_near, _region
+from lernnetz.graph.analytics.frames import _empty, _f
 from lernnetz.graph.analytics.grouping import (
     MIXED,
     Failure,
@@ -46,6 +31,15 @@ from lernnetz.graph.analytics.grouping import (
 from lernnetz.graph.analytics.min_evidence import with_min_evidence
 from lernnetz.graph.analytics.network_graph import network_graph
 from lernnetz.graph.analytics.notes import network_notes
+from lernnetz.graph.analytics.params import (
+    GROUP_COLUMNS,
+    MATCH_HALF_LIFE_KM,
+    MEMBER_COLUMNS,
+    STABILITY_SEEDS,
+    UNASSIGNED_COLUMNS,
+    FloatArray,
+    IntArray,
+)
 from lernnetz.graph.analytics.place_candidates import add_place_nodes, join_places
 from lernnetz.graph.errors import InvalidArgument
 from lernnetz.graph.geo import SpatialIndex, haversine_km

@@ -16,15 +16,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from lernnetz.graph.analytics.context import (
-    MATCH_HALF_LIFE_KM,
-    IntArray,
-    _Context,
-    _decay,
-    _evidence_weight,
-    _round,
-    _rows,
-)
+from lernnetz.graph.analytics.context import _Context
+from lernnetz.graph.analytics.frames import _decay, _round, _rows
+from lernnetz.graph.analytics.params import MATCH_HALF_LIFE_KM, IntArray, _evidence_weight
 from lernnetz.graph.analytics.places import Place
 from lernnetz.graph.geo import haversine_km
 

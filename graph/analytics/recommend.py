@@ -12,19 +12,15 @@ import numpy as np
 import pandas as pd
 
 from lernnetz.graph.analytics.basic import check_radius
-from lernnetz.graph.analytics.context import (
+from lernnetz.graph.analytics.context import _Context, _context
+from lernnetz.graph.analytics.frames import _decay, _empty, _round, _sorted
+from lernnetz.graph.analytics.min_evidence import with_min_evidence
+from lernnetz.graph.analytics.params import (
     RECOMMEND_COLUMNS,
     RECOMMEND_HALF_LIFE_KM,
     SIZE_CLASSES,
     SIZE_LABELS,
-    _Context,
-    _context,
-    _decay,
-    _empty,
-    _round,
-    _sorted,
 )
-from lernnetz.graph.analytics.min_evidence import with_min_evidence
 from lernnetz.graph.errors import InvalidArgument, NotFound
 from lernnetz.graph.regions import resolve_municipality
 from lernnetz.graph.store import GraphStore

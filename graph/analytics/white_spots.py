@@ -12,22 +12,17 @@ import numpy as np
 import pandas as pd
 
 from lernnetz.graph.analytics.basic import check_radius
-from lernnetz.graph.analytics.context import (
+from lernnetz.graph.analytics.context import _Context, _context, _near, _region
+from lernnetz.graph.analytics.frames import _empty, _round, _sorted
+from lernnetz.graph.analytics.min_evidence import with_min_evidence
+from lernnetz.graph.analytics.notes import topic_notes
+from lernnetz.graph.analytics.params import (
     WHITE_SPOT_COLUMNS,
     WHITE_SPOT_DISTRICT_COLUMNS,
     FloatArray,
     IntArray,
-    _Context,
-    _context,
-    _empty,
     _evidence_weight,
-    _near,
-    _region,
-    _round,
-    _sorted,
 )
-from lernnetz.graph.analytics.min_evidence import with_min_evidence
-from lernnetz.graph.analytics.notes import topic_notes
 from lernnetz.graph.analytics.place_candidates import white_spot_rows
 from lernnetz.graph.store import GraphStore
 

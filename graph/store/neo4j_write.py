@@ -30,12 +30,12 @@ from lernnetz.graph.model import (
     GraphData,
     GraphTables,
     NodeKind,
-    build_tables,
     node_id,
 )
 from lernnetz.graph.store import cypher as cy
 from lernnetz.graph.store import neo4j_loads as loads
 from lernnetz.graph.store import protocol as S
+from lernnetz.graph.tables import build_tables
 
 log = logging.getLogger(__name__)
 INDEX_TIMEOUT_S = 300
@@ -201,7 +201,7 @@ def prepare(
     dict[str, int],
     dict[str, int],
 ]:
-    """Neo4j rows for a load, checked like :func:`lernnetz.graph.store.nx_store.graph_from_tables`."""
+    """Neo4j rows for a load, checked like :func:`lernnetz.graph.store.nx_snapshot.graph_from_tables`."""
     nodes: dict[NodeKind, dict[str, dict[str, Any]]] = defaultdict(dict)
     for n in tables.nodes:
         have = nodes[n.kind].get(n.key)

@@ -11,13 +11,12 @@
   :func:`lernnetz.graph.geo.haversine_km`, the same formula the Neo4j store uses.
 * The snapshot (``graph.pickle`` in the data directory) is written to a temporary
   file and moved into place with ``os.replace``: a failed load or import leaves the
-  previous snapshot untouched. Reading it back skips parsing the register.
+  previous snapshot untouched. Reading it back skips parsing the register. The snapshot and
+  the warm cache beside it are written and read by :mod:`lernnetz.graph.store.nx_snapshot`.
 """
 
 from __future__ import annotations
 
-import os
-import pickle
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -26,16 +25,13 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import numpy as np
 import pandas as pd
 
-from lernnetz.graph.errors import InvalidArgument, NoGraph, StoreUnavailable
+from lernnetz.graph.errors import InvalidArgument, NoGraph
 from lernnetz.graph.geo import SpatialIndex, haversine_km
 from lernnetz.graph.model import (
-    TIE_KINDS,
     EdgeKind,
     EdgeRow,
     GraphData,
-    GraphTables,
     NodeKind,
-    build_tables,
     edge_key,
     node_id,
     participation_edges,
@@ -43,24 +39,28 @@ from lernnetz.graph.model import (
     tie_edges,
 )
 from lernnetz.graph.store import protocol as S
+from lernnetz.graph.store.nx_frames import (
+    member_row,
+    near_frame,
+    programme_participation_row,
+    relation_frame,
+    territory_frame,
+)
+from lernnetz.graph.store.nx_snapshot import (
+    _WARM_TABLES,
+    _identity,
+    graph_from_tables,
+    read_snapshot,
+    read_warm,
+    write_snapshot,
+    write_warm,
+)
+from lernnetz.graph.tables import build_tables
 from lernnetz.loaders.records import ParticipationRecord, RelationRecord
-from lernnetz.loaders.textio import atomic_writer, remove_stale_temp_files
 
 if TYPE_CHECKING:  # networkx is imported where a graph is built or searched: a process that
     import networkx as nx  # answers from the warm cache never needs it
 
-SNAPSHOT_NAME = "graph.pickle"
-SNAPSHOT_VERSION = 1
-#: The warm cache beside the snapshot (``graph.pickle.warm``): the tables and the indexes derived
-#: from them (analytics context, region names …), valid only for the snapshot file it names.
-WARM_SUFFIX = ".warm"
-WARM_VERSION = 1
-#: Tables the warm cache holds, so a process that finds it never needs the graph itself for them.
-_WARM_TABLES = (
-    "municipalities", "districts", "states", "projects", "topics", "events", "territories",
-    "members", "project_topics", "event_topics", "event_hosts", "interests", "attendances",
-    "relations",
-)  # fmt: skip
 _T = TypeVar("_T")
 _STRUCTURAL = {EdgeKind.IN_DISTRICT.value, EdgeKind.IN_STATE.value}
 
@@ -103,10 +103,7 @@ class NetworkXStore:
         step("graph", 2, 3)
         with self._lock:
             if self.snapshot is not None:
-                _write_atomically(
-                    self.snapshot, {"version": SNAPSHOT_VERSION, "graph": graph, "meta": tables.meta}
-                )
-                self._snapshot_id = _identity(self.snapshot)
+                self._snapshot_id = write_snapshot(self.snapshot, graph, tables.meta)
             self._install(graph, tables.meta)
         step("snapshot", 3, 3)
 
@@ -140,10 +137,7 @@ class NetworkXStore:
             G.add_edges_from(new)
             try:
                 if self.snapshot is not None:
-                    _write_atomically(
-                        self.snapshot, {"version": SNAPSHOT_VERSION, "graph": G, "meta": self.meta}
-                    )
-                    self._snapshot_id = _identity(self.snapshot)
+                    self._snapshot_id = write_snapshot(self.snapshot, G, self.meta)
             except BaseException:
                 G.remove_edges_from([(u, v, k) for u, v, k, _ in new])
                 raise
@@ -239,17 +233,8 @@ class NetworkXStore:
             identity = _identity(self.snapshot)
             if identity is None or (self._lazy is not None and identity != self._lazy):
                 return False  # the snapshot changed under us: our state is not its state
-            payload = {
-                "version": WARM_VERSION,
-                "identity": identity,
-                "meta": self.meta,
-                "cache": {k: v for k, v in self._cache.items() if k != "undirected"},
-                "derived": dict(self._derived),
-            }
-            try:
-                with atomic_writer(_warm_path(self.snapshot), binary=True) as fh:
-                    pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            except (OSError, pickle.PicklingError, TypeError, AttributeError):
+            cache = {k: v for k, v in self._cache.items() if k != "undirected"}
+            if not write_warm(self.snapshot, identity, self.meta, cache, dict(self._derived)):
                 return False  # only a cache: the next process rebuilds
             self._warm_saved = keys
             return True
@@ -260,23 +245,10 @@ class NetworkXStore:
 
     def _read_warm(self, snapshot: Path) -> bool:
         """Open the tables and indexes from a warm cache that belongs to this snapshot file."""
-        path = _warm_path(snapshot)
-        identity = _identity(snapshot)
-        if identity is None or not path.exists():
+        found = read_warm(snapshot)
+        if found is None:
             return False
-        try:
-            with path.open("rb") as fh:
-                payload = pickle.load(fh)
-            ok = (
-                isinstance(payload, dict)
-                and payload.get("version") == WARM_VERSION
-                and tuple(payload.get("identity", ())) == identity
-                and all(name in payload["cache"] for name in _WARM_TABLES)
-            )
-        except Exception:  # a damaged or outdated cache is only a cache: read the snapshot
-            return False
-        if not ok:
-            return False
+        payload, identity = found
         self.G, self.meta = None, dict(payload["meta"])
         self._cache, self._derived = dict(payload["cache"]), dict(payload["derived"])
         self._lazy = self._snapshot_id = identity
@@ -312,36 +284,17 @@ class NetworkXStore:
     def territories(self, project_ids: Sequence[str] | None = None) -> pd.DataFrame:
         if "territories" not in self._cache:
             G = self._graph()
-            # (project, ags, via, rank): the most specific listing names the way in —
-            # the Gemeinde itself (0), its Gemeindeverband (1), its whole Kreis (2)
-            rows: list[tuple[str, str, str, int]] = []
-            for u, v, d in self._edges_by_type().get(EdgeKind.MEMBER_OF.value, []):
-                pid = split_node_id(v)[1]
-                kind, key = split_node_id(u)
-                if kind == NodeKind.MUNICIPALITY:
-                    via = d.get("via") or "gemeinde"
-                    rows.append((pid, key, via, 0 if via == "gemeinde" else 1))
-                else:
-                    name = G.nodes[u].get("name", key)
-                    for m, _, t in G.in_edges(u, data="type"):
-                        if t == EdgeKind.IN_DISTRICT:
-                            rows.append((pid, split_node_id(m)[1], name, 2))
-            df = pd.DataFrame(rows, columns=[*S.TERRITORY_COLUMNS, "rank"])
-            df = df.sort_values(["project_id", "ags", "rank", "via"]).drop_duplicates(["project_id", "ags"])
-            self._cache["territories"] = df[S.TERRITORY_COLUMNS].reset_index(drop=True)
+            self._cache["territories"] = territory_frame(
+                G, self._edges_by_type().get(EdgeKind.MEMBER_OF.value, [])
+            )
         df = self._cache["territories"]
         if project_ids is None:
             return df
         return self._select("territories", df, "project_id", project_ids)
 
     def members(self, project_ids: Sequence[str] | None = None) -> pd.DataFrame:
-        def row(u: str, v: str, d: dict[str, Any]) -> list[Any]:
-            kind, key = split_node_id(u)
-            return [split_node_id(v)[1], kind.value, key, d.get("role", ""), d.get("level", ""),
-                    d.get("via", ""), d.get("source", ""), d.get("confidence", ""), d.get("note", "")]  # fmt: skip
-
         df = self._edge_table(
-            "members", EdgeKind.MEMBER_OF, S.MEMBER_COLUMNS, row, ["project_id", "kind", "key"]
+            "members", EdgeKind.MEMBER_OF, S.MEMBER_COLUMNS, member_row, ["project_id", "kind", "key"]
         )
         if project_ids is None:
             return df
@@ -396,29 +349,16 @@ class NetworkXStore:
 
     def relations(self) -> pd.DataFrame:
         if "relations" not in self._cache:
-            ties = {t.value for t in TIE_KINDS}
-            rows = []
-            for u, v, d in (e for t in sorted(ties) for e in self._edges_by_type().get(t, [])):
-                if d["type"] in ties:
-                    fk, fkey = split_node_id(u)
-                    tk, tkey = split_node_id(v)
-                    rows.append([d["type"], _tie_name(fk), fkey, _tie_name(tk), tkey,
-                                 d.get("source", ""), d.get("confidence", ""), d.get("note", "")])  # fmt: skip
-            df = pd.DataFrame(rows, columns=S.RELATION_COLUMNS)
-            self._cache["relations"] = df.sort_values(S.RELATION_COLUMNS).reset_index(drop=True)
+            self._cache["relations"] = relation_frame(self._edges_by_type())
         return self._cache["relations"]
 
     def programmes(self) -> pd.DataFrame:
         return self._table("programmes", NodeKind.PROGRAMME, S.PROGRAMME_COLUMNS, ["id"])
 
     def programme_participation(self) -> pd.DataFrame:
-        def row(u: str, v: str, d: dict[str, Any]) -> list[Any]:
-            return [split_node_id(v)[1], split_node_id(u)[1], d.get("level", ""), d.get("name", ""),
-                    d.get("role", ""), d.get("year", ""), list(d.get("topics") or []), d.get("topic_evidence", ""),
-                    d.get("source", ""), d.get("confidence", ""), d.get("note", "")]  # fmt: skip
-
         return self._edge_table(
-            "programme_participation", EdgeKind.PARTICIPATES_IN, S.PROGRAMME_PARTICIPATION_COLUMNS, row,
+            "programme_participation", EdgeKind.PARTICIPATES_IN, S.PROGRAMME_PARTICIPATION_COLUMNS,
+            programme_participation_row,
             ["programme_id", "level", "key", "role", "year"],
         )  # fmt: skip
 
@@ -429,11 +369,11 @@ class NetworkXStore:
             self._graph()  # raises NoGraph
         idx = [self._ags_index[a] for a in dict.fromkeys(centres) if a in self._ags_index]
         if self._tree is None or not idx:
-            return _near_frame(np.array([], dtype=str), np.array([], dtype=np.float64))
+            return near_frame(np.array([], dtype=str), np.array([], dtype=np.float64))
         clat, clon = self._tree_lat[idx], self._tree_lon[idx]
         found = self._tree.within(np.asarray(idx, dtype=np.intp), radius_km)
         if len(found) == 0:
-            return _near_frame(np.array([], dtype=str), np.array([], dtype=np.float64))
+            return near_frame(np.array([], dtype=str), np.array([], dtype=np.float64))
         lat, lon = self._tree_lat[found], self._tree_lon[found]
         if len(idx) > 32:  # a Land-sized region: the nearest centre by a k-d tree (same haversine)
             best, _ = SpatialIndex(clat, clon).query(lat, lon)
@@ -443,7 +383,7 @@ class NetworkXStore:
         keep = best <= radius_km
         ags, dist = self._tree_ags[found][keep], best[keep]
         order = np.lexsort((ags, dist))
-        return _near_frame(ags[order], dist[order])
+        return near_frame(ags[order], dist[order])
 
     def shortest_paths(
         self, source: str, target: str, *, max_hops: int = 6, limit: int = 5
@@ -494,7 +434,7 @@ class NetworkXStore:
             expected = self._lazy
             if self.G is not None or expected is None or self.snapshot is None:
                 return
-            payload, identity = self._load_payload(self.snapshot)
+            payload, identity = read_snapshot(self.snapshot)
             if identity != expected:  # replaced since the warm cache was read
                 self._install(payload["graph"], payload["meta"])
                 self._snapshot_id = identity
@@ -518,25 +458,9 @@ class NetworkXStore:
         self._tree = SpatialIndex(self._tree_lat, self._tree_lon) if len(located) else None
 
     def _read_snapshot(self, path: Path) -> None:
-        payload, identity = self._load_payload(path)
+        payload, identity = read_snapshot(path)
         self._install(payload["graph"], payload["meta"])
         self._snapshot_id = identity
-
-    def _load_payload(self, path: Path) -> tuple[dict[str, Any], tuple[int, int, int]]:
-        """The snapshot's content and the identity of the very file it was read from."""
-        try:
-            with path.open("rb") as fh:
-                st = os.fstat(fh.fileno())
-                payload = pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as exc:
-            raise StoreUnavailable(
-                f"cannot read the snapshot {path}: {exc}", hint="run `lernnetz load` to rebuild it"
-            ) from exc
-        if not isinstance(payload, dict) or payload.get("version") != SNAPSHOT_VERSION:
-            raise StoreUnavailable(
-                f"the snapshot {path} has an old format", hint="run `lernnetz load` to rebuild it"
-            )
-        return payload, (st.st_size, st.st_mtime_ns, st.st_ino)
 
     def _table(self, name: str, kind: NodeKind, columns: list[str], order: list[str]) -> pd.DataFrame:
         if name not in self._cache:
@@ -586,53 +510,3 @@ class NetworkXStore:
             df = pd.DataFrame(rows, columns=columns)
             self._cache[name] = df.sort_values(order, kind="mergesort").reset_index(drop=True)
         return self._cache[name]
-
-
-def _near_frame(ags: np.ndarray[Any, Any], dist: np.ndarray[Any, Any]) -> pd.DataFrame:
-    # built column by column: half the cost of a dict of Series in pandas 3, same dtypes (object, float64)
-    df = pd.DataFrame({"distance_km": np.asarray(dist, dtype=np.float64)}, copy=False)
-    df.insert(0, "ags", pd.Series(np.asarray(ags, dtype=object), dtype=object, copy=False))
-    return df
-
-
-def _tie_name(kind: NodeKind) -> str:
-    return "project" if kind == NodeKind.PROJECT else "municipality"
-
-
-def graph_from_tables(tables: GraphTables) -> nx.MultiDiGraph[str]:
-    """The NetworkX graph for a set of canonical rows; unknown edge endpoints are errors."""
-    import networkx as nx
-
-    G: nx.MultiDiGraph[str] = nx.MultiDiGraph()
-    G.add_nodes_from((node_id(n.kind, n.key), {"kind": n.kind.value, **n.props}) for n in tables.nodes)
-    for e in tables.edges:
-        u, v = node_id(e.src_kind, e.src), node_id(e.dst_kind, e.dst)
-        for end in (u, v):
-            if end not in G:
-                raise InvalidArgument(f"{e.kind.value} edge refers to an unknown node {end!r}")
-        G.add_edge(u, v, key=edge_key(e.kind, e.props), type=e.kind.value, **e.props)
-    return G
-
-
-def _warm_path(snapshot: Path) -> Path:
-    return snapshot.with_name(snapshot.name + WARM_SUFFIX)
-
-
-def _identity(path: Path) -> tuple[int, int, int] | None:
-    """Which snapshot file this is: (size, mtime in ns, inode); ``None`` when it is gone."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
-
-
-#: A snapshot temp file untouched for this long (seconds) was left by a killed writer.
-STALE_TEMP_S = 600.0
-
-
-def _write_atomically(path: Path, payload: dict[str, Any]) -> None:
-    # a writer killed mid-write leaves its temp file (7 MB for the whole register): swept here
-    remove_stale_temp_files(path.parent, older_than_s=STALE_TEMP_S)
-    with atomic_writer(path, binary=True) as fh:
-        pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
