@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,22 @@ def nx_store(graph_data: GraphData, tmp_path_factory: pytest.TempPathFactory) ->
     store = NetworkXStore(tmp_path_factory.mktemp("nx") / "graph.pickle")
     store.replace(graph_data)
     return store
+
+
+@pytest.fixture(scope="session")
+def programme_snapshot(graph_data: GraphData, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A snapshot of register + programme (no participation), built once, copied by writers."""
+    path = tmp_path_factory.mktemp("programme-snapshot") / "graph.pickle"
+    NetworkXStore(path).replace(graph_data)
+    return path
+
+
+@pytest.fixture
+def private_store(programme_snapshot: Path, settings: Settings) -> NetworkXStore:
+    """A private embedded store for one test, at the settings' snapshot path (so the CLI sees it)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(programme_snapshot, settings.snapshot_path)
+    return NetworkXStore(settings.snapshot_path)
 
 
 @pytest.fixture

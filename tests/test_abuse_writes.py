@@ -5,14 +5,12 @@ before anything is committed."""
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from lernnetz.api.cli.common import app
-from lernnetz.graph.model import GraphData
 from lernnetz.graph.participation import import_participation
 from lernnetz.graph.pipeline import append_ledger, ledger_path, read_ledger
 from lernnetz.graph.settings import Settings
@@ -81,16 +79,9 @@ def test_rejects_file_is_neutralised(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def store(
-    graph_data: GraphData, settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> NetworkXStore:
-    """A private embedded store at the settings' snapshot path (so the CLI sees it)."""
-    cached = tmp_path_factory.getbasetemp() / "abuse-writes.pickle"
-    if not cached.exists():
-        NetworkXStore(cached).replace(graph_data)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copy(cached, settings.snapshot_path)
-    return NetworkXStore(settings.snapshot_path)
+def store(private_store: NetworkXStore) -> NetworkXStore:
+    """A private store for one test (see ``private_store`` in conftest)."""
+    return private_store
 
 
 def test_rejects_into_a_folder_is_refused_before_anything_is_committed(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 import time
 import tracemalloc
 import zipfile
@@ -15,7 +14,6 @@ from typing import Any
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from lernnetz.graph.model import GraphData
 from lernnetz.graph.participation import import_participation
 from lernnetz.graph.pipeline import ledger_path
 from lernnetz.graph.settings import Settings
@@ -27,18 +25,10 @@ from lernnetz.loaders.tables import MAX_CELL_CHARS, read_table
 HEADER = "municipality,land,topics,kind,date,source\n"
 
 
-@pytest.fixture(scope="module")
-def snapshot(graph_data: GraphData, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("input") / "graph.pickle"
-    NetworkXStore(path).replace(graph_data)
-    return path
-
-
 @pytest.fixture
-def store(snapshot: Path, settings: Settings) -> NetworkXStore:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copy(snapshot, settings.snapshot_path)
-    return NetworkXStore(settings.snapshot_path)
+def store(private_store: NetworkXStore) -> NetworkXStore:
+    """A private store for one test (see ``private_store`` in conftest)."""
+    return private_store
 
 
 def _state(store: NetworkXStore, settings: Settings) -> tuple[Any, bytes | None]:

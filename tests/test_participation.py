@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,6 @@ from openpyxl import Workbook
 from typer.testing import CliRunner
 
 from lernnetz.api.cli.common import app
-from lernnetz.graph.model import GraphData
 from lernnetz.graph.participation import import_participation, remove_synthetic
 from lernnetz.graph.pipeline import append_ledger, ledger_path, read_ledger
 from lernnetz.graph.settings import Settings
@@ -24,20 +22,10 @@ from lernnetz.loaders.records import ParticipationRecord, Programme, Register
 CANONICAL = "municipality,land,topics,kind,date,source\n"
 
 
-@pytest.fixture(scope="module")
-def snapshot(graph_data: GraphData, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A snapshot of register + programme (no participation), copied for each test that writes."""
-    path = tmp_path_factory.mktemp("participation") / "graph.pickle"
-    NetworkXStore(path).replace(graph_data)
-    return path
-
-
 @pytest.fixture
-def store(snapshot: Path, settings: Settings) -> NetworkXStore:
-    """A private store for one test, at the settings' snapshot path (so the CLI sees it too)."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copy(snapshot, settings.snapshot_path)
-    return NetworkXStore(settings.snapshot_path)
+def store(private_store: NetworkXStore) -> NetworkXStore:
+    """A private store for one test (see ``private_store`` in conftest)."""
+    return private_store
 
 
 def _ags(register: Register, prefix: str) -> str:

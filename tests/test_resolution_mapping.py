@@ -17,7 +17,6 @@ from lernnetz.api.cli.common import app
 from lernnetz.api.main import create_app
 from lernnetz.graph.analytics import matches
 from lernnetz.graph.errors import NotFound
-from lernnetz.graph.model import GraphData
 from lernnetz.graph.participation import import_participation, mapping_path
 from lernnetz.graph.pipeline import ledger_path
 from lernnetz.graph.settings import Settings
@@ -28,18 +27,10 @@ from lernnetz.loaders.records import Register
 HEADER = "Kommune,Bundesland,Themen,Art,Datum,Quelle\n"
 
 
-@pytest.fixture(scope="module")
-def snapshot(graph_data: GraphData, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("mapping") / "graph.pickle"
-    NetworkXStore(path).replace(graph_data)
-    return path
-
-
 @pytest.fixture
-def store(snapshot: Path, settings: Settings) -> NetworkXStore:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copy(snapshot, settings.snapshot_path)
-    return NetworkXStore(settings.snapshot_path)
+def store(private_store: NetworkXStore) -> NetworkXStore:
+    """A private store for one test (see ``private_store`` in conftest)."""
+    return private_store
 
 
 def _ags(register: Register, base: str, state: str | None = None) -> str:
