@@ -117,10 +117,15 @@ RETURN g.gen AS gen, g.rev AS rev, g.meta AS meta
 #: seconds while the loading process lives (see :mod:`lernnetz.graph.store.neo4j_loads`).
 LOAD_LABEL = "LernnetzLoad"
 
-#: Reserve a new generation number (monotonic, also after failed loads) and register the load.
+#: Reserve a new generation number and register the load. Numbers are unique across every graph
+#: id in the database (one more than the highest any graph has reserved), since nodes are keyed on
+#: (key, gen): two graphs must never write into one generation. Monotonic, also after failed loads.
 NEXT_GENERATION = f"""
 MERGE (g:{META_LABEL} {{id: $graph_id}})
-SET g.last_gen = coalesce(g.last_gen, 0) + 1
+WITH g
+MATCH (other:{META_LABEL})
+WITH g, max(coalesce(other.last_gen, other.gen, 0)) AS highest
+SET g.last_gen = highest + 1
 CREATE (:{LOAD_LABEL} {{graph_id: $graph_id, load_gen: g.last_gen, beat: datetime()}})
 RETURN g.last_gen AS gen, g.gen AS active
 """
@@ -138,21 +143,21 @@ WHERE l.beat < datetime() - duration({{seconds: $stale_s}})
 DELETE l
 """
 
-#: The generations in use: the loads still running (read first: a load ends after its switch,
-#: so a load seen ended has already switched) and the active one.
+#: The generations in use, of every graph in the database: the loads still running (read first: a
+#: load ends after its switch, so a load seen ended has already switched) and the active ones.
 LIVE_GENERATIONS = f"""
-OPTIONAL MATCH (l:{LOAD_LABEL} {{graph_id: $graph_id}})
+OPTIONAL MATCH (l:{LOAD_LABEL})
 WITH collect(l.load_gen) AS busy
-OPTIONAL MATCH (g:{META_LABEL} {{id: $graph_id}})
-RETURN g.gen AS active, busy
+OPTIONAL MATCH (g:{META_LABEL}) WHERE g.gen IS NOT NULL
+RETURN collect(g.gen) AS active, busy
 """
 
 
 def delete_abandoned_batch(kind: NodeKind | str) -> str:
-    """Delete up to ``$batch`` nodes of one kind that belong to no generation in use: neither
-    the active one (``$active``, null before the first load) nor one in ``$busy``."""
+    """Delete up to ``$batch`` nodes of one kind that belong to no generation in use: neither an
+    active one (``$active``, of any graph) nor one in ``$busy`` (a load still running)."""
     return (
-        f"MATCH (n:{label(kind)}) WHERE n.gen IS NOT NULL AND ($active IS NULL OR n.gen <> $active) "
+        f"MATCH (n:{label(kind)}) WHERE n.gen IS NOT NULL AND NOT n.gen IN $active "
         "AND NOT n.gen IN $busy WITH n LIMIT $batch DETACH DELETE n RETURN count(*) AS deleted"
     )
 

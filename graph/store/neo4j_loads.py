@@ -79,11 +79,11 @@ def sweep(run: RunFn, graph_id: str, batch: int) -> int:
     how many nodes were deleted. ``run(query, write=…, **params)`` is the store's runner."""
     run(cy.FORGET_DEAD_LOADS, write=True, graph_id=graph_id, stale_s=STALE_LOAD_S)
     rows = run(cy.LIVE_GENERATIONS, graph_id=graph_id)
-    active, busy = rows[0] if rows else (None, [])
+    active, busy = rows[0] if rows else ([], [])
     deleted = 0
     for kind in NodeKind:
         query = cy.delete_abandoned_batch(kind)
-        while n := int(run(query, write=True, active=active, busy=list(busy), batch=batch)[0][0]):
+        while n := int(run(query, write=True, active=list(active), busy=list(busy), batch=batch)[0][0]):
             deleted += n
     if deleted:
         log.info("deleted %d node(s) of abandoned generations (killed loads)", deleted)
