@@ -8,11 +8,9 @@ the participation ledger (every import so far), and returns one
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, fields
+from dataclasses import fields
 from pathlib import Path
 
 from lernnetz.graph.model import GraphData
@@ -24,7 +22,7 @@ from lernnetz.loaders.errors import InputError
 from lernnetz.loaders.ledger import escape_cell, ledger_record, ledger_row, unescape_cell
 from lernnetz.loaders.programme import read_programme
 from lernnetz.loaders.records import ParticipationRecord, RelationRecord
-from lernnetz.loaders.textio import csv_rows, write_text_atomic
+from lernnetz.loaders.textio import csv_rows, write_csv_atomic, write_text_atomic
 
 LEDGER_NAME = "participation_ledger.csv"
 _LEDGER_FIELDS = [f.name for f in fields(ParticipationRecord)]
@@ -59,14 +57,16 @@ def append_ledger(settings: Settings, records: Iterable[ParticipationRecord]) ->
     return len(new)
 
 
+def _as_is(value: object) -> object:
+    return value  # the ledgers escape formula-like text themselves, reversibly
+
+
 def write_ledger(settings: Settings, records: Iterable[ParticipationRecord]) -> None:
     """Rewrite the ledger with exactly ``records`` (atomically; under the write lock)."""
-    out = io.StringIO()
-    w = csv.DictWriter(out, fieldnames=_LEDGER_FIELDS)
-    w.writeheader()
-    for r in records:
-        w.writerow(ledger_row(r))  # formula-like text escaped (reversibly) for spreadsheets
-    write_text_atomic(ledger_path(settings), out.getvalue())
+    rows = (ledger_row(r) for r in records)  # formula-like text escaped (reversibly) for spreadsheets
+    write_csv_atomic(
+        ledger_path(settings), _LEDGER_FIELDS, ([r[k] for k in _LEDGER_FIELDS] for r in rows), cell=_as_is
+    )
 
 
 def ledger_digest(settings: Settings) -> str:
@@ -108,12 +108,10 @@ def read_ties_ledger(settings: Settings) -> list[RelationRecord]:
 
 def write_ties_ledger(settings: Settings, records: Sequence[RelationRecord]) -> None:
     """Rewrite the ties ledger with exactly ``records`` (atomically; under the write lock)."""
-    out = io.StringIO()
-    w = csv.DictWriter(out, fieldnames=_TIE_FIELDS)
-    w.writeheader()
-    for r in records:
-        w.writerow({k: escape_cell(v) for k, v in asdict(r).items()})  # reversible, safe in spreadsheets
-    write_text_atomic(ties_ledger_path(settings), out.getvalue())
+    rows = (
+        [escape_cell(getattr(r, k)) for k in _TIE_FIELDS] for r in records
+    )  # reversible, spreadsheet-safe
+    write_csv_atomic(ties_ledger_path(settings), _TIE_FIELDS, rows, cell=_as_is)
 
 
 def assemble(settings: Settings, *, with_programme: bool = True) -> GraphData:

@@ -54,9 +54,7 @@ is dropped silently; identical records are merged. Problems with the file itself
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -68,7 +66,7 @@ from lernnetz.loaders.names import NameResolver, Resolution
 from lernnetz.loaders.records import ParticipationRecord
 from lernnetz.loaders.resolution import NameMapping, ResolutionRow
 from lernnetz.loaders.tables import cell_problem, extra_cells, header_key, read_table
-from lernnetz.loaders.textio import neutralise_cell, write_text_atomic
+from lernnetz.loaders.textio import write_csv_atomic
 from lernnetz.loaders.topics import TopicLookup
 
 __all__ = ["ParticipationImport", "Reject", "TopicLookup", "parse_date", "parse_weight", "read_participation"]
@@ -177,12 +175,7 @@ class ParticipationImport:
 
 def write_rejects(path: Path, rejects: Iterable[Reject]) -> None:
     """Write rejects to ``path`` as UTF-8 CSV, atomically, every cell neutralised."""
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(REJECT_COLUMNS)
-    for r in rejects:
-        w.writerow([neutralise_cell(v) for v in (r.row, r.column, r.value, r.reason)])
-    write_text_atomic(Path(path), out.getvalue())
+    write_csv_atomic(Path(path), REJECT_COLUMNS, ((r.row, r.column, r.value, r.reason) for r in rejects))
 
 
 def map_columns(

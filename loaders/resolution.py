@@ -28,7 +28,7 @@ from pathlib import Path
 from lernnetz.loaders.errors import InputError, Problem
 from lernnetz.loaders.namefold import Resolution, base_name, land_key
 from lernnetz.loaders.tables import header_key, read_table
-from lernnetz.loaders.textio import neutralise_cell, write_bytes_atomic, write_text_atomic
+from lernnetz.loaders.textio import neutralise_cell, write_bytes_atomic, write_csv_atomic
 
 RESOLUTION_COLUMNS = (
     "row", "column", "input", "land", "kreis", "ags", "name", "level", "method", "score", "status", "reason",
@@ -82,11 +82,7 @@ def write_resolution(path: Path, rows: Iterable[ResolutionRow]) -> Path:
         buf = io.BytesIO()
         wb.save(buf)
         return write_bytes_atomic(path, buf.getvalue())
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(RESOLUTION_COLUMNS)
-    w.writerows(data)
-    return write_text_atomic(path, out.getvalue())
+    return write_csv_atomic(path, RESOLUTION_COLUMNS, data, cell=lambda v: v)  # neutralised above
 
 
 def mapping_key(name: str, land: str = "", kreis: str = "") -> tuple[str, str, str]:
@@ -201,12 +197,9 @@ def read_mapping(path: Path, names: dict[str, tuple[str, str]], *, sheet: str | 
 def write_mapping(path: Path, mapping: NameMapping) -> Path:
     """Write mappings (``name,land,kreis,ags,source``) atomically; call under the write lock
     when ``path`` is in the data directory."""
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(MAPPING_COLUMNS)
-    for m in mapping.rows():
-        w.writerow([neutralise_cell(v) for v in (m.name, m.land, m.kreis, m.ags, m.source)])
-    return write_text_atomic(path, out.getvalue())
+    return write_csv_atomic(
+        path, MAPPING_COLUMNS, ((m.name, m.land, m.kreis, m.ags, m.source) for m in mapping.rows())
+    )
 
 
 def load_saved_mapping(path: Path, names: dict[str, tuple[str, str]]) -> NameMapping:

@@ -6,7 +6,7 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -196,3 +196,20 @@ def check_writable_file(path: Path, what: str = "output file") -> None:
         folder = folder.parent
     if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
         raise InputError.single(path, f"the {what} cannot be created: {folder} is not a writable folder")
+
+
+def write_csv_atomic(
+    path: Path,
+    header: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    cell: Callable[[object], object] = neutralise_cell,
+) -> Path:
+    """Write a UTF-8 CSV (``header`` then ``rows``) atomically; every cell goes through ``cell``
+    (by default :func:`neutralise_cell`, so no spreadsheet runs a formula from it). The one way
+    the loaders and the ledgers write their CSV files (rejects, resolution, mapping, ledgers)."""
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(header)
+    w.writerows([cell(v) for v in row] for row in rows)
+    return write_text_atomic(path, out.getvalue())
