@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -111,13 +111,7 @@ def import_participation_cmd(
         )
         if report.review:
             emit(pd.DataFrame(report.review), Format.table, title="matches to check (partial or fuzzy)")
-        if report.rejected:
-            emit(pd.DataFrame(report.rejected), Format.table, title="rejected")
-            if report.rejects_file:
-                console.print(f"rejects written to {report.rejects_file}", highlight=False)
-    if report.rows_read and not report.rows_imported:
-        err.print("error: no row could be imported (see the rejects)", highlight=False)
-        raise typer.Exit(2)
+    _rejected(report, show=fmt == Format.table)
 
 
 @import_app.command("ties")
@@ -165,10 +159,15 @@ def import_ties_cmd(
         )
         if report.imported:
             emit(pd.DataFrame(report.imported), Format.table, title="ties")
-        if report.rejected:
-            emit(pd.DataFrame(report.rejected), Format.table, title="rejected")
-            if report.rejects_file:
-                console.print(f"rejects written to {report.rejects_file}", highlight=False)
+    _rejected(report, show=fmt == Format.table)
+
+
+def _rejected(report: Any, *, show: bool) -> None:
+    """The rejected rows (as a table when ``show``) and exit 2 when no row could be imported."""
+    if show and report.rejected:
+        emit(pd.DataFrame(report.rejected), Format.table, title="rejected")
+        if report.rejects_file:
+            console.print(f"rejects written to {report.rejects_file}", highlight=False)
     if report.rows_read and not report.rows_imported:
         err.print("error: no row could be imported (see the rejects)", highlight=False)
         raise typer.Exit(2)
