@@ -252,7 +252,8 @@ def test_cli_load_reports_neighbours_outside_the_register(tmp_path: Path) -> Non
     neighbours.write_text("ags_a,ags_b,shared_border_km\n08421000,09775135,vier\n", encoding="utf-8")
     r = runner.invoke(app, ["load"], env=env)
     said = " ".join(r.output.split())
-    assert r.exit_code == 2 and "shared_border_km" in said and "vier" in said and str(neighbours) in said
+    assert r.exit_code == 2 and "shared_border_km" in said and "vier" in said
+    assert str(neighbours) in "".join(r.output.split())  # the console may wrap a long path anywhere
     r = runner.invoke(app, ["load"], env={**env, "LERNNETZ_CURATED_DIR": str(tmp_path / "missing")})
     assert r.exit_code == 2 and "LERNNETZ_CURATED_DIR" in " ".join(r.output.split())
     assert snapshot.read_bytes() == before
