@@ -30,18 +30,20 @@ SheetOpt = Annotated[
 app.add_typer(import_app, name="import")
 
 
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="read, resolve and report; write nothing")]
+RejectsOpt = Annotated[
+    Path | None,
+    typer.Option(help="where to write rejected rows (default: FILE.rejects.csv beside the file)"),
+]
+
+
 @import_app.command("participation")
 def import_participation_cmd(
     file: Annotated[
         Path, typer.Argument(help="CSV or XLSX list; header e.g. municipality,land,topics,kind,date,source")
     ],
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="read, resolve and report; write nothing")
-    ] = False,
-    rejects: Annotated[
-        Path | None,
-        typer.Option(help="where to write rejected rows (default: FILE.rejects.csv beside the file)"),
-    ] = None,
+    dry_run: DryRunOpt = False,
+    rejects: RejectsOpt = None,
     source: Annotated[
         str | None, typer.Option(help="provenance for rows without a source (default: file name)")
     ] = None,
@@ -117,13 +119,8 @@ def import_participation_cmd(
 @import_app.command("ties")
 def import_ties_cmd(
     file: Annotated[Path, typer.Argument(help="CSV or XLSX; header e.g. type,from,to,date,source")],
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="read, resolve and report; write nothing")
-    ] = False,
-    rejects: Annotated[
-        Path | None,
-        typer.Option(help="where to write rejected rows (default: FILE.rejects.csv beside the file)"),
-    ] = None,
+    dry_run: DryRunOpt = False,
+    rejects: RejectsOpt = None,
     resolution: Annotated[
         Path | None, typer.Option("--resolution", help="write what each from/to resolved to (CSV or XLSX)")
     ] = None,

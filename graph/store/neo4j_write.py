@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -54,8 +54,7 @@ class Neo4jWriter:
     _cache: dict[str, Any]
     _cache_state: tuple[int, int] | None
 
-    def _run(self, query: str, *, write: bool = False, **params: Any) -> list[list[Any]]:
-        raise NotImplementedError  # Neo4jStore._run
+    _run: Callable[..., list[list[Any]]]  # Neo4jStore._run: one statement, values as parameters
 
     def ensure_schema(self) -> None:
         """Create the constraints and indexes (idempotent)."""
