@@ -23,6 +23,7 @@ import lernnetz as ln
 from lernnetz.api.cli.common import app
 from lernnetz.api.main import create_app
 from lernnetz.graph.analytics import connections, matches
+from lernnetz.graph.analytics.basic import graph_stats
 from lernnetz.graph.analytics.interests import interest_rows
 from lernnetz.graph.participation import import_participation
 from lernnetz.graph.pictures.network import network_html
@@ -157,6 +158,7 @@ def test_kreis_and_verband_rows_import_at_their_own_level(
             ("verband", SUEDERBRARUP, "Süderbrarup", "digital-twin"),
             ("gemeinde", _ags(register, "Lemgo"), "Lemgo, Stadt", "mobility")} <= named  # fmt: skip
     assert interest_rows(reloaded, level="kreis", topic="Mobilität")["key"].tolist() == [LIPPE]
+    assert graph_stats(reloaded)["interest_sources"] == {"RK Lemgo": 3, "Umfrage MYK": 2, "Umfrage SH": 1}
 
 
 def test_kreis_interest_does_not_change_the_gemeinde_rankings(data_dir: Path, tmp_path: Path) -> None:
