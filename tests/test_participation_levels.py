@@ -10,6 +10,7 @@ Kreis rows ``kreis`` code / name and Gemeindeverband rows ``gemeindeverband_code
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from pathlib import Path
@@ -285,3 +286,35 @@ def test_cli_http_upload_and_face_take_kreise_and_verbaende(data_dir: Path, tmp_
     assert kn.import_ties(h).ties_new == 1
     assert set(kn.interest_rows(level="kreis")["key"]) == {LIPPE, MAYEN_KOBLENZ}
     assert kn.connections("Kreis Mayen-Koblenz", "VG Vallendar").ties["type"].tolist() == ["ROLE_MODEL_FOR"]
+    # a Kreis that is itself a project's whole territory: the MEMBER_OF tie, and the Kreis's own topics
+    own = kn.connections(MAYEN_KOBLENZ, "landkreis-mayen-koblenz")
+    assert own.a["kind"] == "district" and own.ties["type"].tolist() == ["MEMBER_OF"]
+
+
+def test_an_ambiguous_kreis_corrected_in_the_resolution_file_imports_at_kreis_level(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    settings = _settings(data_dir)
+    store = NetworkXStore(settings.snapshot_path)
+    f = _write(
+        tmp_path / "hn.csv", "Kommune;Bundesland;Themen;Datum\nKreis Heilbronn;BW;Energie;01.06.2024\n"
+    )
+    res_file = tmp_path / "resolution.csv"
+    first = import_participation(store, settings, f, dry_run=True, resolution_path=res_file)
+    assert (first.rows_imported, first.ambiguous) == (0, 1)
+    with res_file.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert (rows[0]["status"], rows[0]["level"]) == ("ambiguous", "")
+    rows[0]["ags"] = (
+        "08125"  # the analyst means the Landkreis Heilbronn (Kreis 08125), not the Stadtkreis 08121
+    )
+    corrected = tmp_path / "corrected.csv"
+    with corrected.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    again = import_participation(store, settings, f, mapping_file=corrected)
+    assert (again.rows_imported, again.mappings_used, again.edges_new) == (1, 1, 1)
+    assert again.resolution[0]["level"] == "kreis" and again.resolution[0]["method"] == "manual"
+    li = store.level_interests()
+    assert li[["level", "key", "topic"]].values.tolist() == [["kreis", "08125", "energy"]]
