@@ -5,8 +5,8 @@ programme data, boundaries, participation, ties) it makes the :class:`~lernnetz.
 — every node and edge with its provenance — including the project territories
 (:func:`territory_members`: Gemeinden listed directly, through their Verband or their Kreis) and
 the programme layer (other programmes, PARTICIPATES_IN edges) and the Verbände evidence names
-(:mod:`lernnetz.graph.levels`). It imports
-the kinds and row types from :mod:`lernnetz.graph.model`, which never imports this module.
+(:mod:`lernnetz.graph.levels`). It imports the kinds and row types from :mod:`lernnetz.graph.model`,
+which never imports this module.
 """
 
 from __future__ import annotations
@@ -323,12 +323,13 @@ def build_tables(data: GraphData) -> GraphTables:
 def _association_nodes(data: GraphData, idx: _Index, nodes: list[NodeRow]) -> None:
     """The Verband nodes the evidence names (programme participation, participation, ties)."""
     prov = data.register.provenance
+    source = prov.url or prov.source  # as every register node (and an import, from the store's metadata)
     names = {a.key: a.name for a in data.register.associations}
     for key in named_associations(data):
-        members = len(idx.by_association.get(key, []))
         if key in names:  # an unknown key stays unknown: its edges are refused as unknown nodes
-            nodes.append(NodeRow(NodeKind.ASSOCIATION, key,
-                                 association_props(key, names[key], members, prov.url or prov.source, prov.stichtag)))  # fmt: skip
+            members = len(idx.by_association.get(key, []))
+            props = association_props(key, names[key], members, source, prov.stichtag)
+            nodes.append(NodeRow(NodeKind.ASSOCIATION, key, props))
 
 
 def _programme_layer(data: GraphData, idx: _Index, nodes: list[NodeRow], edges: list[EdgeRow]) -> None:
