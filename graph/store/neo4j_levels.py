@@ -23,14 +23,23 @@ from lernnetz.graph.model import TIE_END_NAME, TIE_KINDS, EdgeRow, NodeKind, nod
 from lernnetz.graph.store import cypher as cy
 from lernnetz.graph.store import protocol as S
 
-_LEVEL = "CASE WHEN n:District THEN 'kreis' ELSE 'verband' END"
-_PLACE = "(n:District OR n:Association) AND n.gen = gen"
+
+def _level_edges(rel: str, target: str) -> str:
+    """``level, n, r, x`` for the ``rel`` edges of Kreise and Verbände to ``target`` nodes: one label
+    scan per kind (a few hundred nodes), not a scan of every edge of the type (mostly Gemeinden')."""
+    parts = [
+        f"MATCH (n:{cy.label(kind)})-[r:{cy.rel_type(rel)}]->(x:{cy.label(target)}) "
+        f"WHERE n.gen = gen AND x.gen = gen RETURN '{level}' AS level, n, r, x"
+        for kind, level in ((NodeKind.DISTRICT, "kreis"), (NodeKind.ASSOCIATION, "verband"))
+    ]
+    return "CALL (gen) { " + " UNION ALL ".join(parts) + " }"
+
 
 #: INTERESTED_IN edges of Kreise and Verbände, sorted as the NetworkX store sorts them.
 LEVEL_INTERESTS = cy.read(
     f"""
-MATCH (n)-[r:INTERESTED_IN]->(t:Topic) WHERE {_PLACE} AND t.gen = gen
-WITH {_LEVEL} AS level, n.key AS key, t.slug AS topic, coalesce(r.kind, '') AS kind,
+{_level_edges("INTERESTED_IN", "Topic")}
+WITH level, n.key AS key, x.slug AS topic, coalesce(r.kind, '') AS kind,
        coalesce(r.date, '') AS date, coalesce(r.source, '') AS source, coalesce(toFloat(r.weight), 1.0) AS weight,
        coalesce(r.event_id, '') AS event_id
 ORDER BY level, key, topic, kind, date, source, weight, event_id
@@ -40,8 +49,8 @@ ORDER BY level, key, topic, kind, date, source, weight, event_id
 #: ATTENDED edges of Kreise and Verbände, sorted as the NetworkX store sorts them.
 LEVEL_ATTENDANCES = cy.read(
     f"""
-MATCH (n)-[r:ATTENDED]->(e:Event) WHERE {_PLACE} AND e.gen = gen
-WITH {_LEVEL} AS level, n.key AS key, e.id AS event_id, coalesce(r.kind, '') AS kind,
+{_level_edges("ATTENDED", "Event")}
+WITH level, n.key AS key, x.id AS event_id, coalesce(r.kind, '') AS kind,
        coalesce(r.date, '') AS date, coalesce(r.source, '') AS source
 ORDER BY level, key, event_id, kind, date, source
 """
