@@ -318,3 +318,25 @@ def test_an_ambiguous_kreis_corrected_in_the_resolution_file_imports_at_kreis_le
     assert again.resolution[0]["level"] == "kreis" and again.resolution[0]["method"] == "manual"
     li = store.level_interests()
     assert li[["level", "key", "topic"]].values.tolist() == [["kreis", "08125", "energy"]]
+
+
+def test_curated_relations_may_name_kreise_and_verbaende(tmp_path: Path, register: Register) -> None:
+    from lernnetz.loaders.programme import read_programme
+    from tests.conftest import CURATED_DIR
+
+    d = tmp_path / "data"
+    shutil.copytree(CURATED_DIR, d)
+    with (d / "relations.csv").open("a", encoding="utf-8") as fh:
+        fh.write(f"EXCHANGES_WITH,district,{LIPPE},project,ulm,test,S,\n"
+                 f"ROLE_MODEL_FOR,association,{VALLENDAR},district,{MAYEN_KOBLENZ},test,S,\n")  # fmt: skip
+    rel = read_programme(d, register).relations
+    assert [(r.from_kind, r.from_key, r.to_kind, r.to_key) for r in rel[-2:]] == [
+        ("district", LIPPE, "project", "ulm"), ("association", VALLENDAR, "district", MAYEN_KOBLENZ)]  # fmt: skip
+    with (d / "relations.csv").open("a", encoding="utf-8") as fh:
+        fh.write(
+            "EXCHANGES_WITH,district,05999,project,ulm,test,S,\nEXCHANGES_WITH,land,08,project,ulm,test,S,\n"
+        )
+    with pytest.raises(InputError) as exc:
+        read_programme(d, register)
+    found = {(p.column, p.value) for p in exc.value.problems}
+    assert {("from_key", "05999"), ("from_kind", "land")} <= found
