@@ -161,7 +161,12 @@ class Lernnetz:
         rows are in :meth:`interest_rows`."""
         from lernnetz.graph.pictures.maps import interest_table
 
-        return interest_table(self.store)
+        table = interest_table(self.store)
+        n = len(self.store.level_interests())
+        if n:  # counted per Gemeinde only: a Kreis's interest is never spread onto its Gemeinden
+            table.attrs["notes"] = [f"{n} interest row(s) of Kreise or Verbände are not counted here; "
+                                    "kn.interest_rows() lists them"]  # fmt: skip
+        return table
 
     def interest_rows(self, topic: str | None = None, level: str | None = None) -> pd.DataFrame:
         """Every recorded interest with the ``level`` (gemeinde, verband, kreis), ``key`` and ``name``

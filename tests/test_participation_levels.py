@@ -285,6 +285,8 @@ def test_cli_http_upload_and_face_take_kreise_and_verbaende(data_dir: Path, tmp_
     h = _write(tmp_path / "face-ties.csv", "type,from,to\nVorbild,Kreis Mayen-Koblenz,VG Vallendar\n")
     assert kn.import_ties(h).ties_new == 1
     assert set(kn.interest_rows(level="kreis")["key"]) == {LIPPE, MAYEN_KOBLENZ}
+    assert kn.interests().attrs["notes"] == [
+        "3 interest row(s) of Kreise or Verbände are not counted here; kn.interest_rows() lists them"]  # fmt: skip
     assert kn.connections("Kreis Mayen-Koblenz", "VG Vallendar").ties["type"].tolist() == ["ROLE_MODEL_FOR"]
     # a Kreis that is itself a project's whole territory: the MEMBER_OF tie, and the Kreis's own topics
     own = kn.connections(MAYEN_KOBLENZ, "landkreis-mayen-koblenz")
