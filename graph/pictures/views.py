@@ -176,7 +176,9 @@ def store_subgraph(store: GraphStore, ags: Iterable[str], *, with_projects: bool
 
     Nodes ``Municipality:<ags>`` (kind funded/candidate) and ``Project:<id>`` (kind project,
     placed at its lead key's centre, or its territory's mean position); edges MEMBER_OF from each
-    municipality in a project's territory to the project. For quick looks and benchmarks; the
+    municipality in a project's territory to the project; the KTS ties between drawn nodes, and a
+    Kreis (``District:<key>``) or Verband (``Association:<key>``) tied to a drawn node (kind
+    ``place``, at the mean centre of its Gemeinden). For quick looks and benchmarks; the
     analytics give richer graphs (``learning_networks(...).to_graph()``).
     """
     keys = sorted(set(ags))
