@@ -31,7 +31,8 @@ class NodeKind(StrEnum):
     EVENT = "Event"
     #: Another programme (Smarte.Land.Regionen, an open-source community …): ``data/programmes.csv``.
     PROGRAMME = "Programme"
-    #: A Gemeindeverband (Amt, Verbandsgemeinde …), created only where evidence names one.
+    #: A Gemeindeverband (Amt, Verbandsgemeinde …), created only where evidence names one
+    #: (other-programme participation, a participation list, a tie).
     ASSOCIATION = "Association"
 
 
@@ -162,8 +163,19 @@ class GraphTables:
         return [e for e in self.edges if e.kind == kind]
 
 
+#: The node kind of a tie end's ``from_kind``/``to_kind`` (:class:`RelationRecord`).
+TIE_END_KIND: dict[str, NodeKind] = {
+    "project": NodeKind.PROJECT,
+    "municipality": NodeKind.MUNICIPALITY,
+    "district": NodeKind.DISTRICT,
+    "association": NodeKind.ASSOCIATION,
+}
+#: The ``from_kind``/``to_kind`` word of a node kind (the inverse of :data:`TIE_END_KIND`).
+TIE_END_NAME: dict[NodeKind, str] = {v: k for k, v in TIE_END_KIND.items()}
+
+
 def _tie_kind(kind: str) -> NodeKind:
-    return NodeKind.PROJECT if kind == "project" else NodeKind.MUNICIPALITY
+    return TIE_END_KIND.get(kind, NodeKind.MUNICIPALITY)
 
 
 def tie_edges(relations: Sequence[RelationRecord]) -> list[EdgeRow]:
@@ -182,9 +194,11 @@ def tie_edges(relations: Sequence[RelationRecord]) -> list[EdgeRow]:
 
 
 def participation_edges(records: list[ParticipationRecord]) -> list[EdgeRow]:
-    """INTERESTED_IN and ATTENDED edges for resolved participation rows."""
+    """INTERESTED_IN and ATTENDED edges for resolved participation rows, each from the node of
+    the row's ``level`` (Municipality, District or Association)."""
     edges: list[EdgeRow] = []
     for p in records:
+        src = LEVEL_KIND[p.level]
         props = {
             "kind": p.kind,
             "date": p.date,
@@ -197,7 +211,7 @@ def participation_edges(records: list[ParticipationRecord]) -> list[EdgeRow]:
             edges.append(
                 EdgeRow(
                     EdgeKind.INTERESTED_IN,
-                    NodeKind.MUNICIPALITY,
+                    src,
                     p.ags,
                     NodeKind.TOPIC,
                     p.topic,
@@ -208,7 +222,7 @@ def participation_edges(records: list[ParticipationRecord]) -> list[EdgeRow]:
             edges.append(
                 EdgeRow(
                     EdgeKind.ATTENDED,
-                    NodeKind.MUNICIPALITY,
+                    src,
                     p.ags,
                     NodeKind.EVENT,
                     p.event_id,

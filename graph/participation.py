@@ -8,7 +8,8 @@ resolved records twice, as one unit:
 1. the participation ledger (``participation_ledger.csv`` in the data directory, so a
    later ``lernnetz load`` rebuilds the same edges), via :func:`lernnetz.graph.pipeline.append_ledger`;
 2. the store (:meth:`GraphStore.add_participation`: INTERESTED_IN and ATTENDED edges
-   with kind, date, source and weight as provenance).
+   with kind, date, source and weight as provenance, from the Municipality, District or
+   Association node of each record's ``level``; a Verband named for the first time gets its node).
 
 If the ledger write fails the store is not touched; if the store write fails the
 ledger is restored to its previous bytes. Both merge identical records, so importing
@@ -279,27 +280,34 @@ def _restore(path: Path, content: bytes | None) -> None:
     write_bytes_atomic(path, content)
 
 
-def interest_identity(r: ParticipationRecord) -> tuple[str, str, str, str, str, str]:
+def interest_identity(r: ParticipationRecord) -> tuple[str, ...]:
     """The identity of the INTERESTED_IN edge a record makes (as the stores merge it)."""
-    return (r.ags, r.topic or "", r.kind, r.date, r.source, r.event_id or "")
+    return (r.level, r.ags, r.topic or "", r.kind, r.date, r.source, r.event_id or "")
 
 
-def attendance_identity(r: ParticipationRecord) -> tuple[str, str, str, str, str]:
+def attendance_identity(r: ParticipationRecord) -> tuple[str, ...]:
     """The identity of the ATTENDED edge a record makes."""
-    return (r.ags, r.event_id or "", r.kind, r.date, r.source)
+    return (r.level, r.ags, r.event_id or "", r.kind, r.date, r.source)
 
 
 def count_new_edges(store: GraphStore, records: Sequence[ParticipationRecord]) -> int:
     """How many edges :meth:`GraphStore.add_participation` would add (for dry runs)."""
-    ags = sorted({r.ags for r in records})
-    if not ags:
-        return 0
-    i = store.interests(ags)
-    have_i = set(
-        zip(i["ags"], i["topic"], i["kind"], i["date"], i["source"], i["event_id"].fillna(""), strict=True)
-    )
-    a = store.attendances(ags)
-    have_a = set(zip(a["ags"], a["event_id"], a["kind"], a["date"], a["source"], strict=True))
+    ags = sorted({r.ags for r in records if r.level == "gemeinde"})
+    have_i: set[tuple[str, ...]] = set()
+    have_a: set[tuple[str, ...]] = set()
+    if ags:
+        i = store.interests(ags)
+        have_i.update(zip(["gemeinde"] * len(i), i["ags"], i["topic"], i["kind"], i["date"], i["source"],
+                          i["event_id"].fillna(""), strict=True))  # fmt: skip
+        a = store.attendances(ags)
+        have_a.update(zip(["gemeinde"] * len(a), a["ags"], a["event_id"], a["kind"], a["date"], a["source"],
+                          strict=True))  # fmt: skip
+    if any(r.level != "gemeinde" for r in records):  # Kreise and Verbände
+        li, la = store.level_interests(), store.level_attendances()
+        have_i.update(zip(li["level"], li["key"], li["topic"], li["kind"], li["date"], li["source"],
+                          li["event_id"].fillna(""), strict=True))  # fmt: skip
+        have_a.update(zip(la["level"], la["key"], la["event_id"], la["kind"], la["date"], la["source"],
+                          strict=True))  # fmt: skip
     new_i = {interest_identity(r) for r in records if r.topic} - have_i
     new_a = {attendance_identity(r) for r in records if r.event_id} - have_a
     return len(new_i) + len(new_a)

@@ -19,7 +19,7 @@ from lernnetz.graph.store import open_store
 from lernnetz.graph.store.protocol import GraphStore, ProgressFn
 from lernnetz.graph.writer import exclusive
 from lernnetz.loaders.errors import InputError
-from lernnetz.loaders.ledger import escape_cell, ledger_record, ledger_row, unescape_cell
+from lernnetz.loaders.ledger import REQUIRED_FIELDS, escape_cell, ledger_record, ledger_row, unescape_cell
 from lernnetz.loaders.programme import read_programme
 from lernnetz.loaders.records import ParticipationRecord, RelationRecord
 from lernnetz.loaders.textio import csv_rows, write_csv_atomic, write_text_atomic
@@ -41,7 +41,7 @@ def read_ledger(settings: Settings) -> list[ParticipationRecord]:
     path = ledger_path(settings)
     if not path.exists():
         return []
-    return [ledger_record(path, n, r) for n, r in csv_rows(path, _LEDGER_FIELDS)]
+    return [ledger_record(path, n, r) for n, r in csv_rows(path, REQUIRED_FIELDS)]
 
 
 def append_ledger(settings: Settings, records: Iterable[ParticipationRecord]) -> int:

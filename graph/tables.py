@@ -4,8 +4,9 @@ Holds the one builder both stores ingest: from :class:`lernnetz.graph.model.Grap
 programme data, boundaries, participation, ties) it makes the :class:`~lernnetz.graph.model.GraphTables`
 — every node and edge with its provenance — including the project territories
 (:func:`territory_members`: Gemeinden listed directly, through their Verband or their Kreis) and
-the programme layer (other programmes, the Verbände they name, PARTICIPATES_IN edges). It imports
-the kinds and row types from :mod:`lernnetz.graph.model`, which never imports this module.
+the programme layer (other programmes, PARTICIPATES_IN edges) and the Verbände evidence names
+(:mod:`lernnetz.graph.levels`). It imports the kinds and row types from :mod:`lernnetz.graph.model`,
+which never imports this module.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from lernnetz.graph.levels import association_props, named_associations
 from lernnetz.graph.model import (
     LEVEL_KIND,
     EdgeKind,
@@ -306,6 +308,7 @@ def build_tables(data: GraphData) -> GraphTables:
             )
         )
     edges.extend(participation_edges(data.participation))
+    _association_nodes(data, idx, nodes)
     meta = {
         "register_source": prov.url or prov.source,
         "register_sha256": prov.sha256,
@@ -317,8 +320,20 @@ def build_tables(data: GraphData) -> GraphTables:
     return GraphTables(nodes=nodes, edges=edges, meta=meta)
 
 
+def _association_nodes(data: GraphData, idx: _Index, nodes: list[NodeRow]) -> None:
+    """The Verband nodes the evidence names (programme participation, participation, ties)."""
+    prov = data.register.provenance
+    source = prov.url or prov.source  # as every register node (and an import, from the store's metadata)
+    names = {a.key: a.name for a in data.register.associations}
+    for key in named_associations(data):
+        if key in names:  # an unknown key stays unknown: its edges are refused as unknown nodes
+            members = len(idx.by_association.get(key, []))
+            props = association_props(key, names[key], members, source, prov.stichtag)
+            nodes.append(NodeRow(NodeKind.ASSOCIATION, key, props))
+
+
 def _programme_layer(data: GraphData, idx: _Index, nodes: list[NodeRow], edges: list[EdgeRow]) -> None:
-    """Programme nodes, the Verband nodes the evidence names, and PARTICIPATES_IN edges."""
+    """Programme nodes and PARTICIPATES_IN edges."""
     prog = data.programme
     assert prog is not None
     for o in prog.other_programmes:
@@ -329,19 +344,6 @@ def _programme_layer(data: GraphData, idx: _Index, nodes: list[NodeRow], edges: 
                 {"id": o.id, "name": o.name, "operator": o.operator, "years": o.years, "kind": o.kind,
                  "topics": list(o.topics), "source": o.source, "confidence": o.confidence, "note": o.note,
                  "ref_date": ""},
-            )
-        )  # fmt: skip
-    associations = {a.key: a for a in data.register.associations}
-    named = sorted({r.key for r in prog.programme_participation if r.level == "verband"})
-    for key in named:
-        a = associations[key]
-        nodes.append(
-            NodeRow(
-                NodeKind.ASSOCIATION,
-                key,
-                {"key": key, "name": a.name, "district_key": a.district_key, "state_code": key[:2],
-                 "members": len(idx.by_association.get(key, [])), "source": data.register.provenance.source,
-                 "ref_date": data.register.provenance.stichtag},
             )
         )  # fmt: skip
     for r in prog.programme_participation:

@@ -126,7 +126,8 @@ class Lernnetz:
         return white_spots_by_district(self.store, topic, radius_km)
 
     def connections(self, a: str, b: str) -> Connections:
-        """How two places or projects are connected: shared topics, events, ties, paths."""
+        """How two places (Gemeinden, Kreise, Verbände) or projects are connected: shared topics,
+        events, ties, paths."""
         from lernnetz.graph.analytics import connections
 
         return connections(self.store, a, b)
@@ -156,10 +157,23 @@ class Lernnetz:
         return self.store.topics()
 
     def interests(self) -> pd.DataFrame:
-        """Municipalities interested per topic (rows) and Land (columns)."""
+        """Municipalities interested per topic (rows) and Land (columns); Kreis- and Verband-level
+        rows are in :meth:`interest_rows`."""
         from lernnetz.graph.pictures.maps import interest_table
 
-        return interest_table(self.store)
+        table = interest_table(self.store)
+        n = len(self.store.level_interests())
+        if n:  # counted per Gemeinde only: a Kreis's interest is never spread onto its Gemeinden
+            table.attrs["notes"] = [f"{n} interest row(s) of Kreise or Verbände are not counted here; "
+                                    "kn.interest_rows() lists them"]  # fmt: skip
+        return table
+
+    def interest_rows(self, topic: str | None = None, level: str | None = None) -> pd.DataFrame:
+        """Every recorded interest with the ``level`` (gemeinde, verband, kreis), ``key`` and ``name``
+        of its subject (``lernnetz interests``, ``GET /interests``)."""
+        from lernnetz.graph.analytics.interests import interest_rows
+
+        return interest_rows(self.store, topic=topic, level=level)
 
     def stats(self) -> dict[str, Any]:
         """Counts, funded municipalities, Stichtag and attribution."""

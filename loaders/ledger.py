@@ -7,8 +7,10 @@ open it in spreadsheets. So a text cell that a spreadsheet would run as a formul
 apostrophe gets one more, so reading strips exactly one and every value comes back as it
 was imported (the ledger's identity of a row stays the same; importing twice changes nothing).
 
-A hand-edited ledger with a bad ``weight`` is an :class:`InputError` naming the ledger
-file, row, column and value, never a traceback.
+A hand-edited ledger with a bad ``weight`` or ``level`` is an :class:`InputError` naming the
+ledger file, row, column and value, never a traceback. The ``level`` column (``gemeinde``,
+``kreis``, ``verband``: whose participation the row is) came later: a ledger without it, or a
+row with it empty, reads as ``gemeinde`` (what every row was before).
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from lernnetz.loaders.records import ParticipationRecord
 from lernnetz.loaders.textio import FORMULA_PREFIXES, neutralise_cell
 
 LEDGER_FIELDS = [f.name for f in fields(ParticipationRecord)]
+#: The columns a ledger must have (older ledgers have no ``level``: every row a Gemeinde's).
+REQUIRED_FIELDS = [f for f in LEDGER_FIELDS if f != "level"]
+#: The levels a participation row may have.
+LEVELS = ("gemeinde", "kreis", "verband")
 #: The weights a participation row may carry (as the importer accepts them).
 WEIGHT_RANGE = (0.0, 10.0)
 _DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?")
@@ -62,7 +68,22 @@ def ledger_record(file: Path, row: int, values: dict[str, str]) -> Participation
         topic=text["topic"] or None,
         event_id=text["event_id"] or None,
         weight=_weight(file, row, values.get("weight") or ""),
+        level=_level(file, row, text["level"]),
     )
+
+
+def _level(file: Path, row: int, text: str) -> str:
+    level = text.strip() or "gemeinde"
+    if level not in LEVELS:
+        raise InputError.single(
+            file,
+            f"the participation ledger holds a bad level: expected one of {', '.join(LEVELS)}; "
+            "fix or delete the row (the ledger is a UTF-8 CSV file)",
+            row=row,
+            column="level",
+            value=text,
+        )
+    return level
 
 
 def _weight(file: Path, row: int, text: str) -> float:

@@ -28,8 +28,12 @@ are ignored (and listed in the report). Per row:
   first; else the AGS (8 digits; 7 digits get the leading zero Excel dropped; a 12-digit ARS
   is converted) or a name resolved by :class:`lernnetz.loaders.names.NameResolver` with the
   ``land``/``kreis`` hints. Ambiguous and unmatched names are rejected, never guessed. A
-  name that resolves to a Kreis or Verband is reported at that level and rejected (the graph
-  records participation per Gemeinde).
+  Kreis or Verband named in the list ("Landkreis Lippe", "Kreis Mayen-Koblenz", "VG Vallendar",
+  "Amt Süderbrarup", or its 5-digit Kreis / 9-digit Verband key in the ``ags`` column) is
+  imported **at its own level**: the record's ``level`` is ``kreis`` or ``verband`` and its key
+  the register's Kreis or Verband key, and its edges start at the District or Association node.
+  Its interest is never spread onto its Gemeinden (the analytics that rank Gemeinden count
+  Gemeinde-level rows only).
 * **topics**: separated by ``;``, ``|`` or line breaks (``,`` too when every part is a
   topic), each read through the topic vocabulary (:mod:`lernnetz.loaders.topics`). An
   unknown or ambiguous topic is rejected **on its own** (row, column, value, suggestions);
@@ -336,10 +340,7 @@ def read_participation(
             out.unmatched += 1
         ags: str | None = None
         review: dict[str, Any] | None = None
-        if res.matched and res.level != "gemeinde":
-            problems.append(Reject(row, col, val, f"names the {res.level.capitalize()} {res.name} ({res.ags}); "
-                                   "participation is recorded per Gemeinde: list its Gemeinden"))  # fmt: skip
-        elif res.matched:
+        if res.matched:  # a Gemeinde, or a Kreis or Verband at its own level (its key in ``ags``)
             ags = res.ags
             if res.review_status == "review":
                 review = {"row": row, "value": val, "ags": res.ags, "name": res.name, "method": res.method,
@@ -435,7 +436,16 @@ def read_participation(
         topic_slugs: list[str | None] = list(slugs) or [None]
         for slug in topic_slugs:
             records.append(
-                ParticipationRecord(ags, kind, date, source, topic=slug, event_id=event_id, weight=weight)
+                ParticipationRecord(
+                    ags,
+                    kind,
+                    date,
+                    source,
+                    topic=slug,
+                    event_id=event_id,
+                    weight=weight,
+                    level=res.level or "gemeinde",
+                )
             )
 
     if out.rows_read == 0:

@@ -148,6 +148,10 @@ def _read_key_changes(folder: Path) -> dict[str, tuple[str, str]]:
     return out
 
 
+#: The key level of a tie end that is a place (``relations.csv`` ``from_kind``/``to_kind``).
+_TIE_END_LEVEL = {"municipality": "gemeinde", "district": "kreis", "association": "verband"}
+
+
 def read_programme(folder: str | Path, register: Register) -> Programme:
     """Read and validate all programme files in ``folder`` against the register."""
     base = Path(folder)
@@ -300,10 +304,10 @@ def read_programme(folder: str | Path, register: Register) -> Programme:
             if kind == "project":
                 if key not in project_ids:
                     c.bad(f, n, f"{side}_key", key, "unknown project id")
-            elif kind == "municipality":
-                c.key(f, n, f"{side}_key", key, "gemeinde")
+            elif kind in _TIE_END_LEVEL:  # a Gemeinde, Kreis or Verband: its key at that level
+                c.key(f, n, f"{side}_key", key, _TIE_END_LEVEL[kind])
             else:
-                c.bad(f, n, f"{side}_kind", kind, "must be project or municipality")
+                c.bad(f, n, f"{side}_kind", kind, "must be project, municipality, district or association")
         relations.append(RelationRecord(r["type"], r["from_kind"], r["from_key"], r["to_kind"], r["to_key"],
                                         r["source"], r["confidence"], r["note"]))  # fmt: skip
 

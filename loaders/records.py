@@ -233,7 +233,10 @@ class EventTopicRecord:
 
 @dataclass(frozen=True, slots=True)
 class RelationRecord:
-    """A known typed KTS tie (``data/relations.csv``)."""
+    """A known typed KTS tie (``data/relations.csv`` or ``lernnetz import ties``).
+
+    ``from_kind``/``to_kind``: ``project`` (key its id), ``municipality`` (AGS), ``district``
+    (5-digit Kreis key) or ``association`` (9-digit Gemeindeverband key)."""
 
     type: str
     from_kind: str
@@ -302,10 +305,13 @@ class Programme:
 
 @dataclass(frozen=True, slots=True)
 class ParticipationRecord:
-    """One resolved participation row: a municipality's interest or attendance.
+    """One resolved participation row: the interest or attendance of a Gemeinde, Kreis or Verband.
 
-    A row with a ``topic`` becomes an INTERESTED_IN edge; a row with an ``event_id``
-    becomes an ATTENDED edge (and, when it also names a topic, an interest too).
+    ``level`` says whose: ``gemeinde`` (``ags`` an 8-digit AGS), ``kreis`` (``ags`` the
+    5-digit Kreis key) or ``verband`` (``ags`` the 9-digit Gemeindeverband key, as the
+    register has them). A row with a ``topic`` becomes an INTERESTED_IN edge; a row with an
+    ``event_id`` becomes an ATTENDED edge (and, when it also names a topic, an interest too),
+    drawn from the Municipality, District or Association node.
     Identity (for idempotent imports) is every field but ``weight``.
     """
 
@@ -316,3 +322,4 @@ class ParticipationRecord:
     topic: str | None = None
     event_id: str | None = None
     weight: float = 1.0
+    level: str = "gemeinde"

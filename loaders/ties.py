@@ -20,11 +20,12 @@ field          accepted column names
   co-development → ``CO_DEVELOPS_WITH``; Übertragung / Transfer → ``TRANSFERS_TO``; the
   type names themselves too. Anything else is rejected with the accepted words.
 * **from** and **to**: a model project (its id, e.g. ``ulm``, or its name, e.g. "Smart City
-  Ulm", matched exactly after folding) or a Gemeinde (AGS or name, resolved by
-  :class:`lernnetz.loaders.names.NameResolver` with the Land hint; a manual mapping first).
-  A project wins over a place of the same name (the KTS records ties between projects).
-  A name that resolves to a Kreis or Verband that is no project is rejected: the graph keeps
-  ties between projects and Gemeinden. Ambiguous and unmatched names are rejected, never guessed.
+  Ulm", matched exactly after folding), a Gemeinde, a Kreis or a Verband (AGS, 5-digit Kreis
+  key, 9-digit Verband key or name — "Landkreis Lippe", "VG Vallendar", "Amt Süderbrarup" —
+  resolved by :class:`lernnetz.loaders.names.NameResolver` with the Land hint; a manual mapping
+  first). The record's ``from_kind``/``to_kind`` is ``project``, ``municipality``,
+  ``district`` or ``association``. A project wins over a place of the same name (the KTS
+  records ties between projects). Ambiguous and unmatched names are rejected, never guessed.
 * **date**: ISO or German (``05.04.2022``); optional. **source**: default the file name.
 
 A row with any problem is rejected as a whole (row, column, value, reason); a tie from a
@@ -70,6 +71,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "note": ("note", "notiz", "bemerkung", "kommentar"),
 }
 _ALIAS = {header_key(a): f for f, aliases in FIELDS.items() for a in aliases}
+#: The ``from_kind``/``to_kind`` of a place resolved at a level.
+END_KIND = {"gemeinde": "municipality", "kreis": "district", "verband": "association"}
 
 
 def tie_type(text: str) -> str | None:
@@ -225,13 +228,8 @@ def _endpoint(
     )
     if not res.matched:
         return None, res
-    if res.level != "gemeinde":
-        why = (f"{value!r} is the {res.level.capitalize()} {res.name} ({res.ags}), which is no model project; "
-               "the graph keeps ties between projects and Gemeinden")  # fmt: skip
-        return None, Resolution("exact", ags=res.ags, name=res.name, method=res.method, score=res.score,
-                                reason=why, level=res.level)  # fmt: skip
     assert res.ags is not None
-    return ("municipality", res.ags), res
+    return (END_KIND[res.level], res.ags), res
 
 
 def as_dicts(records: list[RelationRecord]) -> list[dict[str, Any]]:

@@ -399,7 +399,7 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
         "GET /municipalities/{ags}/recommendations", "GET /projects", "GET /projects/{project_id}",
         "GET /topics", "GET /events", "GET /events/{event_id}", "GET /regions/resolve", "GET /matches",
         "GET /learning-networks", "GET /learning-networks/view", "GET /learning-networks/graph", "GET /white-spots", "GET /event-plans",
-        "GET /connections", "POST /imports/participation", "POST /imports/ties",
+        "GET /connections", "GET /interests", "POST /imports/participation", "POST /imports/ties",
     }  # fmt: skip
     for path, method, op in ops:
         assert op.get("summary") and op.get("description"), (method, path)

@@ -146,17 +146,17 @@ def test_only_unmatched_names_are_all_flagged_and_nothing_is_written(
     store: NetworkXStore, settings: Settings, tmp_path: Path
 ) -> None:
     f = _write(tmp_path, CANONICAL + "Atlantis,,mobility,survey,2024-01-01,x\nNeustadt,,mobility,survey,2024-01-01,x\n"
-               "Landkreis Hof,BY,mobility,survey,2024-01-01,x\n")  # fmt: skip
+               "Kreis Heilbronn,BW,mobility,survey,2024-01-01,x\n")  # fmt: skip
     before = _state(store, settings)
     rejects = tmp_path / "r.csv"
     report = import_participation(store, settings, f, rejects_path=rejects)
-    # "Landkreis Hof" resolves at its own level (a Kreis), then is rejected: participation is per Gemeinde
-    assert (report.rows_read, report.unmatched, report.ambiguous, report.rows_imported) == (3, 1, 1, 0)
+    # "Kreis Heilbronn" is a Kreis name, but two Kreise bear it (Stadtkreis 08121, Landkreis 08125): flagged
+    assert (report.rows_read, report.unmatched, report.ambiguous, report.rows_imported) == (3, 1, 2, 0)
     assert _state(store, settings) == before
     lines = rejects.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "row,column,value,reason" and len(lines) == 4
     assert [r["row"] for r in report.rejected] == [2, 3, 4]
-    assert "ambiguous" in report.rejected[1]["reason"] and "Kreis" in report.rejected[2]["reason"]
+    assert "ambiguous" in report.rejected[1]["reason"] and "fits 2 Kreis" in report.rejected[2]["reason"]
 
 
 def test_unknown_event_topic_kind_date_are_rejected_per_row(

@@ -396,8 +396,10 @@ def test_connections_luebeck_werdohl_and_membership(store: NetworkXStore, regist
     s = Q.connections(store, BLAUSTEIN, "ulm")
     assert "strategy-development" in set(s.shared_topics["topic"])
     assert all(len(p) >= 2 for p in s.paths)
-    with pytest.raises(InvalidArgument):
-        Q.connections(store, "07137", "ulm")
+    with pytest.raises(InvalidArgument, match="is a state"):  # a Land is no end of a connection
+        Q.connections(store, "08", "ulm")
+    kreis = Q.connections(store, "07137", "landkreis-mayen-koblenz")  # a Kreis is (issue 11)
+    assert kreis.a["kind"] == "district" and kreis.ties["type"].tolist() == ["MEMBER_OF"]
     with pytest.raises(InvalidArgument):
         Q.connections(store, "ulm", "ulm")
 

@@ -67,6 +67,20 @@ PARTICIPATION = [
     ),
     ParticipationRecord("05916000", "survey", "2023-05-10", "contract-test", topic="energy", weight=0.5),
     ParticipationRecord("14626110", "peer-learning", "2023-06-01", "contract-test", topic="city-app"),
+    # a Kreis and a Verband named in a list keep their level (keys as the register has them:
+    # Kreis 05766 Lippe; Gemeindeverband 071375007 Vallendar, a Verbandsgemeinde in Mayen-Koblenz)
+    ParticipationRecord(
+        "05766", "registered", "2024-05-07", "contract-test", topic="mobility", level="kreis"
+    ),
+    ParticipationRecord(
+        "071375007",
+        "attended",
+        "2022-04-05",
+        "contract-test",
+        topic="energy",
+        event_id="rk-03-2022-04-05",
+        level="verband",
+    ),
 ]
 
 ULM = "08421000"
@@ -238,15 +252,24 @@ def test_programme_participation_is_the_curated_file(store: GraphStore, programm
 
 
 def test_interests_and_attendances_are_the_participation(store: GraphStore) -> None:
-    edges = participation_edges(PARTICIPATION)
+    edges = [e for e in participation_edges(PARTICIPATION) if e.src_kind == NodeKind.MUNICIPALITY]
     interests = {(e.src, e.dst, edge_key(e.kind, e.props)) for e in edges if e.kind == "INTERESTED_IN"}
-    got = store.interests()
+    got = store.interests()  # Gemeinden only
     assert len(got) == len(interests) == 8  # the repeated Blaubeuren row is one edge
     blaubeuren = store.interests(ags=["08425020"])
     assert blaubeuren["weight"].tolist() == [3.0]  # the last row wins, as on a load
     assert store.interests(topics=["buergerbeteiligung"])["ags"].tolist() == ["07111000", "08425072"]
     # a row naming a topic and an event is an interest and an attendance
     assert store.attendances()["ags"].tolist() == ["05766008", "07111000", "08425033", "08425072"]
+    # the Kreis and Verband rows are edges of the District and Association nodes, at their level
+    li = store.level_interests()
+    assert list(li.columns) == S.LEVEL_INTEREST_COLUMNS
+    assert li[["level", "key", "topic", "kind"]].values.tolist() == [
+        ["kreis", "05766", "mobility", "registered"], ["verband", "071375007", "energy", "attended"]]  # fmt: skip
+    la = store.level_attendances()
+    assert la[["level", "key", "event_id"]].values.tolist() == [["verband", "071375007", "rk-03-2022-04-05"]]
+    assert store.shortest_paths("Association:071375007", "Event:rk-03-2022-04-05", max_hops=1) == [
+        ["Association:071375007", "Event:rk-03-2022-04-05"]]  # fmt: skip
 
 
 def test_near_ulm_matches_an_independent_haversine(store: GraphStore, register: Register) -> None:
@@ -294,10 +317,10 @@ def test_info(store: GraphStore, contract_data: GraphData) -> None:
     assert info["stichtag"] == "2020-12-31"
     assert info["nodes"]["Municipality"] == 11_004
     assert sum(info["nodes"].values()) == len({(n.kind, n.key) for n in tables.nodes})
-    assert info["edges"]["INTERESTED_IN"] == 8
+    assert info["edges"]["INTERESTED_IN"] == 10  # 8 of Gemeinden, one of a Kreis, one of a Verband
     assert info["edges"]["PARTICIPATES_IN"] == 106
     assert info["nodes"]["Programme"] == 21
-    assert info["nodes"]["Association"] == 5  # only the Verbände the evidence names
+    assert info["nodes"]["Association"] == 6  # only the Verbände the evidence names (5 programme, 1 list)
     store.ping()
 
 
@@ -352,6 +375,8 @@ CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
     ("attendances", (), {"ags": ["07111000", "99999999"]}),
     ("attendances", (), {"ags": []}),
     ("relations", (), {}),
+    ("level_interests", (), {}),
+    ("level_attendances", (), {}),
     ("programmes", (), {}),
     ("programme_participation", (), {}),
     ("near", ([ULM], 20.0), {}),
@@ -624,6 +649,78 @@ def test_import_ties_and_participation_same_on_both_stores(
         nx_contract.replace(contract_data)
         neo4j_driver.execute_query(_UNDO_TIES, database_=neo_contract.database)
         neo4j_driver.execute_query(_UNDO_WRITES, database_=neo_contract.database)
+
+
+#: Participation at Kreis and Verband level and a Kreis ↔ project tie an import adds; the Verband
+#: (Gemeindeverband 010595974 Süderbrarup, an Amt in Schleswig-Flensburg) is no node before.
+LEVEL_ROWS = [
+    ParticipationRecord("05766", "survey", "2025-02-01", "contract-test-levels", topic="buergerbeteiligung",
+                        level="kreis"),
+    ParticipationRecord("010595974", "registered", "2025-02-01", "contract-test-levels", topic="mobility",
+                        event_id="rk-03-2022-04-05", level="verband"),
+]  # fmt: skip
+LEVEL_TIES = [
+    RelationRecord("EXCHANGES_WITH", "district", "05766", "project", "ulm", "contract-test-levels", "S"),
+    RelationRecord(
+        "ROLE_MODEL_FOR", "project", "ulm", "association", "010595974", "contract-test-levels", "S"
+    ),
+]
+_UNDO_LEVELS = """
+MATCH ()-[r]->() WHERE r.source = 'contract-test-levels' DELETE r
+WITH count(*) AS n MATCH (a:Association {key: '010595974'}) DETACH DELETE a
+WITH count(*) AS n MATCH (g:LernnetzGraph) SET g.rev = g.rev + 1
+"""
+
+
+@pytest.mark.neo4j
+def test_kreis_and_verband_participation_and_ties_same_on_both_stores(
+    nx_contract: NetworkXStore, neo_contract: Neo4jStore, contract_data: GraphData, neo4j_driver: Driver
+) -> None:
+    from lernnetz.graph.analytics import connections
+    from lernnetz.graph.analytics.interests import interest_rows
+
+    try:
+        for store in (nx_contract, neo_contract):
+            associations = store.info()["nodes"]["Association"]
+            with pytest.raises(InvalidArgument, match="Association '999999999'"):
+                store.add_participation([ParticipationRecord("999999999", "survey", "2025-02-01", "x",
+                                                             topic="mobility", level="verband")])  # fmt: skip
+            assert store.info()["nodes"]["Association"] == associations, store.backend  # nothing half-made
+            assert store.add_participation(LEVEL_ROWS) == 3, store.backend  # 2 interests, 1 attendance
+            assert store.add_participation(LEVEL_ROWS) == 0, store.backend
+            assert store.add_ties(LEVEL_TIES) == 2, store.backend
+            assert store.add_ties(LEVEL_TIES) == 0, store.backend
+            assert store.info()["nodes"]["Association"] == associations + 1, store.backend  # made once
+        for method in ("interests", "attendances", "level_interests", "level_attendances", "relations"):
+            _assert_same(getattr(nx_contract, method)(), getattr(neo_contract, method)(), method)
+        _assert_same(nx_contract.info()["nodes"], neo_contract.info()["nodes"], "node counts")
+        _assert_same(nx_contract.info()["edges"], neo_contract.info()["edges"], "edge counts")
+        rows = interest_rows(neo_contract, level="verband")
+        _assert_same(interest_rows(nx_contract, level="verband"), rows, "interest rows")
+        assert ("010595974", "Süderbrarup", "mobility") in set(
+            zip(rows["key"], rows["name"], rows["topic"], strict=True)
+        )
+        rel = neo_contract.relations()
+        assert ("EXCHANGES_WITH", "district", "05766", "project", "ulm") in set(
+            zip(rel["type"], rel["from_kind"], rel["from_key"], rel["to_kind"], rel["to_key"], strict=True))  # fmt: skip
+        for a, b in (("Kreis Lippe", "ulm"), ("ulm", "Amt Süderbrarup"), ("071375007", "Kreis Lippe")):
+            ca, cb = connections(nx_contract, a, b), connections(neo_contract, a, b)
+            assert (ca.a, ca.b) == (cb.a, cb.b)
+            for part in ("shared_topics", "shared_events", "ties"):
+                _assert_same(getattr(ca, part), getattr(cb, part), f"connections {a} {b} {part}")
+            assert ca.paths == cb.paths, (a, b)
+        lippe = connections(neo_contract, "Kreis Lippe", "ulm")
+        assert lippe.ties["type"].tolist() == ["EXCHANGES_WITH"]
+        assert {"mobility", "buergerbeteiligung"} <= set(lippe.shared_topics["topic"])
+        amt = connections(neo_contract, "ulm", "Amt Süderbrarup")
+        assert amt.ties["type"].tolist() == ["ROLE_MODEL_FOR"] and amt.b["kind"] == "association"
+        assert amt.shared_events["event_id"].tolist() == [
+            "rk-03-2022-04-05"
+        ]  # ulm hosted, the Amt registered
+    finally:
+        nx_contract.replace(contract_data)
+        neo4j_driver.execute_query(_UNDO_LEVELS, database_=neo_contract.database)
+    _assert_same(nx_contract.level_interests(), neo_contract.level_interests(), "level interests restored")
 
 
 @pytest.mark.neo4j

@@ -1,7 +1,7 @@
 """CLI commands for the analytics and the synthetic demo data.
 
 Registered on the main ``lernnetz`` app (``api/cli/__init__.py`` imports this module):
-``match``, ``recommend``, ``networks``, ``white-spots``, ``plan-events``, ``connections`` and
+``match``, ``recommend``, ``networks``, ``white-spots``, ``plan-events``, ``interests``, ``connections`` and
 ``demo-data`` (``import participation``/``import ties`` are in :mod:`lernnetz.api.cli.imports`). Every table command takes
 ``--format table|csv|json`` (and ``geojson`` where rows have places).
 """
@@ -366,14 +366,36 @@ def plan_events_cmd(
     print_notes(plan.notes, fmt)
 
 
-@app.command("connections")
-def connections_cmd(
-    a: Annotated[str, typer.Argument(help="Gemeinde (name/AGS) or project id")],
-    b: Annotated[str, typer.Argument(help="Gemeinde (name/AGS) or project id")],
+@app.command("interests")
+def interests_cmd(
+    topic: TopicOpt = None,
+    level: Annotated[
+        str | None, typer.Option(help="only rows of this level: gemeinde, verband or kreis")
+    ] = None,
     fmt: FormatOpt = Format.table,
     backend: BackendOpt = None,
 ) -> None:
-    """How two municipalities or projects are linked: shared topics and events, ties, paths."""
+    """Recorded interests with the level, key and name of their subject (Gemeinde, Verband, Kreis)."""
+    from lernnetz.graph.analytics.interests import interest_rows
+
+    with handled():
+        store = store_from_settings(backend)
+        df = interest_rows(store, topic=topic, level=level)
+    emit(df, fmt, title="Interessen / interests")
+
+
+@app.command("connections")
+def connections_cmd(
+    a: Annotated[
+        str, typer.Argument(help="Gemeinde (name/AGS), Kreis, Verband (VG X, Amt X, key) or project id")
+    ],
+    b: Annotated[
+        str, typer.Argument(help="Gemeinde (name/AGS), Kreis, Verband (VG X, Amt X, key) or project id")
+    ],
+    fmt: FormatOpt = Format.table,
+    backend: BackendOpt = None,
+) -> None:
+    """How two places (Gemeinden, Kreise, Verbände) or projects are linked: shared topics and events, ties, paths."""
     from lernnetz.graph.analytics import connections
 
     with handled():

@@ -132,7 +132,7 @@ def import_ties_cmd(
     backend: BackendOpt = None,
 ) -> None:
     """Import typed ties (Vorbild / role model, Wissensaustausch / exchange, gemeinsame Entwicklung /
-    co-development, Übertragung / transfer) between projects and Gemeinden: atomic, idempotent, kept
+    co-development, Übertragung / transfer) between projects, Gemeinden, Kreise and Verbände: atomic, idempotent, kept
     in the ties ledger so `lernnetz load` rebuilds them."""
     from lernnetz.graph.ties import import_ties
 

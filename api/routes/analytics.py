@@ -21,8 +21,17 @@ from lernnetz.api.render import (
     respond,
 )
 from lernnetz.api.responses import errors
-from lernnetz.api.schemas import Connections, EventPlan, LearningNetworks, MatchRow, Page, WhiteSpots
+from lernnetz.api.schemas import (
+    Connections,
+    EventPlan,
+    LearningNetworks,
+    LevelInterestRow,
+    MatchRow,
+    Page,
+    WhiteSpots,
+)
 from lernnetz.graph import analytics as queries
+from lernnetz.graph.analytics.interests import interest_rows
 from lernnetz.graph.pictures.maps import default_boundaries
 from lernnetz.graph.pictures.views import learning_network_html, learning_network_sheets
 from lernnetz.graph.regions import resolve_region
@@ -401,14 +410,17 @@ async def connections(
         Query(
             min_length=1,
             max_length=200,
-            description="A Gemeinde (name or AGS) or a project id.",
+            description="A Gemeinde (name or AGS), a Kreis, a Verband ('VG Vallendar', 9-digit key) or a project id.",
             examples=["ulm"],
         ),
     ],
     b: Annotated[
         str,
         Query(
-            min_length=1, max_length=200, description="Another Gemeinde or project.", examples=["08425141"]
+            min_length=1,
+            max_length=200,
+            description="Another Gemeinde, Kreis, Verband or project.",
+            examples=["08425141"],
         ),
     ],
     fmt: TableFormatQuery = "json",
@@ -416,6 +428,33 @@ async def connections(
     """Shared topics (with the evidence on each side), shared events, typed KTS ties and the shortest
     paths through the graph — material for a warm introduction. `csv` gives the one-table summary."""
     return await respond(request, lambda: _connections(store, a, b), model=Connections, fmt=fmt, heavy=True)
+
+
+@router.get(
+    "/interests",
+    response_model=Page[LevelInterestRow],
+    summary="Recorded interests of Gemeinden, Verbände and Kreise",
+    responses={**alt_formats(geojson=False), **errors(404, 409, 422, 503)},
+)
+async def interests(
+    request: Request,
+    store: StoreDep,
+    topic: Annotated[str | None, Query(max_length=200, description="Topic slug, label or synonym.")] = None,
+    level: Annotated[
+        Literal["gemeinde", "verband", "kreis"] | None, Query(description="Only rows of this level.")
+    ] = None,
+    fmt: TableFormatQuery = "json",
+    limit: LimitQuery = 100,
+    offset: OffsetQuery = 0,
+) -> Response:
+    """Every INTERESTED_IN row with the level, key and name of its subject: a Kreis or Verband named
+    in a participation list keeps its own rows (never spread onto its Gemeinden)."""
+    return await respond(
+        request,
+        lambda: page(interest_rows(store, topic=topic, level=level), limit, offset, filename="interests"),
+        model=Page[LevelInterestRow],
+        fmt=fmt,
+    )
 
 
 def _connections(store: GraphStore, a: str, b: str) -> Result:

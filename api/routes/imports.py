@@ -64,7 +64,8 @@ async def import_participation_route(
     """Conference registrations, attendance lists or survey answers as KTS gets them (canonical header
     `municipality,land,topics,kind,date,source`; see the README for the flexible columns). Names are
     resolved to AGS (normalised, with Land hints, then fuzzy); an ambiguous name is flagged, never
-    guessed. Returns the import report: rows read, matched exactly / fuzzily, ambiguous, unmatched,
+    guessed; a Kreis or Verband ("Landkreis Lippe", "VG Vallendar") is imported at its own level
+    (its key, `level` in the resolution rows; see `GET /interests`). Returns the import report: rows read, matched exactly / fuzzily, ambiguous, unmatched,
     the rejected rows with row, column, value and reason, and how many edges are new.
 
     Needs `Authorization: Bearer <token>` (401 without, 403 wrong, 503 when the server has no token).
@@ -96,8 +97,8 @@ async def import_ties_route(
 ) -> TiesReport:
     """The KTS's own ties (header e.g. `type,from,to,date,source`; types in German or English: Vorbild /
     role model, Wissensaustausch / exchange, gemeinsame Entwicklung / co-development, Übertragung /
-    transfer). Ends are model projects (id or name) or Gemeinden (name or AGS, resolved like
-    participation lists; ambiguous names are rejected, never guessed). Atomic and idempotent; the ties
+    transfer). Ends are model projects (id or name), Gemeinden, Kreise or Verbände (name or key, resolved
+    like participation lists; ambiguous names are rejected, never guessed). Atomic and idempotent; the ties
     are kept in the ties ledger, so a reload keeps them, and show in `/connections` and network pictures.
     Needs `Authorization: Bearer <token>`; at most 20 MB (413); a bad file is a 422 and changes nothing."""
     return await _import(

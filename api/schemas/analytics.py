@@ -284,8 +284,27 @@ class EventPlan(BaseModel):
     )
 
 
+class LevelInterestRow(BaseModel):
+    """One recorded interest with its subject: a Gemeinde, a Verband or a Kreis at its own level."""
+
+    model_config = example(
+        {"level": "kreis", "key": "05766", "name": "Lippe", "topic": "mobility", "kind": "registered",
+         "date": "2024-05-07", "source": "RK Lemgo", "weight": 1.0, "event_id": ""}
+    )  # fmt: skip
+
+    level: str = Field(description="gemeinde, verband or kreis")
+    key: str = Field(description="AGS (8 digits), Verband key (9) or Kreis key (5), as `level` says")
+    name: str = Field(description="the register's name")
+    topic: str
+    kind: str
+    date: str
+    source: str
+    weight: float
+    event_id: str
+
+
 class Entity(BaseModel):
-    """A municipality or project."""
+    """A municipality, Kreis, Verband (``association``) or project."""
 
     kind: str
     key: str

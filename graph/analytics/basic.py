@@ -140,8 +140,12 @@ def graph_stats(store: GraphStore) -> dict[str, Any]:
         "funded_unincorporated_areas": int((funded & unincorporated).sum()),
         "projects_by_round": {str(k): int(v) for k, v in p.groupby("round")["id"].count().items()},
         "projects_by_category": {str(k): int(v) for k, v in p.groupby("category")["id"].count().items()},
-        "interest_sources": {
-            str(k): int(v) for k, v in store.interests().groupby("source")["ags"].count().items()
+        "interest_sources": {  # INTERESTED_IN edges of Gemeinden, Verbände and Kreise
+            str(k): int(v)
+            for k, v in pd.concat([store.interests()["source"], store.level_interests()["source"]])
+            .value_counts()
+            .sort_index()
+            .items()
         },
         "attribution": str(info.get("attribution") or ""),
     }

@@ -14,8 +14,9 @@ import pandas as pd
 
 from lernnetz.graph.analytics.context import _Context, _context, _region
 from lernnetz.graph.analytics.frames import _columns, _empty, _rows
-from lernnetz.graph.errors import InvalidArgument
-from lernnetz.graph.model import NodeKind, node_id, split_node_id
+from lernnetz.graph.analytics.interests import place_names
+from lernnetz.graph.errors import Ambiguous, InvalidArgument
+from lernnetz.graph.model import TIE_END_KIND, NodeKind, node_id, split_node_id
 from lernnetz.graph.store import GraphStore
 
 # ---------------------------------------------------------------------------- connections
@@ -23,7 +24,7 @@ from lernnetz.graph.store import GraphStore
 
 @dataclass
 class Connections:
-    """How two municipalities or projects are linked (see :func:`connections`)."""
+    """How two places (Gemeinden, Kreise, Verbände) or projects are linked (see :func:`connections`)."""
 
     a: dict[str, Any]
     b: dict[str, Any]
@@ -63,18 +64,65 @@ SHARED_EVENT_COLUMNS = ["event_id", "title", "date", "kind", "a_role", "b_role"]
 TIE_COLUMNS = ["type", "from_kind", "from_key", "to_kind", "to_key", "source", "note"]
 
 
+#: Entity kind (as in ``relations()``) → participation level, for Kreise and Verbände.
+PLACE_LEVEL = {"district": "kreis", "association": "verband"}
+
+
+def _verband(store: GraphStore, text: str) -> dict[str, Any] | None:
+    """A Gemeindeverband named by its 9-digit key or as "VG X", "Amt X", "Verbandsgemeinde X" …"""
+    from lernnetz.graph.participation import resolver_for
+    from lernnetz.loaders.namefold import ASSOCIATION_PREFIXES, fold
+
+    t = text.strip()
+    if not ((t.isdigit() and len(t) == 9) or fold(t).startswith(ASSOCIATION_PREFIXES)):
+        return None
+    res = resolver_for(store).resolve(t)
+    if res.status == "ambiguous" and res.level == "verband":
+        raise Ambiguous(
+            res.reason, [{"kind": "association", "key": c.ags, "name": c.name} for c in res.candidates]
+        )
+    if not res.matched or res.level != "verband":
+        return None
+    return {"kind": "association", "key": res.ags, "name": res.name}
+
+
 def _entity(store: GraphStore, ctx: _Context, text: str) -> dict[str, Any]:
+    verband = _verband(store, text)
+    if verband is not None:
+        return verband
     reg = _region(store, ctx, text)
-    if reg.kind not in {"municipality", "project"}:
+    if reg.kind not in {"municipality", "project", "district"}:
         raise InvalidArgument(
-            f"{text!r} is a {reg.kind}; connections are between municipalities and projects",
-            hint="give a Gemeinde (name or AGS) or a project id",
+            f"{text!r} is a {reg.kind}; connections are between municipalities, Kreise, Verbände and projects",
+            hint='give a Gemeinde (name or AGS), a Kreis, a Verband ("VG X", "Amt X" or its key) or a project id',
         )
     return {"kind": reg.kind, "key": reg.key, "name": reg.name}
 
 
-def _entity_topics(ctx: _Context, ent: dict[str, Any]) -> dict[str, str]:
+def _place_topics(store: GraphStore, ctx: _Context, ent: dict[str, Any]) -> dict[str, str]:
+    """A Kreis's or Verband's topics: its own interests, its attended events' focus, its
+    other-programme evidence (never its Gemeinden's)."""
+    level, key = PLACE_LEVEL[ent["kind"]], ent["key"]
+    out: dict[str, list[str]] = defaultdict(list)
+    li = store.level_interests()
+    for r in _rows(li[(li["level"] == level) & (li["key"] == key)]):
+        at = f" at {r.event_id}" if r.event_id else ""
+        out[str(r.topic)].append(f"interest {r.kind} {r.date}{at} ({r.source})")
+    la = store.level_attendances()
+    for r in _rows(la[(la["level"] == level) & (la["key"] == key)]):
+        for t in ctx.events.get(str(r.event_id), {}).get("topics", []):
+            out[str(t)].append(f"event {r.kind} {r.date} at {r.event_id} ({r.source})")
+    place = ctx.places.get(key)
+    if place is not None and place.level == level:
+        for t, items in place.evidence.items():
+            out[t].extend(e.reason for e in items)
+    return {t: "; ".join(v) for t, v in sorted(out.items())}
+
+
+def _entity_topics(store: GraphStore, ctx: _Context, ent: dict[str, Any]) -> dict[str, str]:
     """topic → description of why the entity has it."""
+    if ent["kind"] in PLACE_LEVEL:
+        return _place_topics(store, ctx, ent)
     if ent["kind"] == "project":
         return dict.fromkeys(sorted(ctx.projects[ent["key"]].topics), "addresses")
     pos = ctx.positions([ent["key"]])
@@ -95,7 +143,11 @@ def _entity_events(store: GraphStore, ent: dict[str, Any]) -> dict[str, str]:
     if ent["kind"] == "project":
         h = store.event_hosts()
         return dict.fromkeys(sorted(h.loc[h["project_id"] == ent["key"], "event_id"].astype(str)), "hosted")
-    a = store.attendances([ent["key"]])
+    if ent["kind"] in PLACE_LEVEL:
+        la = store.level_attendances()
+        a = la[(la["level"] == PLACE_LEVEL[ent["kind"]]) & (la["key"] == ent["key"])]
+    else:
+        a = store.attendances([ent["key"]])
     out: dict[str, set[str]] = defaultdict(set)
     for e, k in zip(*_columns(a, "event_id", "kind"), strict=True):
         out[str(e)].add(str(k))
@@ -103,14 +155,16 @@ def _entity_events(store: GraphStore, ent: dict[str, Any]) -> dict[str, str]:
 
 
 def connections(store: GraphStore, a: str, b: str) -> Connections:
-    """How two municipalities or projects are linked — material for a warm introduction.
+    """How two municipalities, Kreise, Verbände or projects are linked — material for a warm introduction.
 
-    ``a`` and ``b`` are each a Gemeinde (name or AGS) or a project (id or name).
+    ``a`` and ``b`` are each a Gemeinde (name or AGS), a Kreis (name or 5-digit key), a
+    Verband ("VG Vallendar", "Amt Süderbrarup" or its 9-digit key) or a project (id or name).
     ``shared_topics``: topics both have (a municipality's from its interests and attended
-    events, a project's from ADDRESSES), with the evidence on each side.
-    ``shared_events``: events both took part in (a municipality ATTENDED, a project HOSTED).
+    events; a Kreis's or Verband's from its own interests, attended events and other-programme
+    evidence, never its Gemeinden's; a project's from ADDRESSES), with the evidence on each side.
+    ``shared_events``: events both took part in (a place ATTENDED, a project HOSTED).
     ``ties``: the typed KTS ties between the two (either direction), plus MEMBER_OF when
-    the municipality lies in the project's territory. ``paths``: up to 5 shortest paths
+    the municipality (or the whole Kreis) lies in the project's territory. ``paths``: up to 5 shortest paths
     in the graph (ignoring Kreis/Land structure edges, at most 6 hops), each a list of
     ``{id, kind, key, name}``.
     """
@@ -118,7 +172,7 @@ def connections(store: GraphStore, a: str, b: str) -> Connections:
     ea, eb = _entity(store, ctx, a), _entity(store, ctx, b)
     if (ea["kind"], ea["key"]) == (eb["kind"], eb["key"]):
         raise InvalidArgument(f"{a!r} and {b!r} are the same {ea['kind']}")
-    ta, tb = _entity_topics(ctx, ea), _entity_topics(ctx, eb)
+    ta, tb = _entity_topics(store, ctx, ea), _entity_topics(store, ctx, eb)
     shared_t = [
         {"topic": t, "label": ctx.topic_labels.get(t, t), "a_evidence": ta[t], "b_evidence": tb[t]}
         for t in sorted(set(ta) & set(tb))
@@ -147,6 +201,14 @@ def connections(store: GraphStore, a: str, b: str) -> Connections:
                     {"type": "MEMBER_OF", "from_kind": "municipality", "from_key": m_["key"], "to_kind": "project",
                      "to_key": p_["key"], "source": "data/project_members.csv", "note": f"territory (via {via})"}
                 )  # fmt: skip
+        if m_["kind"] == "district" and p_["kind"] == "project":  # a whole Kreis listed as territory
+            mem = store.members([p_["key"]])
+            hit = mem[(mem["kind"] == NodeKind.DISTRICT.value) & (mem["key"] == m_["key"])]
+            for r in _rows(hit):
+                tie_rows.append(
+                    {"type": "MEMBER_OF", "from_kind": "district", "from_key": m_["key"], "to_kind": "project",
+                     "to_key": p_["key"], "source": str(r.source), "note": f"territory ({r.role})"}
+                )  # fmt: skip
     ties = pd.DataFrame(tie_rows, columns=TIE_COLUMNS) if tie_rows else _empty(TIE_COLUMNS)
     ids = store.shortest_paths(
         node_id(_node_kind(ea["kind"]), ea["key"]),
@@ -170,7 +232,7 @@ def connections(store: GraphStore, a: str, b: str) -> Connections:
 
 
 def _node_kind(kind: str) -> NodeKind:
-    return NodeKind.PROJECT if kind == "project" else NodeKind.MUNICIPALITY
+    return TIE_END_KIND.get(kind, NodeKind.MUNICIPALITY)
 
 
 def _describe_node(store: GraphStore, ctx: _Context, nid: str) -> dict[str, Any]:
@@ -198,5 +260,5 @@ def _describe_node(store: GraphStore, ctx: _Context, nid: str) -> dict[str, Any]
         hit = p.loc[p["id"] == key, "name"]
         name = str(hit.iloc[0]) if len(hit) else key
     elif kind == NodeKind.ASSOCIATION:
-        name = ctx.places[key].label if key in ctx.places else key
+        name = ctx.places[key].label if key in ctx.places else place_names(store).get(("verband", key), key)
     return {"id": nid, "kind": kind.value, "key": key, "name": name}

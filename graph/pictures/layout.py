@@ -41,6 +41,7 @@ KIND_STYLE: dict[str, dict[str, str]] = {
     },
     "topic": {"color": "#27ae60", "shape": "box", "de": "Thema", "en": "topic"},
     "event": {"color": "#8e44ad", "shape": "triangle", "de": "Veranstaltung", "en": "event"},
+    "place": {"color": "#16a085", "shape": "square", "de": "Kreis / Verband", "en": "Kreis or Verband"},
     "other": {"color": "#7f8c8d", "shape": "dot", "de": "sonstiger Knoten", "en": "other node"},
 }
 KINDS = tuple(KIND_STYLE)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 
 from lernnetz.graph.jsonsafe import py
+from lernnetz.graph.model import TIE_END_KIND, NodeKind
 from lernnetz.graph.pictures.layout import _num
 from lernnetz.graph.pictures.network import _fmt, _mentions_synthetic, _write_text, network_html
 
@@ -175,7 +176,9 @@ def store_subgraph(store: GraphStore, ags: Iterable[str], *, with_projects: bool
 
     Nodes ``Municipality:<ags>`` (kind funded/candidate) and ``Project:<id>`` (kind project,
     placed at its lead key's centre, or its territory's mean position); edges MEMBER_OF from each
-    municipality in a project's territory to the project. For quick looks and benchmarks; the
+    municipality in a project's territory to the project; the KTS ties between drawn nodes, and a
+    Kreis (``District:<key>``) or Verband (``Association:<key>``) tied to a drawn node (kind
+    ``place``, at the mean centre of its Gemeinden). For quick looks and benchmarks; the
     analytics give richer graphs (``learning_networks(...).to_graph()``).
     """
     keys = sorted(set(ags))
@@ -230,13 +233,47 @@ def store_subgraph(store: GraphStore, ags: Iterable[str], *, with_projects: bool
 
 
 def _add_ties(store: GraphStore, G: nx.Graph) -> None:
-    """The typed KTS ties (curated and imported) between nodes already drawn."""
-    for r in store.relations().itertuples(index=False):
-        u = f"{'Project' if r.from_kind == 'project' else 'Municipality'}:{r.from_key}"
-        v = f"{'Project' if r.to_kind == 'project' else 'Municipality'}:{r.to_key}"
+    """The typed KTS ties (curated and imported) between nodes already drawn; a Kreis or Verband
+    tied to a drawn node is drawn too (kind ``place``, at the mean centre of its Gemeinden)."""
+    rel = store.relations()
+    if rel.empty:
+        return
+    for r in rel.itertuples(index=False):
+        u = f"{TIE_END_KIND.get(str(r.from_kind), NodeKind.MUNICIPALITY).value}:{r.from_key}"
+        v = f"{TIE_END_KIND.get(str(r.to_kind), NodeKind.MUNICIPALITY).value}:{r.to_key}"
+        for node, other in ((u, v), (v, u)):
+            if node not in G and other in G:
+                _add_place_node(store, G, node)
         if u in G and v in G:
             G.add_edge(u, v, type=str(r.type), label=str(r.type).replace("_", " ").lower(),
                        title=f"{r.type} ({r.source})")  # fmt: skip
+
+
+def _add_place_node(store: GraphStore, G: nx.Graph, node: str) -> None:
+    """A Kreis (``District:<key>``) or Verband (``Association:<key>``) node, if ``node`` is one."""
+    kind, _, key = node.partition(":")
+    if kind not in (NodeKind.DISTRICT.value, NodeKind.ASSOCIATION.value):
+        return
+    m = store.municipalities()
+    col = "district_key" if kind == NodeKind.DISTRICT.value else "association_key"
+    inside = m[(m[col] == key) & m["lat"].notna()]
+    if inside.empty:
+        return
+    if kind == NodeKind.DISTRICT.value:
+        d = store.districts()
+        name, what = str(d.loc[d["key"] == key, "name"].iloc[0]), "Kreis"
+    else:
+        name, what = str(inside["association_name"].iloc[0]), "Gemeindeverband / Verband"
+    G.add_node(
+        node,
+        kind="place",
+        label=name,
+        lat=_num(inside["lat"].mean()),
+        lon=_num(inside["lon"].mean()),
+        population=py(int(inside["population"].sum())),
+        title=f"{name} ({what}, {key})\n{len(inside)} Gemeinden; Einwohner / population: "
+        f"{_fmt(int(inside['population'].sum()))}\nPosition: Mittel der Gemeinden / mean of its Gemeinden",
+    )
 
 
 # ---------------------------------------------------------------------------- tables people read

@@ -419,23 +419,6 @@ ORDER BY ags, event_id, kind, date, source
     )
 
 
-def relations() -> str:
-    """The typed KTS ties, sorted by all columns."""
-    types = "|".join(rel_type(t) for t in TIES)
-    return read(
-        f"""
-MATCH (a)-[r:{types}]->(b) WHERE a.gen = gen
-WITH type(r) AS type,
-       CASE WHEN a:Project THEN 'project' ELSE 'municipality' END AS from_kind, {_key_expr("a")} AS from_key,
-       CASE WHEN b:Project THEN 'project' ELSE 'municipality' END AS to_kind, {_key_expr("b")} AS to_key,
-       coalesce(r.source, '') AS source, coalesce(r.confidence, '') AS confidence,
-       coalesce(r.note, '') AS note
-ORDER BY type, from_kind, from_key, to_kind, to_key, source, confidence, note
-"""
-        + _pack(["type", "from_kind", "from_key", "to_kind", "to_key", "source", "confidence", "note"])
-    )
-
-
 #: PARTICIPATES_IN edges (Gemeinde, Verband or Kreis → other programme), sorted as the NetworkX store.
 PROGRAMME_PARTICIPATION = read(
     f"""

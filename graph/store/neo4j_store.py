@@ -76,6 +76,7 @@ from lernnetz.graph.model import (
 )
 from lernnetz.graph.store import cypher as cy
 from lernnetz.graph.store import protocol as S
+from lernnetz.graph.store.neo4j_levels import Neo4jLevels, merge_associations
 from lernnetz.graph.store.neo4j_write import Neo4jWriter, group_edges
 from lernnetz.loaders.records import ParticipationRecord, RelationRecord
 
@@ -139,7 +140,7 @@ def _values(result: Result) -> list[list[Any]]:
     return result.values()
 
 
-class Neo4jStore(Neo4jWriter):
+class Neo4jStore(Neo4jLevels, Neo4jWriter):
     """The Neo4j store (see module docstring)."""
 
     backend = "neo4j"
@@ -306,12 +307,14 @@ class Neo4jStore(Neo4jWriter):
             self._state()
             return 0
         groups = group_edges(rows)
+        associations = self._association_payloads(rows)  # a Verband named for the first time: its node
 
         def work(tx: ManagedTransaction) -> int:
             state = tx.run(_q(cy.READ_STATE), graph_id=self.graph_id).values()
             if not state or state[0][0] is None:
                 raise NoGraph("no graph is loaded into Neo4j yet", hint="run `lernnetz load --backend neo4j`")
             gen = int(state[0][0])
+            merge_associations(tx, associations, gen)
             keys: dict[NodeKind, set[str]] = defaultdict(set)
             for r in rows:
                 keys[r.src_kind].add(r.src)
@@ -450,9 +453,6 @@ class Neo4jStore(Neo4jWriter):
             return self._edge_table("attendances", cy.attendances(by_ags=False), cols)
         df = self._frame(cy.attendances(by_ags=True), cols, ags=list(ags))
         return _typed(df, _ATTENDANCE_DTYPES)
-
-    def relations(self) -> pd.DataFrame:
-        return self._edge_table("relations", cy.relations(), S.RELATION_COLUMNS)
 
     def programmes(self) -> pd.DataFrame:
         return self._node_table("programmes", NodeKind.PROGRAMME, S.PROGRAMME_COLUMNS, ["id"])

@@ -2,19 +2,32 @@
 
 Holds the pure functions :class:`lernnetz.graph.store.nx_store.NetworkXStore` uses to turn its
 graph's edges into the fixed-column frames of :mod:`lernnetz.graph.store.protocol`: project
-territories (every Gemeinde a project reaches, and how), KTS ties, the row makers of the member and
-programme-participation tables, and the frame of a radius query. They take the graph or its edges
+territories (every Gemeinde a project reaches, and how), KTS ties, the row makers of the member,
+participation (Gemeinde level, Kreis/Verband level) and programme-participation tables, the frame of
+a radius query, and what an import adds (new edges, the Association nodes they need). They take the graph or its edges
 grouped by type as arguments and keep no state; caching stays with the store.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from lernnetz.graph.model import TIE_KINDS, EdgeKind, NodeKind, split_node_id
+from lernnetz.graph.errors import InvalidArgument
+from lernnetz.graph.levels import edge_associations, new_association_rows
+from lernnetz.graph.model import (
+    TIE_END_NAME,
+    TIE_KINDS,
+    EdgeKind,
+    EdgeRow,
+    NodeKind,
+    edge_key,
+    node_id,
+    split_node_id,
+)
 from lernnetz.graph.store import protocol as S
 
 if TYPE_CHECKING:
@@ -22,6 +35,57 @@ if TYPE_CHECKING:
 
 #: Edges as ``(u, v, data)`` triples.
 Edges = list[tuple[str, str, dict[str, Any]]]
+#: The cached tables made from edges (dropped when an import adds edges).
+EDGE_TABLES = ("interests", "attendances", "level_interests", "level_attendances", "counts", "undirected",
+               "relations")  # fmt: skip
+#: The participation ``level`` of a District or Association node.
+_LEVEL_OF = {NodeKind.DISTRICT: "kreis", NodeKind.ASSOCIATION: "verband"}
+_MUNICIPALITY = NodeKind.MUNICIPALITY.value + ":"
+
+
+def interest_row(u: str, v: str, d: dict[str, Any]) -> list[Any] | None:
+    """An INTERESTED_IN edge of a Gemeinde as a row of ``interests`` (None for a Kreis or Verband)."""
+    if not u.startswith(_MUNICIPALITY):
+        return None
+    return [split_node_id(u)[1], split_node_id(v)[1], d.get("kind", ""), d.get("date", ""), d.get("source", ""),
+            float(d.get("weight", 1.0)), d.get("event_id", "")]  # fmt: skip
+
+
+def attendance_row(u: str, v: str, d: dict[str, Any]) -> list[Any] | None:
+    """An ATTENDED edge of a Gemeinde as a row of ``attendances`` (None for a Kreis or Verband)."""
+    if not u.startswith(_MUNICIPALITY):
+        return None
+    return [
+        split_node_id(u)[1],
+        split_node_id(v)[1],
+        d.get("kind", ""),
+        d.get("date", ""),
+        d.get("source", ""),
+    ]
+
+
+def level_interest_row(u: str, v: str, d: dict[str, Any]) -> list[Any] | None:
+    """An INTERESTED_IN edge of a Kreis or Verband as a row of ``level_interests`` (else None)."""
+    kind, key = split_node_id(u)
+    if kind not in _LEVEL_OF:
+        return None
+    return [_LEVEL_OF[kind], key, split_node_id(v)[1], d.get("kind", ""), d.get("date", ""), d.get("source", ""),
+            float(d.get("weight", 1.0)), d.get("event_id", "")]  # fmt: skip
+
+
+def level_attendance_row(u: str, v: str, d: dict[str, Any]) -> list[Any] | None:
+    """An ATTENDED edge of a Kreis or Verband as a row of ``level_attendances`` (else None)."""
+    kind, key = split_node_id(u)
+    if kind not in _LEVEL_OF:
+        return None
+    return [
+        _LEVEL_OF[kind],
+        key,
+        split_node_id(v)[1],
+        d.get("kind", ""),
+        d.get("date", ""),
+        d.get("source", ""),
+    ]
 
 
 def territory_frame(G: nx.MultiDiGraph[str], member_edges: Edges) -> pd.DataFrame:
@@ -43,6 +107,38 @@ def territory_frame(G: nx.MultiDiGraph[str], member_edges: Edges) -> pd.DataFram
     df = pd.DataFrame(rows, columns=[*S.TERRITORY_COLUMNS, "rank"])
     df = df.sort_values(["project_id", "ags", "rank", "via"]).drop_duplicates(["project_id", "ags"])
     return df[S.TERRITORY_COLUMNS].reset_index(drop=True)
+
+
+def association_nodes(
+    G: nx.MultiDiGraph[str],
+    rows: list[EdgeRow],
+    municipalities: Callable[[], pd.DataFrame],
+    meta: dict[str, Any],
+) -> list[tuple[str, dict[str, Any]]]:
+    """The Association nodes edges need that the graph lacks (a Verband named for the first time
+    by an import), made as a load makes them (:mod:`lernnetz.graph.levels`)."""
+    keys = [k for k in edge_associations(rows) if not G.has_node(node_id(NodeKind.ASSOCIATION, k))]
+    if not keys:
+        return []
+    return [(node_id(n.kind, n.key), {"kind": n.kind.value, **n.props})
+            for n in new_association_rows(keys, municipalities(), meta)]  # fmt: skip
+
+
+def new_edges(
+    G: nx.MultiDiGraph[str], rows: list[EdgeRow], what: str, extra: set[str]
+) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """The edges of ``rows`` the graph does not hold yet, as ``(u, v, key, data)``. An end that is
+    neither in the graph nor in ``extra`` (nodes about to be added) raises :class:`InvalidArgument`."""
+    for r in rows:
+        for kind, key in ((r.src_kind, r.src), (r.dst_kind, r.dst)):
+            if not G.has_node(node_id(kind, key)) and node_id(kind, key) not in extra:
+                raise InvalidArgument(f"{what} refers to an unknown {kind} {key!r}")
+    new = []
+    for r in rows:
+        u, v, k = node_id(r.src_kind, r.src), node_id(r.dst_kind, r.dst), edge_key(r.kind, r.props)
+        if not G.has_edge(u, v, key=k):
+            new.append((u, v, k, {"type": r.kind.value, **r.props}))
+    return new
 
 
 def relation_frame(edges_by_type: dict[str, Edges]) -> pd.DataFrame:
@@ -82,4 +178,4 @@ def near_frame(ags: np.ndarray[Any, Any], dist: np.ndarray[Any, Any]) -> pd.Data
 
 
 def _tie_name(kind: NodeKind) -> str:
-    return "project" if kind == NodeKind.PROJECT else "municipality"
+    return TIE_END_NAME.get(kind, "municipality")

@@ -35,7 +35,7 @@ WARM_VERSION = 1
 _WARM_TABLES = (
     "municipalities", "districts", "states", "projects", "topics", "events", "territories",
     "members", "project_topics", "event_topics", "event_hosts", "interests", "attendances",
-    "relations",
+    "relations", "level_interests", "level_attendances",
 )  # fmt: skip
 
 

@@ -25,23 +25,28 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import numpy as np
 import pandas as pd
 
-from lernnetz.graph.errors import InvalidArgument, NoGraph
+from lernnetz.graph.errors import NoGraph
 from lernnetz.graph.geo import SpatialIndex, haversine_km
 from lernnetz.graph.model import (
     EdgeKind,
     EdgeRow,
     GraphData,
     NodeKind,
-    edge_key,
-    node_id,
     participation_edges,
     split_node_id,
     tie_edges,
 )
 from lernnetz.graph.store import protocol as S
 from lernnetz.graph.store.nx_frames import (
+    EDGE_TABLES,
+    association_nodes,
+    attendance_row,
+    interest_row,
+    level_attendance_row,
+    level_interest_row,
     member_row,
     near_frame,
+    new_edges,
     programme_participation_row,
     relation_frame,
     territory_frame,
@@ -119,29 +124,21 @@ class NetworkXStore:
     def _add_edges(self, rows: list[EdgeRow], what: str) -> int:
         with self._lock:
             G = self._graph()
-            missing = [
-                (r.src_kind, r.src) if not G.has_node(node_id(r.src_kind, r.src)) else (r.dst_kind, r.dst)
-                for r in rows
-                if not (G.has_node(node_id(r.src_kind, r.src)) and G.has_node(node_id(r.dst_kind, r.dst)))
-            ]
-            if missing:
-                kind, key = missing[0]
-                raise InvalidArgument(f"{what} refers to an unknown {kind} {key!r}")
-            new = []
-            for r in rows:
-                u, v, k = node_id(r.src_kind, r.src), node_id(r.dst_kind, r.dst), edge_key(r.kind, r.props)
-                if not G.has_edge(u, v, key=k):
-                    new.append((u, v, k, {"type": r.kind.value, **r.props}))
+            # a Verband named for the first time gets its node, as a load makes it
+            nodes = association_nodes(G, rows, self.municipalities, self.meta)
+            new = new_edges(G, rows, what, {n for n, _ in nodes})
             if not new:
                 return 0
+            G.add_nodes_from(nodes)
             G.add_edges_from(new)
             try:
                 if self.snapshot is not None:
                     self._snapshot_id = write_snapshot(self.snapshot, G, self.meta)
             except BaseException:
                 G.remove_edges_from([(u, v, k) for u, v, k, _ in new])
+                G.remove_nodes_from(n for n, _ in nodes)
                 raise
-            for name in ("interests", "attendances", "counts", "undirected", "relations"):
+            for name in EDGE_TABLES:
                 self._cache.pop(name, None)
             self._derived, self._warm_saved, self._edges = {}, frozenset(), None
             return len({(u, v, k) for u, v, k, _ in new})
@@ -324,12 +321,8 @@ class NetworkXStore:
     def interests(
         self, ags: Sequence[str] | None = None, topics: Sequence[str] | None = None
     ) -> pd.DataFrame:
-        df = self._edge_table(
-            "interests", EdgeKind.INTERESTED_IN, S.INTEREST_COLUMNS,
-            lambda u, v, d: [split_node_id(u)[1], split_node_id(v)[1], d.get("kind", ""), d.get("date", ""),
-                             d.get("source", ""), float(d.get("weight", 1.0)), d.get("event_id", "")],
-            S.INTEREST_COLUMNS,
-        )  # fmt: skip
+        df = self._edge_table("interests", EdgeKind.INTERESTED_IN, S.INTEREST_COLUMNS, interest_row,
+                              S.INTEREST_COLUMNS)  # fmt: skip
         if ags is not None:
             df = self._select("interests", df, "ags", ags)
         if topics is not None:
@@ -337,15 +330,17 @@ class NetworkXStore:
         return df.reset_index(drop=True)
 
     def attendances(self, ags: Sequence[str] | None = None) -> pd.DataFrame:
-        df = self._edge_table(
-            "attendances", EdgeKind.ATTENDED, S.ATTENDANCE_COLUMNS,
-            lambda u, v, d: [split_node_id(u)[1], split_node_id(v)[1], d.get("kind", ""), d.get("date", ""),
-                             d.get("source", "")],
-            S.ATTENDANCE_COLUMNS,
-        )  # fmt: skip
-        if ags is None:
-            return df
-        return self._select("attendances", df, "ags", ags)
+        df = self._edge_table("attendances", EdgeKind.ATTENDED, S.ATTENDANCE_COLUMNS, attendance_row,
+                              S.ATTENDANCE_COLUMNS)  # fmt: skip
+        return df if ags is None else self._select("attendances", df, "ags", ags)
+
+    def level_interests(self) -> pd.DataFrame:
+        return self._edge_table("level_interests", EdgeKind.INTERESTED_IN, S.LEVEL_INTEREST_COLUMNS,
+                                level_interest_row, S.LEVEL_INTEREST_COLUMNS)  # fmt: skip
+
+    def level_attendances(self) -> pd.DataFrame:
+        return self._edge_table("level_attendances", EdgeKind.ATTENDED, S.LEVEL_ATTENDANCE_COLUMNS,
+                                level_attendance_row, S.LEVEL_ATTENDANCE_COLUMNS)  # fmt: skip
 
     def relations(self) -> pd.DataFrame:
         if "relations" not in self._cache:
@@ -506,7 +501,9 @@ class NetworkXStore:
         self, name: str, kind: EdgeKind, columns: list[str], row: Any, order: list[str]
     ) -> pd.DataFrame:
         if name not in self._cache:
-            rows = [row(u, v, d) for u, v, d in self._edges_by_type().get(kind.value, [])]
+            rows = [
+                r for u, v, d in self._edges_by_type().get(kind.value, []) if (r := row(u, v, d)) is not None
+            ]
             df = pd.DataFrame(rows, columns=columns)
             self._cache[name] = df.sort_values(order, kind="mergesort").reset_index(drop=True)
         return self._cache[name]

@@ -44,6 +44,10 @@ EVENT_TOPIC_COLUMNS = ["event_id", "topic", "source", "confidence"]
 EVENT_HOST_COLUMNS = ["event_id", "project_id"]
 INTEREST_COLUMNS = ["ags", "topic", "kind", "date", "source", "weight", "event_id"]
 ATTENDANCE_COLUMNS = ["ags", "event_id", "kind", "date", "source"]
+#: ``level_interests()`` / ``level_attendances()``: participation recorded at a Kreis (``level``
+#: ``kreis``, ``key`` the 5-digit key) or Verband (``verband``, the 9-digit key).
+LEVEL_INTEREST_COLUMNS = ["level", "key", "topic", "kind", "date", "source", "weight", "event_id"]
+LEVEL_ATTENDANCE_COLUMNS = ["level", "key", "event_id", "kind", "date", "source"]
 RELATION_COLUMNS = ["type", "from_kind", "from_key", "to_kind", "to_key", "source", "confidence", "note"]
 NEAR_COLUMNS = ["ags", "distance_km"]
 #: ``programmes()``: other programmes (``topics`` a list of slugs).
@@ -153,11 +157,20 @@ class GraphStore(Protocol):
     def interests(
         self, ags: Sequence[str] | None = None, topics: Sequence[str] | None = None
     ) -> pd.DataFrame:
-        """INTEREST_COLUMNS sorted by all columns; optionally filtered."""
+        """INTEREST_COLUMNS sorted by all columns; optionally filtered. Gemeinden only (the
+        interests of Kreise and Verbände: :meth:`level_interests`)."""
         ...
 
     def attendances(self, ags: Sequence[str] | None = None) -> pd.DataFrame:
-        """ATTENDANCE_COLUMNS sorted by all columns."""
+        """ATTENDANCE_COLUMNS sorted by all columns. Gemeinden only."""
+        ...
+
+    def level_interests(self) -> pd.DataFrame:
+        """LEVEL_INTEREST_COLUMNS sorted by all columns: INTERESTED_IN edges of Kreise and Verbände."""
+        ...
+
+    def level_attendances(self) -> pd.DataFrame:
+        """LEVEL_ATTENDANCE_COLUMNS sorted by all columns: ATTENDED edges of Kreise and Verbände."""
         ...
 
     def relations(self) -> pd.DataFrame:
