@@ -349,6 +349,9 @@ class NameResolver:
         )
 
     def _by_key(self, digits: str, notes: list[str]) -> Resolution:
+        # Excel drops the leading zero of keys from Länder 01-09: 4-digit Kreis keys, 7-digit AGS.
+        if len(digits) in (4, 7):
+            digits = "0" + digits
         if len(digits) == 5 and digits in self.district_names:
             p = self.level_place("kreis", digits)
             return Resolution("exact", ags=digits, name=p.name, method="ags", score=100.0, level="kreis")

@@ -25,8 +25,8 @@ A file needs ``municipality`` or ``ags``, and ``topics`` or ``event``. Other col
 are ignored (and listed in the report). Per row:
 
 * **municipality**: a manual mapping (``mapping``, see :mod:`lernnetz.loaders.resolution`)
-  first; else the AGS (8 digits; 7 digits get the leading zero Excel dropped; a 12-digit ARS
-  is converted) or a name resolved by :class:`lernnetz.loaders.names.NameResolver` with the
+  first; else the AGS (8 digits; a 12-digit ARS is converted; a 7-digit AGS or 4-digit Kreis
+  key gets back the leading zero Excel dropped) or a name resolved by :class:`lernnetz.loaders.names.NameResolver` with the
   ``land``/``kreis`` hints. Ambiguous and unmatched names are rejected, never guessed. A
   Kreis or Verband named in the list ("Landkreis Lippe", "Kreis Mayen-Koblenz", "VG Vallendar",
   "Amt Süderbrarup", or its 5-digit Kreis / 9-digit Verband key in the ``ags`` column) is
@@ -313,10 +313,7 @@ def read_participation(
         if res is not None:
             col, val = used.get("municipality", "municipality"), name
         elif ags_cell:
-            key = ags_cell.replace(" ", "")
-            if key.isdigit() and len(key) == 7:
-                key = "0" + key
-            res = resolver.resolve(key)
+            res = resolver.resolve(ags_cell)
             col, val = used["ags"], ags_cell
             if res.matched and name:
                 by_name = resolver.resolve(name, land=land, kreis=kreis)

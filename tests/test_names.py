@@ -146,6 +146,12 @@ def test_keys_and_nonsense(register: Register, resolver: NameResolver) -> None:
     assert resolver.resolve(ulm.ags).ags == ulm.ags
     assert resolver.resolve(ulm.ars).ags == ulm.ags  # 12-digit ARS
     assert resolver.resolve("99999999").status == "unmatched"
+    # Excel drops the leading zero: 7-digit AGS and 4-digit Kreis keys get it back
+    lemgo = resolver.resolve("5766044")  # Lemgo, 05766044 in the register
+    assert (lemgo.ags, lemgo.level) == ("05766044", "gemeinde") and lemgo.name.startswith("Lemgo")
+    lippe = resolver.resolve("5766")  # Kreis Lippe, 05766
+    assert (lippe.ags, lippe.level) == ("05766", "kreis")
+    assert resolver.resolve("1234").status == "unmatched"  # 01234 is no Kreis
     assert resolver.resolve("Atlantis").status == "unmatched"
     assert resolver.resolve("").status == "unmatched"
     unincorporated = next(m for m in register.municipalities if m.is_unincorporated)
