@@ -2,8 +2,11 @@
 
 Every function takes a :class:`lernnetz.graph.store.protocol.GraphStore` first and uses only the
 protocol's table methods (``municipalities``, ``territories``, ``project_topics``,
-``interests``, ``attendances``, ``event_topics``, ``near``, ``shortest_paths`` …), so the
-embedded and the Neo4j store give the same answers from one implementation. Results are
+``interests``, ``attendances``, ``event_topics``, ``shortest_paths`` …), so the
+embedded and the Neo4j store give the same answers from one implementation. Radius questions
+are answered from the context's own spatial index over the register's coordinates (the
+computation of the stores' ``near``, :meth:`lernnetz.graph.geo.SpatialIndex.near`): no store
+round trip per question. Results are
 pandas objects with fixed columns; errors are :mod:`lernnetz.graph.errors` domain errors
 (``NotFound`` for an unknown region or topic, ``Ambiguous`` for a name that fits
 several places, ``InvalidArgument`` for a parameter out of range).
@@ -78,7 +81,7 @@ from lernnetz.graph.analytics.places import (
     participation_evidence,
 )
 from lernnetz.graph.errors import Ambiguous, InvalidArgument, NotFound
-from lernnetz.graph.geo import haversine_km
+from lernnetz.graph.geo import SpatialIndex, haversine_km
 from lernnetz.graph.regions import Region, resolve_region
 from lernnetz.graph.store import GraphStore, memo
 from lernnetz.loaders.topics import TopicLookup
@@ -141,7 +144,10 @@ class _Context:
     funded_rank: npt.NDArray[np.int8]
     funded_confidence: list[str]
     places: dict[str, Place]
+    index: SpatialIndex  # over the located Gemeinden (``located`` maps its positions to ours)
+    located: IntArray
     regions: dict[str, Region] = field(default_factory=dict)
+    centres: dict[tuple[str, str], IntArray] = field(default_factory=dict)
     masks: dict[frozenset[str], BoolArray] = field(default_factory=dict)
 
     # -- lookups
@@ -352,6 +358,7 @@ def _build_context(store: GraphStore, stamp: Any, attribution: str) -> _Context:
     population = m["population"].fillna(0).to_numpy(dtype=np.int64)
     lat = m["lat"].to_numpy(dtype=np.float64)
     lon = m["lon"].to_numpy(dtype=np.float64)
+    located = np.flatnonzero(~np.isnan(lat) & ~np.isnan(lon)).astype(np.int64)
 
     topics = store.topics()
     topic_labels = {
@@ -462,6 +469,8 @@ def _build_context(store: GraphStore, stamp: Any, attribution: str) -> _Context:
         funded_rank=fund.rank,
         funded_confidence=fund.confidence,
         places=places,
+        index=SpatialIndex(lat[located], lon[located]),
+        located=located,
     )
 
 
@@ -480,12 +489,28 @@ def _region(store: GraphStore, ctx: _Context, text: str) -> Region:
 
 
 def _near(store: GraphStore, ctx: _Context, region: Region, radius_km: float) -> tuple[IntArray, FloatArray]:
-    """Positions and distances of every municipality within the radius of the region."""
-    hits = store.near(list(region.members), radius_km)
-    get = ctx.pos_of.get
-    idx = np.array([get(a, -1) for a in hits["ags"].tolist()], dtype=np.int64)
-    keep = idx >= 0
-    return idx[keep], hits["distance_km"].to_numpy(dtype=np.float64)[keep]
+    """Positions and distances of every municipality within the radius of the region, ordered by
+    distance, then AGS: the store's ``near`` answered from the context's own index over the same
+    coordinates with the same formula (:meth:`SpatialIndex.near`), so no store is asked per call."""
+    key = (region.kind, region.key)
+    with _LOCK:
+        centres = ctx.centres.get(key)
+    if centres is None:
+        ix = np.full(len(ctx.ags), -1, dtype=np.int64)
+        ix[ctx.located] = np.arange(len(ctx.located))
+        get = ctx.pos_of.get
+        own = [ix[p] for p in (get(a) for a in dict.fromkeys(region.members)) if p is not None]
+        centres = np.array([i for i in own if i >= 0], dtype=np.intp)
+        with _LOCK:
+            if len(ctx.centres) > 4096:
+                ctx.centres.clear()
+            ctx.centres[key] = centres
+    if len(centres) == 0:
+        return np.array([], dtype=np.int64), np.array([], dtype=np.float64)
+    found, dist = ctx.index.near(centres, radius_km)
+    pos = ctx.located[found]  # ascending, as the AGS
+    order = np.lexsort((pos, dist))
+    return pos[order], dist[order]
 
 
 def _projects_near(ctx: _Context, pos: IntArray) -> list[str]:

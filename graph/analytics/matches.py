@@ -45,7 +45,7 @@ def matches(
     1. ``region`` is resolved with :func:`lernnetz.graph.regions.resolve_region` (AGS, project id or
        name; unknown → ``NotFound``, ambiguous → ``Ambiguous``); ``0 < radius_km ≤ 1000``.
     2. The **area** is every municipality whose distance to the region (min over the
-       region's Gemeinden, 0 inside) is ≤ ``radius_km`` (``store.near``).
+       region's Gemeinden, 0 inside) is ≤ ``radius_km`` (as ``store.near``).
     3. **Candidates**: municipalities in the area that are not funded and have at least one
        topic (interest, attended event's focus, or other-programme participation); with
        ``topics`` given, only those topics count (unknown topic → ``NotFound``). Kreise and

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from lernnetz.graph.errors import InvalidArgument, NoGraph
-from lernnetz.graph.geo import SpatialIndex, haversine_km
+from lernnetz.graph.geo import SpatialIndex
 from lernnetz.graph.model import (
     EdgeKind,
     EdgeRow,
@@ -370,18 +370,10 @@ class NetworkXStore:
         idx = [self._ags_index[a] for a in dict.fromkeys(centres) if a in self._ags_index]
         if self._tree is None or not idx:
             return near_frame(np.array([], dtype=str), np.array([], dtype=np.float64))
-        clat, clon = self._tree_lat[idx], self._tree_lon[idx]
-        found = self._tree.within(np.asarray(idx, dtype=np.intp), radius_km)
+        found, dist = self._tree.near(np.asarray(idx, dtype=np.intp), radius_km)
         if len(found) == 0:
             return near_frame(np.array([], dtype=str), np.array([], dtype=np.float64))
-        lat, lon = self._tree_lat[found], self._tree_lon[found]
-        if len(idx) > 32:  # a Land-sized region: the nearest centre by a k-d tree (same haversine)
-            best, _ = SpatialIndex(clat, clon).query(lat, lon)
-        else:
-            best = haversine_km(lat[:, None], lon[:, None], clat[None, :], clon[None, :]).min(axis=1)
-        best[np.isin(found, idx)] = 0.0
-        keep = best <= radius_km
-        ags, dist = self._tree_ags[found][keep], best[keep]
+        ags = self._tree_ags[found]
         order = np.lexsort((ags, dist))
         return near_frame(ags[order], dist[order])
 
