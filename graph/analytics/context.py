@@ -227,8 +227,8 @@ class _Context:
             return np.full(len(pos), np.inf)
         d = haversine_km(self.lat[pos][:, None], self.lon[pos][:, None], p.lat[None, :], p.lon[None, :])
         out = np.asarray(d.min(axis=1), dtype=np.float64)
-        inside = np.isin(pos, p.territory)
-        out[inside] = 0.0
+        at = np.minimum(np.searchsorted(p.territory, pos), len(p.territory) - 1)
+        out[p.territory[at] == pos] = 0.0  # inside (the territory is sorted: no np.isin per call)
         return out
 
     def topic_args(self, topics: Sequence[str] | str | None) -> list[str] | None:

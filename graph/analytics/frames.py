@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from lernnetz.graph.analytics.params import SCORE_DECIMALS
@@ -45,6 +46,38 @@ def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     if not rows:
         return _empty(columns)
     return pd.DataFrame({c: [r[c] for r in rows] for c in columns}, columns=columns)
+
+
+#: The dtype pandas infers for a column of text (``str`` in pandas 3, ``object`` before).
+_TEXT = pd.Series(["x"]).dtype
+
+
+def _column(values: list[Any], kind: str) -> Any:
+    """One column made with the dtype inference would give it: ``text`` (every value a str),
+    ``int`` (ints), ``float`` (floats, ``None`` as NaN, at least one a float), else objects."""
+    if kind == "text" and isinstance(_TEXT, pd.StringDtype):
+        # the extension-array constructor of the interface (pd.array's own path is slower)
+        cls: Any = _TEXT.construct_array_type()
+        return cls._from_sequence(values, dtype=_TEXT)
+    if kind == "int":
+        return np.array(values, dtype=np.int64)
+    if kind == "float":
+        return np.array(values, dtype=np.float64)
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _typed_frame(rows: list[dict[str, Any]], kinds: dict[str, str]) -> pd.DataFrame:
+    """As :func:`_frame`, for columns of known kinds (see :func:`_column`; every column in
+    ``kinds``, in its order): the same frame without inferring each column's dtype (a third of
+    the cost of a small analytic answer)."""
+    if not rows:
+        return _empty(list(kinds))
+    for c, kind in kinds.items():
+        if kind == "float" and all(r[c] is None for r in rows):
+            return _frame(rows, list(kinds))  # an all-missing column: leave it to inference
+    return pd.DataFrame({c: _column([r[c] for r in rows], kind) for c, kind in kinds.items()}, copy=False)
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
