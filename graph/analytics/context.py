@@ -354,7 +354,7 @@ def _build_context(store: GraphStore, stamp: Any, attribution: str) -> _Context:
     snames = dict(zip(s["code"].tolist(), s["name"].tolist(), strict=True))
     ags = m["ags"].to_numpy(dtype=str)
     pos_of = {str(a): i for i, a in enumerate(ags)}
-    district_key = [str(k or "") for k in m["district_key"]]
+    district_key = [str(k or "") for k in m["district_key"].tolist()]
     population = m["population"].fillna(0).to_numpy(dtype=np.int64)
     lat = m["lat"].to_numpy(dtype=np.float64)
     lon = m["lon"].to_numpy(dtype=np.float64)
@@ -417,7 +417,7 @@ def _build_context(store: GraphStore, stamp: Any, attribution: str) -> _Context:
     et = store.event_topics()
     for e, t in zip(et["event_id"].tolist(), et["topic"].tolist(), strict=True):
         ev_topics[str(e)].append(str(t))
-    names = [str(x) for x in m["name"]]
+    names = [str(x) for x in m["name"].tolist()]
     evidence = participation_evidence(
         store.interests(), store.attendances(), dict(ev_topics), pos_of, names, topic_labels
     )
@@ -450,7 +450,7 @@ def _build_context(store: GraphStore, stamp: Any, attribution: str) -> _Context:
         name=names,
         district_key=district_key,
         district=[str(dnames.get(k, "")) for k in district_key],
-        state=[str(snames.get(c, "")) for c in m["state_code"]],
+        state=[str(snames.get(c, "")) for c in m["state_code"].tolist()],
         population=population,
         lat=lat,
         lon=lon,
