@@ -48,10 +48,12 @@ from lernnetz.graph.store.nx_frames import (
 )
 from lernnetz.graph.store.nx_snapshot import (
     _WARM_TABLES,
+    Packed,
     _identity,
     graph_from_tables,
     read_snapshot,
     read_warm,
+    unpacked,
     write_snapshot,
     write_warm,
 )
@@ -171,11 +173,11 @@ class NetworkXStore:
         import drops it): lookups are dict hits, not scans of whole frames per call."""
         key = "derived:" + name
         hit = self._derived.get(key)
-        if hit is not None:
+        if hit is not None and not isinstance(hit, Packed):
             return cast(_T, hit)
         with self._lock:
             derived = self._derived
-            hit = derived.get(key)
+            hit = unpacked(derived, key)
             if hit is None:
                 hit = build()
                 derived[key] = hit
@@ -481,7 +483,7 @@ class NetworkXStore:
         if len(keys) > 64:  # many keys: one vectorised pass beats many dict hits
             return df[df[column].isin(keys)].reset_index(drop=True)
         ikey = f"index:{name}:{column}"
-        index: dict[str, np.ndarray[Any, np.dtype[np.intp]]] | None = self._derived.get(ikey)
+        index: dict[str, np.ndarray[Any, np.dtype[np.intp]]] | None = unpacked(self._derived, ikey)
         if index is None:
             index = {
                 str(k): np.asarray(v, dtype=np.intp)
