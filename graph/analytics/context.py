@@ -44,9 +44,10 @@ Common definitions
   (AGS or project id) ascending. Scores are rounded to 6 decimals before sorting.
 
 Precomputation: per store, the register arrays, the evidence per municipality and topic,
-project territories and topics, IDF and resolved regions are built once and kept in a
-cache keyed on the store object; it is rebuilt when the store's ``info()`` counts or
-metadata change (a load or an import) and can be dropped with :func:`clear_cache`.
+project territories and topics, IDF and resolved regions are built once and kept by the store
+for its current state (``store.derived``, dropped or re-keyed by every load or import; a store
+without it: a cache keyed on the store object, rebuilt when its ``info()`` counts or metadata
+change); :func:`clear_cache` drops it.
 """
 
 from __future__ import annotations
@@ -55,7 +56,6 @@ import contextlib
 import math
 import threading
 import weakref
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -63,22 +63,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from lernnetz.graph.analytics.frames import _f, _rows
+from lernnetz.graph.analytics.frames import _f
 from lernnetz.graph.analytics.params import (
     BoolArray,
     FloatArray,
     IntArray,
-    _evidence_weight,
 )
 from lernnetz.graph.analytics.places import (
     FUNDED_WAYS,
     Evidence,
     Place,
-    build_places,
     check_funded_means,
-    freeze,
-    funding,
-    participation_evidence,
 )
 from lernnetz.graph.errors import Ambiguous, InvalidArgument, NotFound
 from lernnetz.graph.geo import SpatialIndex, haversine_km
@@ -318,13 +313,15 @@ def _stamp(info: dict[str, Any]) -> Any:
 
 
 def _context(store: GraphStore) -> _Context:
-    info = store.info()
-    stamp = _stamp(info)
     box = _box(store)
     if box is not None:
         ctx = box.get("ctx")
-        if ctx is not None and ctx.stamp == stamp:
+        if ctx is not None:
+            # the box is the store's for its current state (``derived`` is dropped or re-keyed with
+            # every change): no ``info()`` per question (on Neo4j that was a second round trip)
             return ctx
+    info = store.info()
+    stamp = _stamp(info)
     with _LOCK:  # one build at a time: concurrent first requests wait for it, not build their own
         if box is not None:
             ctx = box.get("ctx")
@@ -335,7 +332,9 @@ def _context(store: GraphStore) -> _Context:
                 ctx = _CACHE_BY_ID.get(id(store))
         if ctx is not None and ctx.stamp == stamp:
             return ctx
-        ctx = _build_context(store, stamp, str(info.get("attribution", "")))
+        from lernnetz.graph.analytics.context_build import build_context  # it imports this module
+
+        ctx = build_context(store, stamp, str(info.get("attribution", "")))
         if box is not None:
             box["ctx"] = ctx
             return ctx
@@ -344,134 +343,6 @@ def _context(store: GraphStore) -> _Context:
         except TypeError:
             _CACHE_BY_ID[id(store)] = ctx
         return ctx
-
-
-def _build_context(store: GraphStore, stamp: Any, attribution: str) -> _Context:
-    m = store.municipalities().sort_values("ags", kind="mergesort").reset_index(drop=True)
-    d = store.districts()
-    s = store.states()
-    dnames = dict(zip(d["key"].tolist(), d["name"].tolist(), strict=True))
-    snames = dict(zip(s["code"].tolist(), s["name"].tolist(), strict=True))
-    ags = m["ags"].to_numpy(dtype=str)
-    pos_of = {str(a): i for i, a in enumerate(ags)}
-    district_key = [str(k or "") for k in m["district_key"].tolist()]
-    population = m["population"].fillna(0).to_numpy(dtype=np.int64)
-    lat = m["lat"].to_numpy(dtype=np.float64)
-    lon = m["lon"].to_numpy(dtype=np.float64)
-    located = np.flatnonzero(~np.isnan(lat) & ~np.isnan(lon)).astype(np.int64)
-
-    topics = store.topics()
-    topic_labels = {
-        str(k): str(v) for k, v in zip(topics["slug"].tolist(), topics["label_de"].tolist(), strict=True)
-    }
-
-    pt = store.project_topics()
-    p_topics: dict[str, set[str]] = defaultdict(set)
-    for pid, t in zip(pt["project_id"].tolist(), pt["topic"].tolist(), strict=True):
-        p_topics[str(pid)].add(str(t))
-    terr = store.territories()
-    p_terr: dict[str, list[int]] = defaultdict(list)
-    projects_at: dict[int, list[str]] = defaultdict(list)
-    for pid, a in zip(terr["project_id"].tolist(), terr["ags"].tolist(), strict=True):
-        i = pos_of.get(str(a))
-        if i is not None:
-            p_terr[str(pid)].append(i)
-            projects_at[i].append(str(pid))
-    projects: dict[str, _Project] = {}
-    for r in _rows(store.projects()):
-        pid = str(r.id)
-        tpos = np.array(sorted(set(p_terr.get(pid, []))), dtype=np.int64)
-        tpos = tpos[~np.isnan(lat[tpos]) & ~np.isnan(lon[tpos])] if len(tpos) else tpos
-        lead = pos_of.get(str(r.lead_key or ""))
-        if lead is None or lead not in set(tpos.tolist()):
-            lead = int(tpos[np.lexsort((tpos, -population[tpos]))[0]]) if len(tpos) else -1
-        projects[pid] = _Project(
-            id=pid,
-            name=str(r.name),
-            round=int(r.round),
-            category=str(r.category),
-            topics=frozenset(p_topics.get(pid, set())),
-            territory=tpos,
-            lat=lat[tpos],
-            lon=lon[tpos],
-            anchor=int(lead),
-            population=int(population[tpos].sum()) if len(tpos) else 0,
-            source=str(r.source or ""),
-            status=str(getattr(r, "status", "") or ""),
-            end_date=str(getattr(r, "end_date", "") or ""),
-            status_source=str(getattr(r, "status_source", "") or ""),
-        )
-    for v in projects_at.values():
-        v.sort()
-
-    n_projects = max(1, len(projects))
-    raw_idf = {
-        t: math.log((1 + n_projects) / (1 + sum(1 for p in projects.values() if t in p.topics))) + 1.0
-        for t in sorted(topic_labels)
-    }
-    top = max(raw_idf.values(), default=1.0)
-    idf = {t: v / top for t, v in raw_idf.items()}
-
-    # evidence: interests and attended events' focus topics
-    ev_topics: dict[str, list[str]] = defaultdict(list)
-    et = store.event_topics()
-    for e, t in zip(et["event_id"].tolist(), et["topic"].tolist(), strict=True):
-        ev_topics[str(e)].append(str(t))
-    names = [str(x) for x in m["name"].tolist()]
-    evidence = participation_evidence(
-        store.interests(), store.attendances(), dict(ev_topics), pos_of, names, topic_labels
-    )
-    # other programmes: a Gemeinde's rows are its evidence; a Kreis's or Verband's make a place
-    fund = funding(store.members(), pos_of, m)
-    programme_ev, places = build_places(
-        store.programme_participation(), store.programmes(), m, pos_of, topic_labels, d, snames, fund,
-        _evidence_weight,
-    )  # fmt: skip
-    for i, per_topic in programme_ev.items():
-        for t, items in per_topic.items():
-            evidence[i][t].extend(items)
-    frozen, strength, has_topic, has_any = freeze(evidence, len(ags), _evidence_weight)
-
-    events = {}
-    ev_df = store.events()
-    for r in _rows(ev_df):
-        events[str(r.id)] = {
-            "title": str(r.title or ""),
-            "date": str(r.date_start or ""),
-            "kind": str(r.kind or ""),
-            "place_key": str(r.place_key or ""),
-            "source": str(r.source or ""),
-            "topics": sorted(set(ev_topics.get(str(r.id), []))),
-        }
-    return _Context(
-        stamp=stamp,
-        ags=ags,
-        pos_of=pos_of,
-        name=names,
-        district_key=district_key,
-        district=[str(dnames.get(k, "")) for k in district_key],
-        state=[str(snames.get(c, "")) for c in m["state_code"].tolist()],
-        population=population,
-        lat=lat,
-        lon=lon,
-        funded=m["funded"].fillna(False).to_numpy(dtype=bool),
-        topic_labels=topic_labels,
-        topic_lookup=TopicLookup.from_frame(topics),
-        projects=projects,
-        projects_at=dict(projects_at),
-        idf=idf,
-        evidence=frozen,
-        strength=strength,
-        has_topic=has_topic,
-        has_any=has_any,
-        events=events,
-        attribution=attribution,
-        funded_rank=fund.rank,
-        funded_confidence=fund.confidence,
-        places=places,
-        index=SpatialIndex(lat[located], lon[located]),
-        located=located,
-    )
 
 
 def _region(store: GraphStore, ctx: _Context, text: str) -> Region:
