@@ -328,7 +328,7 @@ class NetworkXStore:
     ) -> pd.DataFrame:
         df = self._edge_table(
             "interests", EdgeKind.INTERESTED_IN, S.INTEREST_COLUMNS,
-            lambda u, v, d: [split_node_id(u)[1], split_node_id(v)[1], d.get("kind", ""), d.get("date", ""),
+            lambda u, v, d: [u.partition(":")[2], v.partition(":")[2], d.get("kind", ""), d.get("date", ""),
                              d.get("source", ""), float(d.get("weight", 1.0)), d.get("event_id", "")],
             S.INTEREST_COLUMNS,
         )  # fmt: skip
@@ -341,7 +341,7 @@ class NetworkXStore:
     def attendances(self, ags: Sequence[str] | None = None) -> pd.DataFrame:
         df = self._edge_table(
             "attendances", EdgeKind.ATTENDED, S.ATTENDANCE_COLUMNS,
-            lambda u, v, d: [split_node_id(u)[1], split_node_id(v)[1], d.get("kind", ""), d.get("date", ""),
+            lambda u, v, d: [u.partition(":")[2], v.partition(":")[2], d.get("kind", ""), d.get("date", ""),
                              d.get("source", "")],
             S.ATTENDANCE_COLUMNS,
         )  # fmt: skip
