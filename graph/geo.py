@@ -134,7 +134,10 @@ class SpatialIndex:
             best, _ = SpatialIndex(clat, clon).query(lat, lon)
         else:
             best = haversine_km(lat[:, None], lon[:, None], clat[None, :], clon[None, :]).min(axis=1)
-        best[np.isin(found, centres)] = 0.0
+        if len(centres) <= 32:  # the centres themselves: a small comparison (np.isin sorts both)
+            best[(found[:, None] == centres[None, :]).any(axis=1)] = 0.0
+        else:
+            best[np.isin(found, centres)] = 0.0
         keep = best <= radius_km
         return found[keep], best[keep]
 
