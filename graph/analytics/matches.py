@@ -15,10 +15,16 @@ import pandas as pd
 
 from lernnetz.graph.analytics.basic import check_radius
 from lernnetz.graph.analytics.context import _Context, _context, _near, _projects_all, _projects_near, _region
-from lernnetz.graph.analytics.frames import _decay, _empty, _round, _typed_frame
+from lernnetz.graph.analytics.frames import _decay, _empty, _typed_frame
 from lernnetz.graph.analytics.min_evidence import with_min_evidence
 from lernnetz.graph.analytics.notes import match_notes
-from lernnetz.graph.analytics.params import MATCH_COLUMNS, MATCH_HALF_LIFE_KM, FloatArray, IntArray
+from lernnetz.graph.analytics.params import (
+    MATCH_COLUMNS,
+    MATCH_HALF_LIFE_KM,
+    SCORE_DECIMALS,
+    FloatArray,
+    IntArray,
+)
 from lernnetz.graph.analytics.places import FUNDED_MEANS, FUNDED_WAYS, Evidence
 from lernnetz.graph.errors import InvalidArgument
 from lernnetz.graph.store import GraphStore
@@ -207,13 +213,14 @@ def _scored(
     idf_sum = sum(ws)
     weighted = sum(w * strength[t] for w, t in zip(ws, ts, strict=True))
     ev = weighted / idf_sum if idf_sum > 0 else 0.0
-    nearest = min(km for _, km, _, _ in plist)
+    nearest = min([km for _, km, _, _ in plist])
     decay = _decay(nearest, MATCH_HALF_LIFE_KM)
     items = [e for t in ts for e in evidence[t]]
-    reasons = list(dict.fromkeys(e.reason for e in items if e.reason))
+    reasons = list(dict.fromkeys([e.reason for e in items if e.reason]))
     listed = []
+    projects = ctx.projects
     for _, km, pid, pts in plist:
-        p = ctx.projects[pid]
+        p = projects[pid]
         listed.append({"id": pid, "name": p.name, "distance_km": round(km, 3), "shared_topics": pts,
                        "status": p.status, "end_date": p.end_date})  # fmt: skip
         if p.status:
@@ -223,11 +230,11 @@ def _scored(
         "shared_topics": ts,
         "projects": listed,
         "evidence": [e.as_dict() for e in items],
-        "score": _round(idf_sum * ev * decay),
+        "score": round(float(idf_sum * ev * decay), SCORE_DECIMALS),  # as _round, without the call
         "score_components": {
-            "topic_idf": _round(idf_sum),
-            "evidence": _round(ev),
-            "distance_decay": _round(decay),
+            "topic_idf": round(float(idf_sum), SCORE_DECIMALS),
+            "evidence": round(float(ev), SCORE_DECIMALS),
+            "distance_decay": round(float(decay), SCORE_DECIMALS),
             "nearest_project_km": round(nearest, 3),
         },
         "reasons": reasons,
