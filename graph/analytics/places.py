@@ -334,7 +334,8 @@ def freeze(
         st: dict[str, float] = {}
         for t in sorted(evidence[i]):
             items = evidence[i][t]
-            items = sorted(set(items)) if len(items) > 1 else list(items)
+            if len(items) > 1:
+                items = sorted(set(items))
             prod = 1.0  # as combine(items, weight_of)
             for e in items:
                 w = weights.get((e.kind, e.weight, e.via))

@@ -328,8 +328,8 @@ class NetworkXStore:
     ) -> pd.DataFrame:
         df = self._edge_table(
             "interests", EdgeKind.INTERESTED_IN, S.INTEREST_COLUMNS,
-            lambda u, v, d: [u.partition(":")[2], v.partition(":")[2], d.get("kind", ""), d.get("date", ""),
-                             d.get("source", ""), float(d.get("weight", 1.0)), d.get("event_id", "")],
+            lambda u, v, d: (u.partition(":")[2], v.partition(":")[2], d.get("kind", ""), d.get("date", ""),
+                             d.get("source", ""), float(d.get("weight", 1.0)), d.get("event_id", "")),
             S.INTEREST_COLUMNS,
         )  # fmt: skip
         if ags is not None:
