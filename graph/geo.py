@@ -79,6 +79,10 @@ class SpatialIndex:
             self._built = True
         return self._kd
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the k-d tree (rebuilt on the first query that needs it)."""
+        return {**self.__dict__, "_kd": None, "_built": False}
+
     def __len__(self) -> int:
         return len(self.lat)
 
@@ -113,6 +117,29 @@ class SpatialIndex:
         hits = self._tree.query_ball_point(self.xyz[centres], r=chord, return_sorted=False)
         found = hits[0] if len(hits) == 1 else set().union(*hits)
         return np.asarray(sorted(found), dtype=np.intp)
+
+    def near(
+        self, centres: npt.NDArray[np.intp], radius_km: float
+    ) -> tuple[npt.NDArray[np.intp], FloatArray]:
+        """The points within ``radius_km`` of any of the indexed points ``centres``: their
+        positions (ascending) and great-circle distances to the nearest centre (0 for a centre).
+        The one radius query of every store and analytic (the same floats everywhere)."""
+        centres = np.asarray(centres, dtype=np.intp)
+        found = self.within(centres, radius_km)
+        if len(found) == 0:
+            return found, np.array([], dtype=np.float64)
+        lat, lon = self.lat[found], self.lon[found]
+        clat, clon = self.lat[centres], self.lon[centres]
+        if len(centres) > 32:  # a Land-sized region: the nearest centre by a k-d tree (same haversine)
+            best, _ = SpatialIndex(clat, clon).query(lat, lon)
+        else:
+            best = haversine_km(lat[:, None], lon[:, None], clat[None, :], clon[None, :]).min(axis=1)
+        if len(centres) <= 32:  # the centres themselves: a small comparison (np.isin sorts both)
+            best[(found[:, None] == centres[None, :]).any(axis=1)] = 0.0
+        else:
+            best[np.isin(found, centres)] = 0.0
+        keep = best <= radius_km
+        return found[keep], best[keep]
 
     def nearest(self, k: int) -> npt.NDArray[np.intp]:
         """For every indexed point, the positions of its ``k`` nearest points (itself first)."""

@@ -96,10 +96,13 @@ def node_id(kind: NodeKind | str, key: str) -> str:
     return f"{kind}:{key}"
 
 
+_NODE_KINDS = {k.value: k for k in NodeKind}
+
+
 def split_node_id(nid: str) -> tuple[NodeKind, str]:
     """Inverse of :func:`node_id`."""
     kind, _, key = nid.partition(":")
-    return NodeKind(kind), key
+    return _NODE_KINDS.get(kind) or NodeKind(kind), key  # a dict hit (the Enum call is slow); unknown raises
 
 
 def edge_key(kind: EdgeKind | str, props: dict[str, Any]) -> str:

@@ -17,8 +17,9 @@ region's municipalities, 0 inside the region.
 
 from __future__ import annotations
 
+import threading
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import pandas as pd
@@ -61,23 +62,66 @@ def _index(store: GraphStore) -> pd.DataFrame:
         ),
         pd.DataFrame({"kind": "project", "key": store.projects()["id"], "name": store.projects()["name"], "dtype": ""}),
     ]  # fmt: skip
-    df = pd.concat(frames, ignore_index=True)
-    df["full"] = df["name"].map(fold)
-    df["core"] = df["name"].map(core_name)
-    return df
+    return pd.concat(frames, ignore_index=True)
 
 
 @dataclass(slots=True)
-class _Lookup:
-    """The name index plus dict lookups, built once per store state (queries are dict hits)."""
+class _Names:
+    """The places' names folded (``full``, ``core`` columns of the index) and their dict lookups."""
 
     table: pd.DataFrame
     by_full: dict[str, list[int]]
     by_core: dict[str, list[int]]
+
+
+def _fold_names(table: pd.DataFrame) -> _Names:
+    df = table.copy()
+    # each distinct name folded once (names repeat: "Neustadt", "Mühlhausen", a Kreis and its town)
+    names = df["name"].tolist()
+    distinct = dict.fromkeys(names)
+    full = {n: fold(n) for n in distinct}
+    core = {n: core_name(n) for n in distinct}
+    df["full"] = pd.Series([full[n] for n in names], index=df.index, dtype=df["name"].dtype)
+    df["core"] = pd.Series([core[n] for n in names], index=df.index, dtype=df["name"].dtype)
+    by_full: dict[str, list[int]] = {}
+    by_core: dict[str, list[int]] = {}
+    for i, n in enumerate(names):
+        by_full.setdefault(full[n], []).append(i)
+        by_core.setdefault(core[n], []).append(i)
+    return _Names(df, by_full, by_core)
+
+
+@dataclass(slots=True)
+class _Lookup:
+    """The place index plus dict lookups, built once per store state (queries are dict hits).
+    The folded names (:class:`_Names`) are built on the first question by name: a question by
+    AGS or project id never folds 11,000 (or on a 10× register 110,000) names."""
+
+    table: pd.DataFrame
     by_key: dict[tuple[str, str], int]
-    details: dict[str, dict[str, Any]]
+    muni_offset: int  # the municipality table's first row in ``table`` (then in its order)
+    muni_district: list[str]
+    muni_state: list[str]
+    muni_population: list[int]
     by_district: dict[str, tuple[str, ...]]
     by_state: dict[str, tuple[str, ...]]
+    names: _Names | None = None
+
+
+_NAMES_LOCK = threading.Lock()
+
+
+def _named(look: _Lookup) -> _Names:
+    if look.names is None:
+        with _NAMES_LOCK:
+            if look.names is None:
+                look.names = _fold_names(look.table)
+    return look.names
+
+
+#: The store's memo slot; the name carries the fields, so an index persisted by another version
+#: of :class:`_Lookup` (in the warm cache beside a snapshot) is never taken for this one.
+_MEMO_NAME = "region_lookup:" + ",".join(f.name for f in fields(_Lookup))
 
 
 #: Per store (weakly held, so a collected store's entry goes with it): the state stamp and index.
@@ -99,29 +143,12 @@ def _lookup(store: GraphStore) -> _Lookup:
     box: dict[str, tuple[Any, _Lookup]] | None = None
     cached: tuple[Any, _Lookup] | None
     if getattr(store, "derived", None) is not None:
-        box = memo(store, "region_lookup", dict[str, tuple[Any, _Lookup]])
+        box = memo(store, _MEMO_NAME, dict[str, tuple[Any, _Lookup]])
         cached = box.get("lookup")
     else:
         cached = _INDEX_CACHE.get(store)
     if cached is None or cached[0] != stamp:
-        table = _index(store)
-        by_full: dict[str, list[int]] = {}
-        by_core: dict[str, list[int]] = {}
-        for i, (full, core) in enumerate(zip(table["full"], table["core"], strict=True)):
-            by_full.setdefault(full, []).append(i)
-            by_core.setdefault(core, []).append(i)
-        by_key = {(k, key): i for i, (k, key) in enumerate(zip(table["kind"], table["key"], strict=True))}
-        m = store.municipalities()
-        dnames = dict(zip(store.districts()["key"], store.districts()["name"], strict=True))
-        details = {
-            a: {"district": dnames.get(dk, ""), "state": st, "population": int(pop)}
-            for a, dk, st, pop in zip(
-                m["ags"], m["district_key"], m["state_code"], m["population"], strict=True
-            )
-        }
-        by_district = {str(k): tuple(g["ags"]) for k, g in m.groupby("district_key")}
-        by_state = {str(k): tuple(g["ags"]) for k, g in m.groupby("state_code")}
-        cached = (stamp, _Lookup(table, by_full, by_core, by_key, details, by_district, by_state))
+        cached = (stamp, _build_lookup(store))
         if box is not None:
             box["lookup"] = cached
         else:
@@ -129,13 +156,40 @@ def _lookup(store: GraphStore) -> _Lookup:
     return cached[1]
 
 
+def _build_lookup(store: GraphStore) -> _Lookup:
+    table = _index(store)
+    by_key = {
+        (k, key): i
+        for i, (k, key) in enumerate(zip(table["kind"].tolist(), table["key"].tolist(), strict=True))
+    }
+    m = store.municipalities()
+    dnames = dict(zip(store.districts()["key"].tolist(), store.districts()["name"].tolist(), strict=True))
+    ags = m["ags"].tolist()
+    district_keys = m["district_key"].tolist()
+    state_codes = m["state_code"].tolist()
+    # one pass each (a groupby over 100,000 rows costs more); missing keys form no group, as in groupby
+    by_district: dict[str, list[str]] = {}
+    by_state: dict[str, list[str]] = {}
+    has_d, has_s = m["district_key"].notna().tolist(), m["state_code"].notna().tolist()
+    for a, dk, sc, hd, hs in zip(ags, district_keys, state_codes, has_d, has_s, strict=True):
+        if hd:
+            by_district.setdefault(str(dk), []).append(a)
+        if hs:
+            by_state.setdefault(str(sc), []).append(a)
+    return _Lookup(
+        table, by_key, by_key[("municipality", ags[0])] if ags else 0, [dnames.get(dk, "") for dk in district_keys], state_codes,
+        [int(p) for p in m["population"].tolist()],
+        {k: tuple(v) for k, v in sorted(by_district.items())}, {k: tuple(v) for k, v in sorted(by_state.items())},
+    )  # fmt: skip
+
+
 def prepare(store: GraphStore) -> None:
     """Build the name index now (once per store state) instead of in the first lookup."""
-    _lookup(store)
+    _named(_lookup(store))
 
 
 def _cached_index(store: GraphStore) -> pd.DataFrame:
-    return _lookup(store).table
+    return _named(_lookup(store)).table
 
 
 def members_of(store: GraphStore, kind: str, key: str) -> tuple[str, ...]:
@@ -166,8 +220,10 @@ def candidates(store: GraphStore, text: str) -> list[dict[str, Any]]:
         row = look.by_key.get(("project", q))
         hit = idx.iloc[[row] if row is not None else []]
         if hit.empty:
+            named = _named(look)
+            idx = named.table
             qf, qc = fold(q), core_name(q)
-            rows = sorted(set(look.by_full.get(qf, [])) | set(look.by_core.get(qc, [])))
+            rows = sorted(set(named.by_full.get(qf, [])) | set(named.by_core.get(qc, [])))
             both = idx.iloc[rows]
             hit = both[both["kind"] != "project"]
             if hit.empty and qc:
@@ -181,8 +237,11 @@ def candidates(store: GraphStore, text: str) -> list[dict[str, Any]]:
     out = []
     for kind, key, name in zip(hit["kind"], hit["key"], hit["name"], strict=True):
         c: dict[str, Any] = {"kind": kind, "key": key, "name": name}
-        if kind == "municipality" and key in look.details:
-            c.update(look.details[key])
+        if kind == "municipality":
+            i = look.by_key[("municipality", key)] - look.muni_offset
+            c.update(
+                district=look.muni_district[i], state=look.muni_state[i], population=look.muni_population[i]
+            )
         out.append(c)
     return out
 
@@ -223,13 +282,13 @@ def suggestions(store: GraphStore, text: str, limit: int = 5) -> list[dict[str, 
     q = core_name(text.strip())
     if len(q) < 2:
         return []
-    look = _lookup(store)
-    idx = look.table
+    named = _named(_lookup(store))
+    idx = named.table
     choices = list(dict.fromkeys(idx["core"]))
     out: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
     for core, _score, _ in process.extract(q, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=75):
-        for i in look.by_core.get(core, []):
+        for i in named.by_core.get(core, []):
             kind, key, name = str(idx.at[i, "kind"]), str(idx.at[i, "key"]), str(idx.at[i, "name"])
             if (kind, key) not in seen:
                 seen.add((kind, key))

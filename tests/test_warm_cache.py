@@ -20,7 +20,7 @@ from lernnetz.graph.analytics.context import prepare
 from lernnetz.graph.analytics.programme import event_detail, list_projects, project_detail
 from lernnetz.graph.model import GraphData
 from lernnetz.graph.regions import resolve_region
-from lernnetz.graph.store.nx_snapshot import _WARM_TABLES, WARM_SUFFIX
+from lernnetz.graph.store.nx_snapshot import _WARM_TABLES, WARM_SUFFIX, Packed
 from lernnetz.graph.store.nx_store import NetworkXStore
 from lernnetz.loaders.records import ParticipationRecord
 
@@ -101,6 +101,25 @@ def test_a_warm_store_answers_without_reading_the_graph(snapshot: Path) -> None:
         "Project:ulm", f"Municipality:{ULM}"
     )
     assert warm.G is not None
+
+
+def test_a_warm_store_unpickles_a_derived_entry_only_when_asked(snapshot: Path) -> None:
+    """A lookup that needs no analytics context leaves the context packed; the first analytic
+    unpacks it once, with the answer of a store that built it itself."""
+    cold = NetworkXStore(snapshot)
+    expected = queries.matches(cold, "Ulm", 40)
+    prepare(cold)
+    warm = NetworkXStore(snapshot)
+    packed = [k for k, v in warm._derived.items() if isinstance(v, Packed)]
+    assert any(k.startswith("derived:analytics_context:") for k in packed)
+    municipality_detail(warm, ULM)  # needs the region index and the detail index only
+    key = next(k for k in packed if k.startswith("derived:analytics_context:"))
+    assert isinstance(warm._derived[key], Packed)
+    pd.testing.assert_frame_equal(queries.matches(warm, "Ulm", 40), expected)
+    assert not isinstance(warm._derived[key], Packed)
+    # written again by a warm store, a still-packed entry stays the same bytes
+    assert warm.persist_warm() in (True, False)
+    assert_same(answers(NetworkXStore(snapshot)), answers(cold))
 
 
 def test_a_warm_cache_of_another_snapshot_is_ignored(snapshot: Path, graph_data: GraphData) -> None:

@@ -2,8 +2,11 @@
 
 Every function takes a :class:`lernnetz.graph.store.protocol.GraphStore` first and uses only the
 protocol's table methods (``municipalities``, ``territories``, ``project_topics``,
-``interests``, ``attendances``, ``event_topics``, ``near``, ``shortest_paths`` …), so the
-embedded and the Neo4j store give the same answers from one implementation. Results are
+``interests``, ``attendances``, ``event_topics``, ``shortest_paths`` …), so the
+embedded and the Neo4j store give the same answers from one implementation. Radius questions
+are answered from the context's own spatial index over the register's coordinates (the
+computation of the stores' ``near``, :meth:`lernnetz.graph.geo.SpatialIndex.near`): no store
+round trip per question. Results are
 pandas objects with fixed columns; errors are :mod:`lernnetz.graph.errors` domain errors
 (``NotFound`` for an unknown region or topic, ``Ambiguous`` for a name that fits
 several places, ``InvalidArgument`` for a parameter out of range).
@@ -41,9 +44,10 @@ Common definitions
   (AGS or project id) ascending. Scores are rounded to 6 decimals before sorting.
 
 Precomputation: per store, the register arrays, the evidence per municipality and topic,
-project territories and topics, IDF and resolved regions are built once and kept in a
-cache keyed on the store object; it is rebuilt when the store's ``info()`` counts or
-metadata change (a load or an import) and can be dropped with :func:`clear_cache`.
+project territories and topics, IDF and resolved regions are built once and kept by the store
+for its current state (``store.derived``, dropped or re-keyed by every load or import; a store
+without it: a cache keyed on the store object, rebuilt when its ``info()`` counts or metadata
+change); :func:`clear_cache` drops it.
 """
 
 from __future__ import annotations
@@ -52,7 +56,6 @@ import contextlib
 import math
 import threading
 import weakref
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -60,25 +63,20 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from lernnetz.graph.analytics.frames import _f, _rows
+from lernnetz.graph.analytics.frames import _f
 from lernnetz.graph.analytics.params import (
     BoolArray,
     FloatArray,
     IntArray,
-    _evidence_weight,
 )
 from lernnetz.graph.analytics.places import (
     FUNDED_WAYS,
     Evidence,
     Place,
-    build_places,
     check_funded_means,
-    freeze,
-    funding,
-    participation_evidence,
 )
 from lernnetz.graph.errors import Ambiguous, InvalidArgument, NotFound
-from lernnetz.graph.geo import haversine_km
+from lernnetz.graph.geo import SpatialIndex, haversine_km
 from lernnetz.graph.regions import Region, resolve_region
 from lernnetz.graph.store import GraphStore, memo
 from lernnetz.loaders.topics import TopicLookup
@@ -141,7 +139,10 @@ class _Context:
     funded_rank: npt.NDArray[np.int8]
     funded_confidence: list[str]
     places: dict[str, Place]
+    index: SpatialIndex  # over the located Gemeinden (``located`` maps its positions to ours)
+    located: IntArray
     regions: dict[str, Region] = field(default_factory=dict)
+    centres: dict[tuple[str, str], IntArray] = field(default_factory=dict)
     masks: dict[frozenset[str], BoolArray] = field(default_factory=dict)
 
     # -- lookups
@@ -221,8 +222,8 @@ class _Context:
             return np.full(len(pos), np.inf)
         d = haversine_km(self.lat[pos][:, None], self.lon[pos][:, None], p.lat[None, :], p.lon[None, :])
         out = np.asarray(d.min(axis=1), dtype=np.float64)
-        inside = np.isin(pos, p.territory)
-        out[inside] = 0.0
+        at = np.minimum(np.searchsorted(p.territory, pos), len(p.territory) - 1)
+        out[p.territory[at] == pos] = 0.0  # inside (the territory is sorted: no np.isin per call)
         return out
 
     def topic_args(self, topics: Sequence[str] | str | None) -> list[str] | None:
@@ -312,13 +313,15 @@ def _stamp(info: dict[str, Any]) -> Any:
 
 
 def _context(store: GraphStore) -> _Context:
-    info = store.info()
-    stamp = _stamp(info)
     box = _box(store)
     if box is not None:
         ctx = box.get("ctx")
-        if ctx is not None and ctx.stamp == stamp:
+        if ctx is not None:
+            # the box is the store's for its current state (``derived`` is dropped or re-keyed with
+            # every change): no ``info()`` per question (on Neo4j that was a second round trip)
             return ctx
+    info = store.info()
+    stamp = _stamp(info)
     with _LOCK:  # one build at a time: concurrent first requests wait for it, not build their own
         if box is not None:
             ctx = box.get("ctx")
@@ -329,7 +332,9 @@ def _context(store: GraphStore) -> _Context:
                 ctx = _CACHE_BY_ID.get(id(store))
         if ctx is not None and ctx.stamp == stamp:
             return ctx
-        ctx = _build_context(store, stamp, str(info.get("attribution", "")))
+        from lernnetz.graph.analytics.context_build import build_context  # it imports this module
+
+        ctx = build_context(store, stamp, str(info.get("attribution", "")))
         if box is not None:
             box["ctx"] = ctx
             return ctx
@@ -338,131 +343,6 @@ def _context(store: GraphStore) -> _Context:
         except TypeError:
             _CACHE_BY_ID[id(store)] = ctx
         return ctx
-
-
-def _build_context(store: GraphStore, stamp: Any, attribution: str) -> _Context:
-    m = store.municipalities().sort_values("ags", kind="mergesort").reset_index(drop=True)
-    d = store.districts()
-    s = store.states()
-    dnames = dict(zip(d["key"].tolist(), d["name"].tolist(), strict=True))
-    snames = dict(zip(s["code"].tolist(), s["name"].tolist(), strict=True))
-    ags = m["ags"].to_numpy(dtype=str)
-    pos_of = {str(a): i for i, a in enumerate(ags)}
-    district_key = [str(k or "") for k in m["district_key"]]
-    population = m["population"].fillna(0).to_numpy(dtype=np.int64)
-    lat = m["lat"].to_numpy(dtype=np.float64)
-    lon = m["lon"].to_numpy(dtype=np.float64)
-
-    topics = store.topics()
-    topic_labels = {
-        str(k): str(v) for k, v in zip(topics["slug"].tolist(), topics["label_de"].tolist(), strict=True)
-    }
-
-    pt = store.project_topics()
-    p_topics: dict[str, set[str]] = defaultdict(set)
-    for pid, t in zip(pt["project_id"].tolist(), pt["topic"].tolist(), strict=True):
-        p_topics[str(pid)].add(str(t))
-    terr = store.territories()
-    p_terr: dict[str, list[int]] = defaultdict(list)
-    projects_at: dict[int, list[str]] = defaultdict(list)
-    for pid, a in zip(terr["project_id"].tolist(), terr["ags"].tolist(), strict=True):
-        i = pos_of.get(str(a))
-        if i is not None:
-            p_terr[str(pid)].append(i)
-            projects_at[i].append(str(pid))
-    projects: dict[str, _Project] = {}
-    for r in _rows(store.projects()):
-        pid = str(r.id)
-        tpos = np.array(sorted(set(p_terr.get(pid, []))), dtype=np.int64)
-        tpos = tpos[~np.isnan(lat[tpos]) & ~np.isnan(lon[tpos])] if len(tpos) else tpos
-        lead = pos_of.get(str(r.lead_key or ""))
-        if lead is None or lead not in set(tpos.tolist()):
-            lead = int(tpos[np.lexsort((tpos, -population[tpos]))[0]]) if len(tpos) else -1
-        projects[pid] = _Project(
-            id=pid,
-            name=str(r.name),
-            round=int(r.round),
-            category=str(r.category),
-            topics=frozenset(p_topics.get(pid, set())),
-            territory=tpos,
-            lat=lat[tpos],
-            lon=lon[tpos],
-            anchor=int(lead),
-            population=int(population[tpos].sum()) if len(tpos) else 0,
-            source=str(r.source or ""),
-            status=str(getattr(r, "status", "") or ""),
-            end_date=str(getattr(r, "end_date", "") or ""),
-            status_source=str(getattr(r, "status_source", "") or ""),
-        )
-    for v in projects_at.values():
-        v.sort()
-
-    n_projects = max(1, len(projects))
-    raw_idf = {
-        t: math.log((1 + n_projects) / (1 + sum(1 for p in projects.values() if t in p.topics))) + 1.0
-        for t in sorted(topic_labels)
-    }
-    top = max(raw_idf.values(), default=1.0)
-    idf = {t: v / top for t, v in raw_idf.items()}
-
-    # evidence: interests and attended events' focus topics
-    ev_topics: dict[str, list[str]] = defaultdict(list)
-    et = store.event_topics()
-    for e, t in zip(et["event_id"].tolist(), et["topic"].tolist(), strict=True):
-        ev_topics[str(e)].append(str(t))
-    names = [str(x) for x in m["name"]]
-    evidence = participation_evidence(
-        store.interests(), store.attendances(), dict(ev_topics), pos_of, names, topic_labels
-    )
-    # other programmes: a Gemeinde's rows are its evidence; a Kreis's or Verband's make a place
-    fund = funding(store.members(), pos_of, m)
-    programme_ev, places = build_places(
-        store.programme_participation(), store.programmes(), m, pos_of, topic_labels, d, snames, fund,
-        _evidence_weight,
-    )  # fmt: skip
-    for i, per_topic in programme_ev.items():
-        for t, items in per_topic.items():
-            evidence[i][t].extend(items)
-    frozen, strength, has_topic, has_any = freeze(evidence, len(ags), _evidence_weight)
-
-    events = {}
-    ev_df = store.events()
-    for r in _rows(ev_df):
-        events[str(r.id)] = {
-            "title": str(r.title or ""),
-            "date": str(r.date_start or ""),
-            "kind": str(r.kind or ""),
-            "place_key": str(r.place_key or ""),
-            "source": str(r.source or ""),
-            "topics": sorted(set(ev_topics.get(str(r.id), []))),
-        }
-    return _Context(
-        stamp=stamp,
-        ags=ags,
-        pos_of=pos_of,
-        name=names,
-        district_key=district_key,
-        district=[str(dnames.get(k, "")) for k in district_key],
-        state=[str(snames.get(c, "")) for c in m["state_code"]],
-        population=population,
-        lat=lat,
-        lon=lon,
-        funded=m["funded"].fillna(False).to_numpy(dtype=bool),
-        topic_labels=topic_labels,
-        topic_lookup=TopicLookup.from_frame(topics),
-        projects=projects,
-        projects_at=dict(projects_at),
-        idf=idf,
-        evidence=frozen,
-        strength=strength,
-        has_topic=has_topic,
-        has_any=has_any,
-        events=events,
-        attribution=attribution,
-        funded_rank=fund.rank,
-        funded_confidence=fund.confidence,
-        places=places,
-    )
 
 
 def _region(store: GraphStore, ctx: _Context, text: str) -> Region:
@@ -480,12 +360,28 @@ def _region(store: GraphStore, ctx: _Context, text: str) -> Region:
 
 
 def _near(store: GraphStore, ctx: _Context, region: Region, radius_km: float) -> tuple[IntArray, FloatArray]:
-    """Positions and distances of every municipality within the radius of the region."""
-    hits = store.near(list(region.members), radius_km)
-    get = ctx.pos_of.get
-    idx = np.array([get(a, -1) for a in hits["ags"].tolist()], dtype=np.int64)
-    keep = idx >= 0
-    return idx[keep], hits["distance_km"].to_numpy(dtype=np.float64)[keep]
+    """Positions and distances of every municipality within the radius of the region, ordered by
+    distance, then AGS: the store's ``near`` answered from the context's own index over the same
+    coordinates with the same formula (:meth:`SpatialIndex.near`), so no store is asked per call."""
+    key = (region.kind, region.key)
+    with _LOCK:
+        centres = ctx.centres.get(key)
+    if centres is None:
+        ix = np.full(len(ctx.ags), -1, dtype=np.int64)
+        ix[ctx.located] = np.arange(len(ctx.located))
+        get = ctx.pos_of.get
+        own = [ix[p] for p in (get(a) for a in dict.fromkeys(region.members)) if p is not None]
+        centres = np.array([i for i in own if i >= 0], dtype=np.intp)
+        with _LOCK:
+            if len(ctx.centres) > 4096:
+                ctx.centres.clear()
+            ctx.centres[key] = centres
+    if len(centres) == 0:
+        return np.array([], dtype=np.int64), np.array([], dtype=np.float64)
+    found, dist = ctx.index.near(centres, radius_km)
+    pos = ctx.located[found]  # ascending, as the AGS
+    order = np.lexsort((pos, dist))
+    return pos[order], dist[order]
 
 
 def _projects_near(ctx: _Context, pos: IntArray) -> list[str]:

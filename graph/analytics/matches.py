@@ -6,7 +6,7 @@ Definitions shared by every analytic (distance, funded, evidence, IDF, ordering)
 
 from __future__ import annotations
 
-from collections import defaultdict
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -15,15 +15,24 @@ import pandas as pd
 
 from lernnetz.graph.analytics.basic import check_radius
 from lernnetz.graph.analytics.context import _Context, _context, _near, _projects_all, _projects_near, _region
-from lernnetz.graph.analytics.frames import _decay, _empty, _frame, _round
+from lernnetz.graph.analytics.frames import _decay, _empty, _typed_frame
 from lernnetz.graph.analytics.min_evidence import with_min_evidence
 from lernnetz.graph.analytics.notes import match_notes
-from lernnetz.graph.analytics.params import MATCH_COLUMNS, MATCH_HALF_LIFE_KM
+from lernnetz.graph.analytics.params import (
+    MATCH_COLUMNS,
+    MATCH_HALF_LIFE_KM,
+    SCORE_DECIMALS,
+    FloatArray,
+    IntArray,
+)
 from lernnetz.graph.analytics.places import FUNDED_MEANS, FUNDED_WAYS, Evidence
 from lernnetz.graph.errors import InvalidArgument
 from lernnetz.graph.store import GraphStore
 
 # ---------------------------------------------------------------------------- matches
+
+_TEXT_COLUMNS = {"ags", "name", "district", "state", "level", "funded_as", "funded_confidence"}
+_FLOAT_COLUMNS = {"distance_km", "score", "lat", "lon"}
 
 
 def matches(
@@ -45,7 +54,7 @@ def matches(
     1. ``region`` is resolved with :func:`lernnetz.graph.regions.resolve_region` (AGS, project id or
        name; unknown → ``NotFound``, ambiguous → ``Ambiguous``); ``0 < radius_km ≤ 1000``.
     2. The **area** is every municipality whose distance to the region (min over the
-       region's Gemeinden, 0 inside) is ≤ ``radius_km`` (``store.near``).
+       region's Gemeinden, 0 inside) is ≤ ``radius_km`` (as ``store.near``).
     3. **Candidates**: municipalities in the area that are not funded and have at least one
        topic (interest, attended event's focus, or other-programme participation); with
        ``topics`` given, only those topics count (unknown topic → ``NotFound``). Kreise and
@@ -95,7 +104,7 @@ def matches(
     keep = ~funded[pos] & with_topic
     cand = pos[keep]
     dist_of = dict(zip(pos.tolist(), dist.tolist(), strict=True))
-    places = _places_in_area(ctx, dist_of, allowed, limit)
+    places = _places_in_area(ctx, pos, dist, allowed, limit)
     considered = _projects_near(ctx, pos) if projects == "near" else _projects_all(ctx)
     proj_topics = {
         pid: (ctx.projects[pid].topics if allowed is None else ctx.projects[pid].topics & allowed)
@@ -121,24 +130,26 @@ def matches(
             funded_any=ctx.funded_under("any")[pos] & with_topic, min_evidence=min_evidence,
         )  # fmt: skip
         return df
-    rows_pos = np.array(sorted(shared), dtype=np.int64)
+    rows_pos = sorted(shared)
+    idf = ctx.idf
 
-    # project distances per candidate (one vectorised call per project)
-    listed: dict[int, list[tuple[float, float, str, list[str]]]] = defaultdict(list)
+    # project distances per candidate (one vectorised call per project); a candidate's shared
+    # topics are sorted, so the topics it shares with a project are too
+    listed: dict[int, list[tuple[float, float, str, list[str]]]] = {c: [] for c in rows_pos}
     for pid, pts in proj_topics.items():
-        who = [c for c in rows_pos.tolist() if pts.intersection(shared[c])]
+        who = [c for c in rows_pos if not pts.isdisjoint(shared[c])]
         if not who:
             continue
         d = ctx.distance_to_project(np.array(who, dtype=np.int64), pid)
         for c, km in zip(who, d.tolist(), strict=True):
-            ts = sorted(pts.intersection(shared[c]))
-            weight = sum(ctx.idf.get(t, 0.0) for t in ts)
-            listed[c].append((-weight, km, pid, ts))
+            ts = [t for t in shared[c] if t in pts]
+            listed[c].append((-sum(idf.get(t, 0.0) for t in ts), km, pid, ts))
 
     out = []
-    for c in rows_pos.tolist():
+    strength, evidence = ctx.strength, ctx.evidence
+    for c in rows_pos:
         row = ctx.row(c)
-        row.update(_scored(ctx, shared[c], ctx.strength[c], ctx.evidence[c], sorted(listed[c]), dist_of[c]))
+        row.update(_scored(ctx, shared[c], strength[c], evidence[c], sorted(listed[c]), dist_of[c]))
         out.append(row)
     for key, ts in shared_places.items():
         place = ctx.places[key]
@@ -147,26 +158,45 @@ def matches(
             common = sorted(pts.intersection(ts))
             if common:
                 km = ctx.distance_to_project_from(place.members, pid)
-                plist.append((-sum(ctx.idf.get(t, 0.0) for t in common), km, pid, common))
+                plist.append((-sum(idf.get(t, 0.0) for t in common), km, pid, common))
         row = ctx.place_row(place)
         row.update(_scored(ctx, ts, place.strength, place.evidence, sorted(plist), places[key][0]))
         out.append(row)
     out.sort(key=lambda r: (-r["score"], r["distance_km"], r["ags"]))
-    return _frame(out, MATCH_COLUMNS)
+    return _typed_frame(out, MATCH_KINDS)
+
+
+#: The kinds of the answer's columns (:func:`~lernnetz.graph.analytics.frames._typed_frame`).
+MATCH_KINDS = {
+    c: "text"
+    if c in _TEXT_COLUMNS
+    else "int"
+    if c == "population"
+    else "float"
+    if c in _FLOAT_COLUMNS
+    else "object"
+    for c in MATCH_COLUMNS
+}
 
 
 def _places_in_area(
-    ctx: _Context, dist_of: dict[int, float], allowed: frozenset[str] | None, limit: int
+    ctx: _Context, pos: IntArray, dist: FloatArray, allowed: frozenset[str] | None, limit: int
 ) -> dict[str, tuple[float, list[str]]]:
     """Kreis/Verband candidates with a Gemeinde in the area: key → (distance, topics)."""
     out: dict[str, tuple[float, list[str]]] = {}
+    area: FloatArray | None = None  # distance of every Gemeinde in the area, inf elsewhere
     for key, place in ctx.places.items():
         if place.funded_as and FUNDED_WAYS.index(place.funded_as) <= limit:
             continue
-        ds = [dist_of[p] for p in place.members.tolist() if p in dist_of]
         ts = [t for t in place.strength if allowed is None or t in allowed]
-        if ds and ts:
-            out[key] = (min(ds), ts)
+        if not ts or len(place.members) == 0:
+            continue
+        if area is None:
+            area = np.full(len(ctx.ags), np.inf)
+            area[pos] = dist
+        d = float(area[place.members].min())
+        if math.isfinite(d):
+            out[key] = (d, ts)
     return out
 
 
@@ -178,34 +208,33 @@ def _scored(
     plist: list[tuple[float, float, str, list[str]]],
     distance_km: float,
 ) -> dict[str, Any]:
-    idf_sum = sum(ctx.idf.get(t, 0.0) for t in ts)
-    weighted = sum(ctx.idf.get(t, 0.0) * strength[t] for t in ts)
+    idf = ctx.idf
+    ws = [idf.get(t, 0.0) for t in ts]
+    idf_sum = sum(ws)
+    weighted = sum(w * strength[t] for w, t in zip(ws, ts, strict=True))
     ev = weighted / idf_sum if idf_sum > 0 else 0.0
-    nearest = min(km for _, km, _, _ in plist)
+    nearest = min([km for _, km, _, _ in plist])
     decay = _decay(nearest, MATCH_HALF_LIFE_KM)
     items = [e for t in ts for e in evidence[t]]
-    reasons = list(dict.fromkeys(e.reason for e in items if e.reason))
-    reasons += [ctx.projects[pid].status_note() for _, _, pid, _ in plist if ctx.projects[pid].status]
+    reasons = list(dict.fromkeys([e.reason for e in items if e.reason]))
+    listed = []
+    projects = ctx.projects
+    for _, km, pid, pts in plist:
+        p = projects[pid]
+        listed.append({"id": pid, "name": p.name, "distance_km": round(km, 3), "shared_topics": pts,
+                       "status": p.status, "end_date": p.end_date})  # fmt: skip
+        if p.status:
+            reasons.append(p.status_note())
     return {
         "distance_km": float(distance_km),
         "shared_topics": ts,
-        "projects": [
-            {
-                "id": pid,
-                "name": ctx.projects[pid].name,
-                "distance_km": round(km, 3),
-                "shared_topics": pts,
-                "status": ctx.projects[pid].status,
-                "end_date": ctx.projects[pid].end_date,
-            }
-            for _, km, pid, pts in plist
-        ],
+        "projects": listed,
         "evidence": [e.as_dict() for e in items],
-        "score": _round(idf_sum * ev * decay),
+        "score": round(float(idf_sum * ev * decay), SCORE_DECIMALS),  # as _round, without the call
         "score_components": {
-            "topic_idf": _round(idf_sum),
-            "evidence": _round(ev),
-            "distance_decay": _round(decay),
+            "topic_idf": round(float(idf_sum), SCORE_DECIMALS),
+            "evidence": round(float(ev), SCORE_DECIMALS),
+            "distance_decay": round(float(decay), SCORE_DECIMALS),
             "nearest_project_km": round(nearest, 3),
         },
         "reasons": reasons,

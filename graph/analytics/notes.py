@@ -16,11 +16,10 @@ import numpy as np
 IMPORT_HINT = "import a participation list (`lernnetz import participation FILE`)"
 
 
-def _participation_rows(ctx: Any) -> int:
-    """Evidence items from participation lists (interests, attendances), not other programmes."""
-    return sum(
-        1 for per in ctx.evidence.values() for items in per.values() for e in items if e.via != "programme"
-    )
+def _has_participation(ctx: Any) -> bool:
+    """Whether any evidence comes from a participation list (interests, attendances), not other
+    programmes (stops at the first: an empty answer's notes no longer count every item)."""
+    return any(e.via != "programme" for per in ctx.evidence.values() for items in per.values() for e in items)
 
 
 def data_notes(ctx: Any, min_evidence: str | float | None = None) -> list[str]:
@@ -34,7 +33,7 @@ def data_notes(ctx: Any, min_evidence: str | float | None = None) -> list[str]:
             "other-programme participation (0.4) or survey answers (0.5), are left out. Lower or drop "
             "--min-evidence to count them."
         ]
-    if _participation_rows(ctx):
+    if _has_participation(ctx):
         return []
     return [
         "No participation list is loaded (no interests or attendances, not even synthetic demo data): only "

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -21,6 +20,9 @@ from lernnetz.graph.analytics.frames import _decay, _round, _rows
 from lernnetz.graph.analytics.params import MATCH_HALF_LIFE_KM, IntArray, _evidence_weight
 from lernnetz.graph.analytics.places import Place
 from lernnetz.graph.geo import haversine_km
+
+if TYPE_CHECKING:  # only in annotations: matches and white spots never import NetworkX
+    import networkx as nx
 
 
 def interested_places(

@@ -112,7 +112,7 @@ def funding(members: pd.DataFrame, pos_of: dict[str, int], m: pd.DataFrame) -> F
     rank = np.full(n, -1, dtype=np.int8)
     conf = [""] * n
     assoc = m["association_key"].astype(str).tolist()
-    district = [str(k or "") for k in m["district_key"]]
+    district = [str(k or "") for k in m["district_key"].tolist()]
     kreise: dict[str, str] = {}
     verbaende: dict[str, str] = {}
 
@@ -183,7 +183,7 @@ def build_places(
     mun_name = m["name"].astype(str).tolist()
     assoc = m["association_key"].astype(str).tolist()
     assoc_name = m["association_name"].astype(str).tolist()
-    district = [str(k or "") for k in m["district_key"]]
+    district = [str(k or "") for k in m["district_key"].tolist()]
     pop = m["population"].fillna(0).to_numpy(dtype=np.int64)
     lat = m["lat"].to_numpy(dtype=np.float64)
     lon = m["lon"].to_numpy(dtype=np.float64)
@@ -191,6 +191,11 @@ def build_places(
 
     gemeinde: dict[int, dict[str, list[Evidence]]] = {}
     places: dict[str, Place] = {}
+    # a Verband's / Kreis's Gemeinden (positions, ascending): one pass, not a scan per place
+    groups: dict[str, dict[str, list[int]]] = {"verband": defaultdict(list), "kreis": defaultdict(list)}
+    for at, (v, k) in enumerate(zip(assoc, district, strict=True)):
+        groups["verband"][v].append(at)
+        groups["kreis"][k].append(at)
     rows: Any = participation.itertuples(index=False)  # columns known by name only at run time
     for r in rows:
         key, level = str(r.key), str(r.level)
@@ -222,7 +227,7 @@ def build_places(
             if place is None:
                 place = places[key] = _new_place(
                     key, level, label, assoc, assoc_name, district, d_name, state_names, pop, lat, lon,
-                    located, mun_name, fund,
+                    located, mun_name, fund, groups,
                 )  # fmt: skip
             per = place.evidence
         for t, e in items.items():
@@ -248,9 +253,9 @@ def _new_place(
     located: npt.NDArray[np.bool_],
     mun_name: list[str],
     fund: Funding,
+    groups: dict[str, dict[str, list[int]]],
 ) -> Place:
-    inside = assoc if level == "verband" else district
-    everyone = np.array([i for i, k in enumerate(inside) if k == key], dtype=np.int64)
+    everyone = np.array(groups["verband" if level == "verband" else "kreis"].get(key, []), dtype=np.int64)
     members = everyone[located[everyone]] if len(everyone) else everyone
     anchor = int(members[np.lexsort((members, -pop[members]))[0]]) if len(members) else -1
     kreis = key if level == "kreis" else (district[int(everyone[0])] if len(everyone) else "")
@@ -322,15 +327,28 @@ def freeze(
     per topic (and for any topic) which of the ``n`` positions have evidence."""
     strength: dict[int, dict[str, float]] = {}
     frozen: dict[int, dict[str, list[Evidence]]] = {}
-    has_topic: dict[str, npt.NDArray[np.bool_]] = {}
+    at: dict[str, list[int]] = defaultdict(list)
+    weights: dict[tuple[str, float, str], float] = {}  # few distinct (kind, weight, via)
     for i in sorted(evidence):
-        per = {t: sorted(set(evidence[i][t])) for t in sorted(evidence[i])}
-        frozen[i] = per
-        strength[i] = {t: combine(items, weight_of) for t, items in per.items()}
-        for t in per:
-            if t not in has_topic:
-                has_topic[t] = np.zeros(n, dtype=bool)
-            has_topic[t][i] = True
+        per: dict[str, list[Evidence]] = {}
+        st: dict[str, float] = {}
+        for t in sorted(evidence[i]):
+            items = evidence[i][t]
+            if len(items) > 1:
+                items = sorted(set(items))
+            prod = 1.0  # as combine(items, weight_of)
+            for e in items:
+                w = weights.get((e.kind, e.weight, e.via))
+                if w is None:
+                    w = weights[(e.kind, e.weight, e.via)] = weight_of(e.kind, e.weight, e.via)
+                prod *= 1.0 - w
+            per[t], st[t] = items, 1.0 - prod
+            at[t].append(i)
+        frozen[i], strength[i] = per, st
+    has_topic: dict[str, npt.NDArray[np.bool_]] = {}
+    for t, where in at.items():
+        has_topic[t] = np.zeros(n, dtype=bool)
+        has_topic[t][np.array(where, dtype=np.int64)] = True
     has_any = np.zeros(n, dtype=bool)
     if strength:
         has_any[np.array(sorted(strength), dtype=np.int64)] = True

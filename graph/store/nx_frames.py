@@ -47,7 +47,7 @@ def interest_row(u: str, v: str, d: dict[str, Any]) -> list[Any] | None:
     """An INTERESTED_IN edge of a Gemeinde as a row of ``interests`` (None for a Kreis or Verband)."""
     if not u.startswith(_MUNICIPALITY):
         return None
-    return [split_node_id(u)[1], split_node_id(v)[1], d.get("kind", ""), d.get("date", ""), d.get("source", ""),
+    return [u.partition(":")[2], v.partition(":")[2], d.get("kind", ""), d.get("date", ""), d.get("source", ""),
             float(d.get("weight", 1.0)), d.get("event_id", "")]  # fmt: skip
 
 
@@ -56,8 +56,8 @@ def attendance_row(u: str, v: str, d: dict[str, Any]) -> list[Any] | None:
     if not u.startswith(_MUNICIPALITY):
         return None
     return [
-        split_node_id(u)[1],
-        split_node_id(v)[1],
+        u.partition(":")[2],
+        v.partition(":")[2],
         d.get("kind", ""),
         d.get("date", ""),
         d.get("source", ""),

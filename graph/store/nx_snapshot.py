@@ -30,7 +30,7 @@ SNAPSHOT_VERSION = 1
 #: The warm cache beside the snapshot (``graph.pickle.warm``): the tables and the indexes derived
 #: from them (analytics context, region names …), valid only for the snapshot file it names.
 WARM_SUFFIX = ".warm"
-WARM_VERSION = 1
+WARM_VERSION = 2  # 2: derived entries packed (see Packed)
 #: Tables the warm cache holds, so a process that finds it never needs the graph itself for them.
 _WARM_TABLES = (
     "municipalities", "districts", "states", "projects", "topics", "events", "territories",
@@ -101,6 +101,30 @@ def read_snapshot(path: Path) -> tuple[dict[str, Any], Identity]:
     return payload, (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
+class Packed:
+    """A derived entry of the warm cache, kept pickled until a caller first asks for it: a command
+    that needs no analytics context (``lernnetz municipality``) never unpickles the context."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __reduce__(self) -> tuple[type[Packed], tuple[bytes]]:
+        return (Packed, (self.data,))
+
+    def unpack(self) -> Any:
+        return pickle.loads(self.data)
+
+
+def unpacked(entries: dict[str, Any], key: str) -> Any:
+    """``entries[key]`` (``None`` if missing), unpickled in place on first use."""
+    hit = entries.get(key)
+    if isinstance(hit, Packed):
+        hit = entries[key] = hit.unpack()
+    return hit
+
+
 def write_warm(
     snapshot: Path, identity: Identity, meta: dict[str, Any], cache: dict[str, Any], derived: dict[str, Any]
 ) -> bool:
@@ -111,7 +135,10 @@ def write_warm(
         "identity": identity,
         "meta": meta,
         "cache": cache,
-        "derived": derived,
+        "derived": {
+            k: v if isinstance(v, Packed) else Packed(pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL))
+            for k, v in derived.items()
+        },
     }
     try:
         with atomic_writer(_warm_path(snapshot), binary=True) as fh:

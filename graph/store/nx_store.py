@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from lernnetz.graph.errors import NoGraph
-from lernnetz.graph.geo import SpatialIndex, haversine_km
+from lernnetz.graph.geo import SpatialIndex
 from lernnetz.graph.model import (
     EdgeKind,
     EdgeRow,
@@ -53,10 +53,12 @@ from lernnetz.graph.store.nx_frames import (
 )
 from lernnetz.graph.store.nx_snapshot import (
     _WARM_TABLES,
+    Packed,
     _identity,
     graph_from_tables,
     read_snapshot,
     read_warm,
+    unpacked,
     write_snapshot,
     write_warm,
 )
@@ -168,11 +170,11 @@ class NetworkXStore:
         import drops it): lookups are dict hits, not scans of whole frames per call."""
         key = "derived:" + name
         hit = self._derived.get(key)
-        if hit is not None:
+        if hit is not None and not isinstance(hit, Packed):
             return cast(_T, hit)
         with self._lock:
             derived = self._derived
-            hit = derived.get(key)
+            hit = unpacked(derived, key)
             if hit is None:
                 hit = build()
                 derived[key] = hit
@@ -365,18 +367,10 @@ class NetworkXStore:
         idx = [self._ags_index[a] for a in dict.fromkeys(centres) if a in self._ags_index]
         if self._tree is None or not idx:
             return near_frame(np.array([], dtype=str), np.array([], dtype=np.float64))
-        clat, clon = self._tree_lat[idx], self._tree_lon[idx]
-        found = self._tree.within(np.asarray(idx, dtype=np.intp), radius_km)
+        found, dist = self._tree.near(np.asarray(idx, dtype=np.intp), radius_km)
         if len(found) == 0:
             return near_frame(np.array([], dtype=str), np.array([], dtype=np.float64))
-        lat, lon = self._tree_lat[found], self._tree_lon[found]
-        if len(idx) > 32:  # a Land-sized region: the nearest centre by a k-d tree (same haversine)
-            best, _ = SpatialIndex(clat, clon).query(lat, lon)
-        else:
-            best = haversine_km(lat[:, None], lon[:, None], clat[None, :], clon[None, :]).min(axis=1)
-        best[np.isin(found, idx)] = 0.0
-        keep = best <= radius_km
-        ags, dist = self._tree_ags[found][keep], best[keep]
+        ags = self._tree_ags[found]
         order = np.lexsort((ags, dist))
         return near_frame(ags[order], dist[order])
 
@@ -484,7 +478,7 @@ class NetworkXStore:
         if len(keys) > 64:  # many keys: one vectorised pass beats many dict hits
             return df[df[column].isin(keys)].reset_index(drop=True)
         ikey = f"index:{name}:{column}"
-        index: dict[str, np.ndarray[Any, np.dtype[np.intp]]] | None = self._derived.get(ikey)
+        index: dict[str, np.ndarray[Any, np.dtype[np.intp]]] | None = unpacked(self._derived, ikey)
         if index is None:
             index = {
                 str(k): np.asarray(v, dtype=np.intp)

@@ -1,0 +1,151 @@
+"""Building the analytics context (:class:`lernnetz.graph.analytics.context._Context`) from a
+store's tables: the register arrays in AGS order, project territories and topics, IDF, the
+evidence per Gemeinde and topic, Kreis/Verband places and events. Called once per store state by
+:func:`lernnetz.graph.analytics.context._context`; every step is one pass over a table or
+vectorised (the 10× register's context is built in about a second).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+
+from lernnetz.graph.analytics.context import _Context, _Project
+from lernnetz.graph.analytics.frames import _rows
+from lernnetz.graph.analytics.params import _evidence_weight
+from lernnetz.graph.analytics.places import build_places, freeze, funding, participation_evidence
+from lernnetz.graph.geo import SpatialIndex
+from lernnetz.graph.store import GraphStore
+from lernnetz.loaders.topics import TopicLookup
+
+
+def build_context(store: GraphStore, stamp: Any, attribution: str) -> _Context:
+    """The analytics context of the store's current state, from its tables (see :mod:`.context`)."""
+    m = store.municipalities().sort_values("ags", kind="mergesort").reset_index(drop=True)
+    d = store.districts()
+    s = store.states()
+    dnames = dict(zip(d["key"].tolist(), d["name"].tolist(), strict=True))
+    snames = dict(zip(s["code"].tolist(), s["name"].tolist(), strict=True))
+    ags = m["ags"].to_numpy(dtype=str)
+    pos_of = {str(a): i for i, a in enumerate(ags)}
+    district_key = [str(k or "") for k in m["district_key"].tolist()]
+    population = m["population"].fillna(0).to_numpy(dtype=np.int64)
+    lat = m["lat"].to_numpy(dtype=np.float64)
+    lon = m["lon"].to_numpy(dtype=np.float64)
+    located = np.flatnonzero(~np.isnan(lat) & ~np.isnan(lon)).astype(np.int64)
+
+    topics = store.topics()
+    topic_labels = {
+        str(k): str(v) for k, v in zip(topics["slug"].tolist(), topics["label_de"].tolist(), strict=True)
+    }
+
+    pt = store.project_topics()
+    p_topics: dict[str, set[str]] = defaultdict(set)
+    for pid, t in zip(pt["project_id"].tolist(), pt["topic"].tolist(), strict=True):
+        p_topics[str(pid)].add(str(t))
+    terr = store.territories()
+    p_terr: dict[str, list[int]] = defaultdict(list)
+    projects_at: dict[int, list[str]] = defaultdict(list)
+    for pid, a in zip(terr["project_id"].tolist(), terr["ags"].tolist(), strict=True):
+        i = pos_of.get(str(a))
+        if i is not None:
+            p_terr[str(pid)].append(i)
+            projects_at[i].append(str(pid))
+    projects: dict[str, _Project] = {}
+    for r in _rows(store.projects()):
+        pid = str(r.id)
+        tpos = np.array(sorted(set(p_terr.get(pid, []))), dtype=np.int64)
+        tpos = tpos[~np.isnan(lat[tpos]) & ~np.isnan(lon[tpos])] if len(tpos) else tpos
+        lead = pos_of.get(str(r.lead_key or ""))
+        if lead is None or lead not in set(tpos.tolist()):
+            lead = int(tpos[np.lexsort((tpos, -population[tpos]))[0]]) if len(tpos) else -1
+        projects[pid] = _Project(
+            id=pid,
+            name=str(r.name),
+            round=int(r.round),
+            category=str(r.category),
+            topics=frozenset(p_topics.get(pid, set())),
+            territory=tpos,
+            lat=lat[tpos],
+            lon=lon[tpos],
+            anchor=int(lead),
+            population=int(population[tpos].sum()) if len(tpos) else 0,
+            source=str(r.source or ""),
+            status=str(getattr(r, "status", "") or ""),
+            end_date=str(getattr(r, "end_date", "") or ""),
+            status_source=str(getattr(r, "status_source", "") or ""),
+        )
+    for v in projects_at.values():
+        v.sort()
+
+    n_projects = max(1, len(projects))
+    raw_idf = {
+        t: math.log((1 + n_projects) / (1 + sum(1 for p in projects.values() if t in p.topics))) + 1.0
+        for t in sorted(topic_labels)
+    }
+    top = max(raw_idf.values(), default=1.0)
+    idf = {t: v / top for t, v in raw_idf.items()}
+
+    # evidence: interests and attended events' focus topics
+    ev_topics: dict[str, list[str]] = defaultdict(list)
+    et = store.event_topics()
+    for e, t in zip(et["event_id"].tolist(), et["topic"].tolist(), strict=True):
+        ev_topics[str(e)].append(str(t))
+    names = [str(x) for x in m["name"].tolist()]
+    evidence = participation_evidence(
+        store.interests(), store.attendances(), dict(ev_topics), pos_of, names, topic_labels
+    )
+    # other programmes: a Gemeinde's rows are its evidence; a Kreis's or Verband's make a place
+    fund = funding(store.members(), pos_of, m)
+    programme_ev, places = build_places(
+        store.programme_participation(), store.programmes(), m, pos_of, topic_labels, d, snames, fund,
+        _evidence_weight,
+    )  # fmt: skip
+    for i, per_topic in programme_ev.items():
+        for t, items in per_topic.items():
+            evidence[i][t].extend(items)
+    frozen, strength, has_topic, has_any = freeze(evidence, len(ags), _evidence_weight)
+
+    events = {}
+    ev_df = store.events()
+    for r in _rows(ev_df):
+        events[str(r.id)] = {
+            "title": str(r.title or ""),
+            "date": str(r.date_start or ""),
+            "kind": str(r.kind or ""),
+            "place_key": str(r.place_key or ""),
+            "source": str(r.source or ""),
+            "topics": sorted(set(ev_topics.get(str(r.id), []))),
+        }
+    return _Context(
+        stamp=stamp,
+        ags=ags,
+        pos_of=pos_of,
+        name=names,
+        district_key=district_key,
+        district=[str(dnames.get(k, "")) for k in district_key],
+        state=[str(snames.get(c, "")) for c in m["state_code"].tolist()],
+        population=population,
+        lat=lat,
+        lon=lon,
+        funded=m["funded"].fillna(False).to_numpy(dtype=bool),
+        topic_labels=topic_labels,
+        topic_lookup=TopicLookup.from_frame(topics),
+        projects=projects,
+        projects_at=dict(projects_at),
+        idf=idf,
+        evidence=frozen,
+        strength=strength,
+        has_topic=has_topic,
+        has_any=has_any,
+        events=events,
+        attribution=attribution,
+        funded_rank=fund.rank,
+        funded_confidence=fund.confidence,
+        places=places,
+        index=SpatialIndex(lat[located], lon[located]),
+        located=located,
+    )
