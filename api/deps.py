@@ -204,6 +204,7 @@ class ApiState:
         them under load (pauses of 100-200 ms otherwise). Only for a store the API opened itself
         (a server process); :meth:`close` hands the objects back to the collector."""
         if self.owns_store:
+            gc.unfreeze()  # what the context build froze is collected once here too
             gc.collect()
             gc.freeze()
 

@@ -147,8 +147,17 @@ def rows(df: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def _for_model(payload: dict[str, Any]) -> dict[str, Any]:
-    return {k: rows(v) if isinstance(v, pd.DataFrame) else v for k, v in payload.items()}
+def json_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``df`` for orjson (the fast path of :func:`respond`): one conversion of the
+    table, a dict per row, no scan for missing cells: orjson writes a NaN as ``null``, as it
+    writes the ``None`` :func:`rows` puts there, and refuses ``pd.NA`` (then :func:`rows`)."""
+    cols = [str(c) for c in df.columns]
+    return [dict(zip(cols, values, strict=True)) for values in df.to_numpy(dtype=object).tolist()]
+
+
+def _for_model(payload: dict[str, Any], fast: bool = False) -> dict[str, Any]:
+    convert = json_rows if fast else rows
+    return {k: convert(v) if isinstance(v, pd.DataFrame) else v for k, v in payload.items()}
 
 
 def _render(
@@ -199,10 +208,14 @@ def _render(
             doc["numberMatched"] = result.total
         body = json.dumps(doc, ensure_ascii=False).encode("utf-8")
         return Rendered(body, GEOJSON_MEDIA, tuple(headers))
-    payload = _for_model(result.payload)
     if fast:  # already typed: serialised directly (tests compare with the validated bytes)
-        body = orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY)
-    elif model is None:
+        try:
+            body = orjson.dumps(_for_model(result.payload, fast=True), option=orjson.OPT_SERIALIZE_NUMPY)
+        except TypeError:  # a cell orjson takes only converted (pd.NA): the general conversion
+            body = orjson.dumps(_for_model(result.payload), option=orjson.OPT_SERIALIZE_NUMPY)
+        return Rendered(body, "application/json", tuple(headers))
+    payload = _for_model(result.payload)
+    if model is None:
         body = json.dumps(py(payload), ensure_ascii=False).encode("utf-8")
     else:  # validated once against the response schema, serialised once; the cache keeps the bytes
         body = model.model_validate(payload).model_dump_json().encode("utf-8")

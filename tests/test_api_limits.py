@@ -242,6 +242,11 @@ def test_size_budget_422_with_a_hint(limits_store: NetworkXStore, tmp_path: Path
         "/matches?region=Ulm&radius_km=30",
         "/matches?region=08425141&radius_km=50&topic=mobility",
         "/matches?region=Bayern&radius_km=20&limit=1000",
+        "/matches?region=08425&radius_km=40&projects=all&limit=all",
+        "/matches?region=Hamburg&radius_km=60&funded_means=member&min_evidence=registered",
+        "/matches?region=08421000&radius_km=80&funded_means=verband&limit=17&offset=23",
+        "/matches?region=Berlin&radius_km=100&topic=mobility&topic=energy&min_evidence=survey",
+        "/matches?region=Ulm&radius_km=1",
     ],
 )
 def test_fast_json_equals_the_validated_answer(
@@ -254,3 +259,37 @@ def test_fast_json_equals_the_validated_answer(
         slow = c.get(url)
     assert fast.status_code == 200 and slow.status_code == 200
     assert fast.content == slow.content
+
+
+def test_fast_rows_give_the_bytes_of_the_validated_rows() -> None:
+    """Missing cells (NaN in float, text and object columns, None, pd.NA) and numpy scalars:
+    the fast conversion serialises to the bytes of :func:`render.rows` (pd.NA, which orjson
+    refuses, by falling back to it)."""
+    import numpy as np
+    import pandas as pd
+    from pydantic import BaseModel
+
+    from lernnetz.api.schemas.base import Page
+
+    class Row(BaseModel):
+        a: str | None
+        n: int
+        x: float | None
+        tags: list[str] | None
+        d: dict[str, float] | None
+
+    frame = pd.DataFrame(
+        {
+            "a": pd.Series(["p", None, "r"], dtype="str"),
+            "n": np.array([1, 2, 3], dtype=np.int64),
+            "x": [0.1, float("nan"), 1e-7],
+            "tags": [["s"], None, float("nan")],
+            "d": [{"k": np.float64(2.5)}, {}, None],
+        }
+    )
+    with_na = frame.assign(tags=pd.Series([["s"], pd.NA, None], dtype=object))
+    for df in (frame, with_na):
+        result = render.page(df, 100, 0)
+        fast = render._render(lambda r=result: r, None, "json", "", fast=True).body
+        slow = render._render(lambda r=result: r, Page[Row], "json", "", fast=False).body
+        assert fast == slow

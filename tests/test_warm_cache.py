@@ -190,3 +190,45 @@ def test_threads_reading_the_graph_on_demand_all_get_it(snapshot: Path) -> None:
     with ThreadPoolExecutor(8) as pool:
         got = list(pool.map(lambda _: warm.shortest_paths("Project:ulm", f"Municipality:{ULM}"), range(16)))
     assert got == [expected] * 16
+
+
+def test_the_context_build_pauses_the_collector_and_freezes_no_cycles(graph_data: GraphData) -> None:
+    """The context is built with the cyclic collector off and then frozen out of its view
+    (see ``context._collector_paused``): the collector is on again afterwards, the context
+    holds no reference cycles (frozen, it would otherwise never be freed), and dropping the
+    store hands the frozen objects back to the collector."""
+    import gc
+    import weakref
+
+    from lernnetz.graph.analytics.context import _context
+    from lernnetz.graph.analytics.context_build import build_context
+
+    gc.unfreeze()
+    store = NetworkXStore(None)
+    store.replace(graph_data)
+    queries.matches(store, "Ulm", 30.0)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() > 0
+    # no cycles in a context: dropped, it goes by reference counting alone
+    stamp = _context(store).stamp
+    gc.disable()
+    try:
+        ctx = build_context(store, stamp, "")
+        gc.collect()  # the build's own temporaries
+        del ctx
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+    ref = weakref.ref(store)
+    del store
+    assert ref() is None
+    assert gc.get_freeze_count() == 0
+    # a caller that has the collector off manages it itself: nothing frozen
+    gc.disable()
+    try:
+        other = NetworkXStore(None)
+        other.replace(graph_data)
+        queries.matches(other, "Ulm", 30.0)
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.enable()

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -202,6 +203,7 @@ class NetworkXStore:
                 if not self._read_warm(self.snapshot):  # its warm cache when it has one, else the graph
                     self._read_snapshot(self.snapshot)
             else:
+                gc.unfreeze()
                 self.G, self.meta, self._cache, self._derived = None, {}, {}, {}
                 self._lazy = self._snapshot_id = None
             return True
@@ -248,6 +250,7 @@ class NetworkXStore:
         if found is None:
             return False
         payload, identity = found
+        gc.unfreeze()  # as in _install
         self.G, self.meta = None, dict(payload["meta"])
         self._cache, self._derived = dict(payload["cache"]), dict(payload["derived"])
         self._lazy = self._snapshot_id = identity
@@ -432,6 +435,7 @@ class NetworkXStore:
             self._lazy = None
 
     def _install(self, graph: nx.MultiDiGraph[str], meta: dict[str, Any]) -> None:
+        gc.unfreeze()  # the old graph (frozen by the analytics context build) goes back to the collector
         self.G, self.meta, self._cache, self._derived = graph, dict(meta), {}, {}
         self._edges = None
         self._lazy, self._warm_saved = None, frozenset()
