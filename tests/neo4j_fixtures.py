@@ -6,8 +6,8 @@
   clone runs the Neo4j tests in any order on its first ``pytest``.
 * ``neo4j_uri`` (session): ``NEO4J_URI`` if set (CI starts the server in ``.ci/run``; the
   fixture waits for it), otherwise a server started for this session with
-  ``.ci/neo4j/start.sh`` on 127.0.0.1:7687 and stopped at the end. If no server answers
-  the fixture **errors** — Neo4j tests never skip.
+  ``.ci/neo4j/start.sh`` on 127.0.0.1:7687 (or ``NEO4J_PORT``, as for ``start.sh``) and
+  stopped at the end. If no server answers the fixture **errors** — Neo4j tests never skip.
 * ``neo4j_driver`` (session): one driver for the whole session.
 * ``scratch_server`` (session): one :class:`ScratchServer` on a free port, started once and
   shared by the restart tests (each stops and starts it; :meth:`ScratchServer.ensure_started`
@@ -45,7 +45,7 @@ import pytest
 from filelock import FileLock
 from neo4j import Driver, GraphDatabase
 
-from tests.neo4j_util import CI_DIR, DEFAULT_URI, server_log, start_server, stop_server, wait_ready
+from tests.neo4j_util import CI_DIR, server_log, start_server, stop_server, wait_ready
 
 #: The JVM flags of ``.ci/neo4j/start.sh`` (what the packaged server gets from neo4j.conf).
 JVM_FLAGS = [
@@ -148,13 +148,15 @@ def neo4j_uri(neo4j_jars: Path) -> Iterator[str]:
         wait_ready(uri, timeout=180)
         yield uri
         return
-    start_server(7687)
+    port = int(os.environ.get("NEO4J_PORT") or 7687)
+    own = f"bolt://127.0.0.1:{port}"
+    start_server(port)
     try:
         try:
-            wait_ready(DEFAULT_URI, timeout=180)
+            wait_ready(own, timeout=180)
         except RuntimeError as exc:
             raise RuntimeError(f"{exc}\n--- neo4j.out ---\n{server_log()[-4000:]}") from exc
-        yield DEFAULT_URI
+        yield own
     finally:
         stop_server()
 
