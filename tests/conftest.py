@@ -15,7 +15,7 @@ from lernnetz.loaders.programme import read_programme
 from lernnetz.loaders.records import Programme, Register
 from lernnetz.loaders.register import read_register
 
-pytest_plugins = ["tests.neo4j_fixtures", "tests.analytics_helpers"]
+pytest_plugins = ["tests.neo4j_fixtures", "tests.xdist_groups", "tests.analytics_helpers"]
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 CLEAN_CSV = SHARED_DATA / "destatis" / "gemeinden_gv_2020-12-31.csv"
@@ -97,8 +97,25 @@ def pytest_terminal_summary(terminalreporter: object, exitstatus: int, config: p
     print(f"\nneo4j tests: {len(passed)} passed, {len(failed)} failed (server: {server})")
 
 
+def _outcomes(config: pytest.Config) -> int:
+    """How many tests reported an outcome (a call, or a setup that failed or skipped)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    reports = [r for kind in (reporter.stats if reporter else {}).values() for r in kind]
+    return sum(
+        1
+        for r in reports
+        if isinstance(r, pytest.TestReport) and (r.when == "call" or (r.when == "setup" and not r.passed))
+    )
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """In CI a skipped test counts as failed, and the Neo4j tests must have run."""
+    """In CI a skipped test counts as failed, the Neo4j tests must have run, and so must every
+    collected test (a scheduler that drops tests must not pass: see tests/xdist_groups.py).
+
+    Judged once, by the pytest-xdist controller (which receives every worker's reports), never
+    by a worker: a worker sees only its own share of the tests."""
+    if hasattr(session.config, "workerinput"):
+        return
     if not os.environ.get("CI") or session.config.option.collectonly:
         return
     skipped = _reports(session.config, "skipped")
@@ -106,4 +123,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     full_run = not session.config.option.keyword and not session.config.option.markexpr
     if skipped or (full_run and os.environ.get("LERNNETZ_REQUIRE_NEO4J") and not neo4j_ran):
         print(f"\nCI: {len(skipped)} skipped test(s); neo4j tests ran: {neo4j_ran} — counted as a failure")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    ran = _outcomes(session.config)
+    if exitstatus == pytest.ExitCode.OK and ran != session.testscollected:
+        print(
+            f"\nCI: {session.testscollected} tests collected but {ran} reported an outcome — counted as a failure"
+        )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -6,8 +6,8 @@
   clone runs the Neo4j tests in any order on its first ``pytest``.
 * ``neo4j_uri`` (session): ``NEO4J_URI`` if set (CI starts the server in ``.ci/run``; the
   fixture waits for it), otherwise a server started for this session with
-  ``.ci/neo4j/start.sh`` on 127.0.0.1:7687 and stopped at the end. If no server answers
-  the fixture **errors** — Neo4j tests never skip.
+  ``.ci/neo4j/start.sh`` on 127.0.0.1:7687 (or ``NEO4J_PORT``, as for ``start.sh``) and
+  stopped at the end. If no server answers the fixture **errors** — Neo4j tests never skip.
 * ``neo4j_driver`` (session): one driver for the whole session.
 * ``scratch_server`` (session): one :class:`ScratchServer` on a free port, started once and
   shared by the restart tests (each stops and starts it; :meth:`ScratchServer.ensure_started`
@@ -16,6 +16,17 @@
   kept across restarts) for the fault tests that stop and start a server. It runs the
   same ``Launcher.java`` with the same JVM flags as ``start.sh`` but does not touch
   ``start.sh``'s pid file, so the session's server is never stopped by it.
+
+Parallel runs (pytest-xdist, ``-n 2 --dist loadgroup`` in ``pyproject.toml``): Neo4j
+Community has one user database, and the Neo4j tests wipe it, load it and count every node
+in it, so they must never run at the same time as each other. :func:`neo4j_group` puts every
+test that touches the session's server (marked ``neo4j``, or ``neo4j_uri`` in its fixture
+closure) into the group ``neo4j``, which runs on one worker in collection order, as in a
+serial run (``tests/xdist_groups.py`` schedules the groups); the tests on a
+:class:`ScratchServer` form the group ``neo4j-scratch`` (one scratch server per run).
+:func:`neo4j_uri` refuses to serve a test outside the group, so a test that escapes the
+grouping fails loudly instead of racing. The jars are fetched under a file lock, so two
+workers starting together download them once.
 """
 
 from __future__ import annotations
@@ -25,14 +36,16 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 from neo4j import Driver, GraphDatabase
 
-from tests.neo4j_util import CI_DIR, DEFAULT_URI, server_log, start_server, stop_server, wait_ready
+from tests.neo4j_util import CI_DIR, server_log, start_server, stop_server, wait_ready
 
 #: The JVM flags of ``.ci/neo4j/start.sh`` (what the packaged server gets from neo4j.conf).
 JVM_FLAGS = [
@@ -63,33 +76,87 @@ def make_driver(uri: str) -> Driver:
     )
 
 
+#: The xdist group of the tests on the session's server, and of those on a scratch server.
+GROUP, SCRATCH_GROUP = "neo4j", "neo4j-scratch"
+
+
+def neo4j_group(item: pytest.Item) -> str | None:
+    """The xdist group an item must run in: ``neo4j`` if it touches the session's server
+    (marked ``neo4j`` without a scratch server of its own, or needing ``neo4j_uri`` through
+    any fixture), ``neo4j-scratch`` if it uses the scratch server, else ``None``."""
+    names = set(getattr(item, "fixturenames", ()))
+    if "neo4j_uri" in names or (item.get_closest_marker("neo4j") and "scratch_server" not in names):
+        return GROUP
+    return SCRATCH_GROUP if "scratch_server" in names else None
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects by marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``neo4j`` every test of a Neo4j group (one that needs ``neo4j_uri`` only through a
+    fixture, too): ``-m "not neo4j"`` leaves it out and the terminal summary counts it."""
+    for item in items:
+        if neo4j_group(item) is not None and not item.get_closest_marker("neo4j"):
+            item.add_marker(pytest.mark.neo4j)
+
+
+_current: list[pytest.Item] = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Remember the test being set up (for the group check in :func:`neo4j_uri`)."""
+    _current[:] = [item]
+
+
+def _check_group() -> None:
+    """Under xdist, only the ``neo4j`` group may use the session's server (see module docstring)."""
+    item = _current[0] if _current else None
+    if item is None or not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    if neo4j_group(item) != GROUP:
+        raise RuntimeError(
+            f"{item.nodeid} uses the session's Neo4j server but is not in the xdist group {GROUP!r}: "
+            "mark it @pytest.mark.neo4j (tests on the shared database must not run in parallel)"
+        )
+
+
 @pytest.fixture(scope="session")
 def neo4j_jars(request: pytest.FixtureRequest) -> Path:
-    """The jars folder, fetched by ``.ci/neo4j/jars.sh`` if missing (progress on the terminal)."""
+    """The jars folder, fetched by ``.ci/neo4j/jars.sh`` if missing (progress on the terminal),
+    once even when two workers ask at the same time (file lock). Output goes to stderr, which
+    xdist workers pass through to the terminal (their stdout is not shown)."""
     lib = CI_DIR / "lib"
-    if not (lib / ".complete").exists():
-        capture = request.config.pluginmanager.getplugin("capturemanager")
-        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-            print("\nneo4j: the jars are missing; fetching them once (Maven Central) ...", flush=True)
-            subprocess.run(["bash", str(CI_DIR / "jars.sh")], check=True)
+    with FileLock(CI_DIR / ".jars.lock"):
+        if not (lib / ".complete").exists():
+            capture = request.config.pluginmanager.getplugin("capturemanager")
+            with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+                print(
+                    "\nneo4j: the jars are missing; fetching them once (Maven Central) ...",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                subprocess.run(["bash", str(CI_DIR / "jars.sh")], check=True, stdout=sys.stderr)
     return lib
 
 
 @pytest.fixture(scope="session")
 def neo4j_uri(neo4j_jars: Path) -> Iterator[str]:
     """The Bolt URI of a running Neo4j (see module docstring). Never skips."""
+    _check_group()
     uri = os.environ.get("NEO4J_URI")
     if uri:
         wait_ready(uri, timeout=180)
         yield uri
         return
-    start_server(7687)
+    port = int(os.environ.get("NEO4J_PORT") or 7687)
+    own = f"bolt://127.0.0.1:{port}"
+    start_server(port)
     try:
         try:
-            wait_ready(DEFAULT_URI, timeout=180)
+            wait_ready(own, timeout=180)
         except RuntimeError as exc:
             raise RuntimeError(f"{exc}\n--- neo4j.out ---\n{server_log()[-4000:]}") from exc
-        yield DEFAULT_URI
+        yield own
     finally:
         stop_server()
 

@@ -180,6 +180,24 @@ def test_a_lazy_store_takes_a_replaced_snapshot_whole(snapshot: Path) -> None:
     assert_same(municipality_detail(reader, ULM), municipality_detail(writer, ULM))
 
 
+def test_a_store_never_labels_its_old_state_with_a_newer_snapshot(snapshot: Path) -> None:
+    """A CLI command persists its warm cache at exit, after its write lock is gone: a load that
+    finished before an import must not write its tables as the cache of the import's snapshot
+    (readers would then miss the imported rows; seen as a flaky test_writers under load)."""
+    loader = NetworkXStore(snapshot)  # no warm cache yet: it reads the graph itself
+    assert loader.G is not None
+    before = len(loader.interests())
+    importer = NetworkXStore(snapshot)
+    record = ParticipationRecord(
+        ags=ULM, kind="registered", date="2024-06-02", source="test-after-the-load", topic="energy"
+    )
+    assert importer.add_participation([record]) == 1  # a newer snapshot
+    assert not loader.persist_warm()  # its state is not the newer snapshot's
+    fresh = NetworkXStore(snapshot)
+    assert "test-after-the-load" in set(fresh.interests()["source"])
+    assert len(fresh.interests()) == before + 1
+
+
 def test_threads_reading_the_graph_on_demand_all_get_it(snapshot: Path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 

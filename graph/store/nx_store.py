@@ -231,9 +231,9 @@ class NetworkXStore:
             keys = frozenset(self._cache) | frozenset(self._derived)
             if keys <= self._warm_saved:
                 return False
-            identity = _identity(self.snapshot)
-            if identity is None or (self._lazy is not None and identity != self._lazy):
-                return False  # the snapshot changed under us: our state is not its state
+            identity = self._snapshot_id  # the file our state came from (read or written)
+            if identity is None or _identity(self.snapshot) != identity:
+                return False  # another process replaced the snapshot: our state is not its state
             cache = {k: v for k, v in self._cache.items() if k != "undirected"}
             if not write_warm(self.snapshot, identity, self.meta, cache, dict(self._derived)):
                 return False  # only a cache: the next process rebuilds
