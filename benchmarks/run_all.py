@@ -31,6 +31,7 @@ The machine this ran on is shared (2 cores, other work): read the ratios, not th
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import random
 import resource
@@ -212,6 +213,16 @@ def cli_figures(tmp: Path, rows: list[Row]) -> None:
         else [sys.executable, "-c", "from lernnetz.api.cli import app; app()"]
     )
     env = {**os.environ, "LERNNETZ_DATA_DIR": str(tmp), "LERNNETZ_BACKEND": "networkx"}
+    # Bytecode as an installed package has it (pip compiles a wheel's modules at install): an
+    # editable install under PYTHONDONTWRITEBYTECODE=1 would otherwise compile lernnetz anew in
+    # every process (about 0.1 s of the figure on this machine).
+    import lernnetz.api
+    import lernnetz.graph
+    import lernnetz.loaders
+
+    for pkg in (lernnetz, lernnetz.graph, lernnetz.api, lernnetz.loaders):
+        for folder in pkg.__path__:
+            compileall.compile_dir(folder, quiet=1)
     warm_file = tmp / ("graph.pickle" + WARM_SUFFIX)
     commands = (["municipality", "Ulm"], ["match", "Ulm", "--radius-km", "40"])
     for args in commands:  # as after first use: what a command builds is in the warm cache
