@@ -63,6 +63,19 @@ def programme_snapshot(graph_data: GraphData, tmp_path_factory: pytest.TempPathF
     return path
 
 
+@pytest.fixture(scope="session")
+def loaded_cache(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory after ``lernnetz data fetch`` and ``lernnetz load`` (register + curated
+    programme, through the real pipeline), built once; tests copy it before they write."""
+    from lernnetz.graph.pipeline import load
+    from lernnetz.loaders.fetch import fetch_register
+
+    d = tmp_path_factory.mktemp("loaded") / "cache"
+    fetch_register(d, str(shared_data))
+    load(Settings(LERNNETZ_DATA_DIR=d, LERNNETZ_BACKEND="networkx"))
+    return d
+
+
 @pytest.fixture
 def private_store(programme_snapshot: Path, settings: Settings) -> NetworkXStore:
     """A private embedded store for one test, at the settings' snapshot path (so the CLI sees it)."""

@@ -34,7 +34,6 @@ from lernnetz.graph.settings import Settings
 from lernnetz.graph.store.nx_store import NetworkXStore
 from lernnetz.graph.ties import import_ties
 from lernnetz.loaders.errors import InputError
-from lernnetz.loaders.fetch import fetch_register
 from lernnetz.loaders.records import Register
 
 LIPPE = "05766"  # Kreis 05766 "Lippe" (type Kreis), NW
@@ -75,18 +74,10 @@ def _settings(data_dir: Path) -> Settings:
     return Settings(LERNNETZ_DATA_DIR=data_dir, LERNNETZ_BACKEND="networkx", LERNNETZ_API_TOKEN=TOKEN)
 
 
-@pytest.fixture(scope="module")
-def loaded_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    d = tmp_path_factory.mktemp("levels") / "cache"
-    fetch_register(d, str(shared_data))
-    load(_settings(d))
-    return d
-
-
 @pytest.fixture
-def data_dir(loaded_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def data_dir(loaded_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     d = tmp_path / "cache"
-    shutil.copytree(loaded_dir, d)
+    shutil.copytree(loaded_cache, d)
     monkeypatch.setenv("LERNNETZ_DATA_DIR", str(d))
     monkeypatch.setenv("LERNNETZ_BACKEND", "networkx")
     monkeypatch.setenv("LERNNETZ_API_TOKEN", TOKEN)
