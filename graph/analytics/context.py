@@ -145,6 +145,7 @@ class _Context:
     regions: dict[str, Region] = field(default_factory=dict)
     centres: dict[tuple[str, str], IntArray] = field(default_factory=dict)
     masks: dict[frozenset[str], BoolArray] = field(default_factory=dict)
+    rows: dict[int, dict[str, Any]] = field(default_factory=dict)  # see row(); at most one per Gemeinde
 
     # -- lookups
     def positions(self, ags: Iterable[str]) -> IntArray:
@@ -180,20 +181,25 @@ class _Context:
         return np.asarray((r >= 0) & (r <= limit), dtype=bool)
 
     def row(self, pos: int) -> dict[str, Any]:
-        r = int(self.funded_rank[pos])
-        return {
-            "ags": str(self.ags[pos]),
-            "name": self.name[pos],
-            "district": self.district[pos],
-            "state": self.state[pos],
-            "population": int(self.population[pos]),
-            "lat": _f(self.lat[pos]),
-            "lon": _f(self.lon[pos]),
-            "level": "gemeinde",
-            "funded_as": FUNDED_WAYS[r] if r >= 0 else "",
-            "funded_confidence": self.funded_confidence[pos],
-            "funded_members": [],
-        }
+        """A Gemeinde's row (a new dict each call; the values that depend only on the context are
+        kept per position, so a repeated question does not convert them again)."""
+        base = self.rows.get(pos)
+        if base is None:
+            r = int(self.funded_rank[pos])
+            base = {
+                "ags": str(self.ags[pos]),
+                "name": self.name[pos],
+                "district": self.district[pos],
+                "state": self.state[pos],
+                "population": int(self.population[pos]),
+                "lat": _f(self.lat[pos]),
+                "lon": _f(self.lon[pos]),
+                "level": "gemeinde",
+                "funded_as": FUNDED_WAYS[r] if r >= 0 else "",
+                "funded_confidence": self.funded_confidence[pos],
+            }
+            self.rows[pos] = base
+        return {**base, "funded_members": []}
 
     def place_row(self, place: Place) -> dict[str, Any]:
         """The row of a Kreis or Verband candidate (its key in ``ags``, ``level`` says which)."""
