@@ -146,6 +146,15 @@ class _Context:
     centres: dict[tuple[str, str], IntArray] = field(default_factory=dict)
     masks: dict[frozenset[str], BoolArray] = field(default_factory=dict)
     rows: dict[int, dict[str, Any]] = field(default_factory=dict)  # see row(); at most one per Gemeinde
+    areas: dict[tuple[str, str, float], tuple[IntArray, FloatArray]] = field(default_factory=dict)  # _near
+
+    def __getstate__(self) -> list[Any]:
+        """Pickled (the warm cache) without what questions kept (``rows``, ``areas``)."""
+        return [{} if f.name in ("rows", "areas") else getattr(self, f.name) for f in fields(self)]
+
+    def __setstate__(self, state: list[Any]) -> None:
+        for f, value in zip(fields(self), state, strict=True):
+            object.__setattr__(self, f.name, value)
 
     # -- lookups
     def positions(self, ags: Iterable[str]) -> IntArray:
@@ -403,6 +412,10 @@ def _near(store: GraphStore, ctx: _Context, region: Region, radius_km: float) ->
     """Positions and distances of every municipality within the radius of the region, ordered by
     distance, then AGS: the store's ``near`` answered from the context's own index over the same
     coordinates with the same formula (:meth:`SpatialIndex.near`), so no store is asked per call."""
+    area_key = (region.kind, region.key, radius_km)
+    hit = ctx.areas.get(area_key)
+    if hit is not None:
+        return hit
     key = (region.kind, region.key)
     with _LOCK:
         centres = ctx.centres.get(key)
@@ -421,7 +434,20 @@ def _near(store: GraphStore, ctx: _Context, region: Region, radius_km: float) ->
     found, dist = ctx.index.near(centres, radius_km)
     pos = ctx.located[found]  # ascending, as the AGS
     order = np.lexsort((pos, dist))
-    return pos[order], dist[order]
+    out = (pos[order], dist[order])
+    if len(out[0]) <= _AREA_POINTS:  # kept read-only for the next question about this area
+        out[0].flags.writeable = out[1].flags.writeable = False
+        with _LOCK:
+            if len(ctx.areas) >= _AREAS:
+                ctx.areas.clear()
+            ctx.areas[area_key] = out
+    return out
+
+
+#: ``_near`` keeps the areas of at most this many (region, radius) pairs per context …
+_AREAS = 512
+#: … each of at most this many Gemeinden (so at most 512 × 4,000 × 16 bytes, 33 MB).
+_AREA_POINTS = 4_000
 
 
 def _projects_near(ctx: _Context, pos: IntArray) -> list[str]:

@@ -103,7 +103,7 @@ def matches(
     with_topic = ctx.mask(wanted)[pos]
     keep = ~funded[pos] & with_topic
     cand = pos[keep]
-    dist_of = dict(zip(pos.tolist(), dist.tolist(), strict=True))
+    dist_of = dict(zip(cand.tolist(), dist[keep].tolist(), strict=True))
     places = _places_in_area(ctx, pos, dist, allowed, limit)
     considered = _projects_near(ctx, pos) if projects == "near" else _projects_all(ctx)
     proj_topics = {
@@ -115,10 +115,17 @@ def matches(
 
     # the candidates that share something, and their shared topics
     shared: dict[int, list[str]] = {}
-    for c in cand.tolist():
-        ts = [t for t in ctx.topics_of(c, allowed) if t in offered]
-        if ts:
-            shared[c] = ts
+    own_of = ctx.strength
+    if allowed is not None:  # the few asked topics on offer, sorted, looked up in each candidate's own
+        want = sorted(allowed & offered)
+        for c in cand.tolist():
+            own = own_of.get(c, {})
+            if ts := [t for t in want if t in own]:
+                shared[c] = ts
+    else:
+        for c in cand.tolist():
+            if ts := [t for t in ctx.topics_of(c, None) if t in offered]:
+                shared[c] = ts
     shared_places = {
         key: ts for key, (_, ts_all) in places.items() if (ts := [t for t in ts_all if t in offered])
     }
