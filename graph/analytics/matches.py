@@ -150,7 +150,7 @@ def matches(
         d = ctx.distance_to_project(np.array(who, dtype=np.int64), pid)
         for c, km in zip(who, d.tolist(), strict=True):
             ts = [t for t in shared[c] if t in pts]
-            listed[c].append((-sum(idf.get(t, 0.0) for t in ts), km, pid, ts))
+            listed[c].append((-sum([idf.get(t, 0.0) for t in ts]), km, pid, ts))
 
     out = []
     strength, evidence = ctx.strength, ctx.evidence
@@ -218,11 +218,11 @@ def _scored(
     idf = ctx.idf
     ws = [idf.get(t, 0.0) for t in ts]
     idf_sum = sum(ws)
-    weighted = sum(w * strength[t] for w, t in zip(ws, ts, strict=True))
+    weighted = sum([w * strength[t] for w, t in zip(ws, ts, strict=True)])
     ev = weighted / idf_sum if idf_sum > 0 else 0.0
     nearest = min([km for _, km, _, _ in plist])
     decay = _decay(nearest, MATCH_HALF_LIFE_KM)
-    items = [e for t in ts for e in evidence[t]]
+    items = evidence[ts[0]] if len(ts) == 1 else [e for t in ts for e in evidence[t]]
     reasons = list(dict.fromkeys([e.reason for e in items if e.reason]))
     listed = []
     projects = ctx.projects
