@@ -293,5 +293,5 @@ def test_what_questions_keep_in_the_context_is_read_only_and_not_pickled(graph_d
     pd.testing.assert_frame_equal(again, queries.matches(fresh, ULM, 40.0))
     assert ctx.rows and ctx.areas
     copy = pickle.loads(pickle.dumps(ctx))
-    assert copy.rows == {} and copy.areas == {}
+    assert copy.rows == {} and copy.areas == {} and copy.funded_masks == {}
     assert np.array_equal(copy.ags, ctx.ags) and copy.regions.keys() == ctx.regions.keys()

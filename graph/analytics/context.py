@@ -113,6 +113,10 @@ class _Project:
         )
 
 
+#: The context's fields that questions fill as they go, left out of its pickle (the warm cache).
+_KEPT = frozenset({"rows", "areas", "funded_masks"})
+
+
 @dataclass(slots=True)
 class _Context:
     stamp: Any
@@ -147,10 +151,11 @@ class _Context:
     masks: dict[frozenset[str], BoolArray] = field(default_factory=dict)
     rows: dict[int, dict[str, Any]] = field(default_factory=dict)  # see row(); at most one per Gemeinde
     areas: dict[tuple[str, str, float], tuple[IntArray, FloatArray]] = field(default_factory=dict)  # _near
+    funded_masks: dict[str, BoolArray] = field(default_factory=dict)  # funded_under()
 
     def __getstate__(self) -> list[Any]:
-        """Pickled (the warm cache) without what questions kept (``rows``, ``areas``)."""
-        return [{} if f.name in ("rows", "areas") else getattr(self, f.name) for f in fields(self)]
+        """Pickled (the warm cache) without what questions kept (``_KEPT``)."""
+        return [{} if f.name in _KEPT else getattr(self, f.name) for f in fields(self)]
 
     def __setstate__(self, state: list[Any]) -> None:
         for f, value in zip(fields(self), state, strict=True):
@@ -181,13 +186,20 @@ class _Context:
         return sorted(t for t in own if allowed is None or t in allowed)
 
     def funded_under(self, funded_means: str) -> BoolArray:
-        """Which Gemeinden count as funded when only the ways up to ``funded_means`` count."""
+        """Which Gemeinden count as funded when only the ways up to ``funded_means`` count
+        (read-only; kept per ``funded_means``, as it depends on the context alone)."""
+        hit = self.funded_masks.get(funded_means)
+        if hit is not None:
+            return hit
         try:
             limit = check_funded_means(funded_means)
         except ValueError as exc:
             raise InvalidArgument(str(exc), hint="member, verband, kreis or any (the default)") from None
         r = self.funded_rank
-        return np.asarray((r >= 0) & (r <= limit), dtype=bool)
+        out = np.asarray((r >= 0) & (r <= limit), dtype=bool)
+        out.flags.writeable = False
+        self.funded_masks[funded_means] = out  # a handful of valid spellings: bounded
+        return out
 
     def row(self, pos: int) -> dict[str, Any]:
         """A Gemeinde's row (a new dict each call; the values that depend only on the context are
