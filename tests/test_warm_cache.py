@@ -250,3 +250,48 @@ def test_the_context_build_pauses_the_collector_and_freezes_no_cycles(graph_data
         assert gc.get_freeze_count() == 0
     finally:
         gc.enable()
+
+
+def test_what_questions_keep_in_the_context_is_read_only_and_not_pickled(graph_data: GraphData) -> None:
+    """``_near`` keeps each (region, radius) area and ``row`` each Gemeinde's fixed values in the
+    context: a repeated question answers the same, the kept arrays cannot be changed by a caller,
+    an answer's rows are its own, and the warm cache's pickle leaves both out."""
+    import pickle
+
+    import numpy as np
+
+    from lernnetz.graph.analytics.context import _context, _near, _region
+    from lernnetz.graph.synthetic import synthetic_participation
+
+    plain = NetworkXStore(None)
+    plain.replace(graph_data)
+    data = GraphData(
+        register=graph_data.register,
+        programme=graph_data.programme,
+        participation=list(synthetic_participation(plain, n=2000, seed=3)),
+    )
+    store = NetworkXStore(None)
+    store.replace(data)
+    first = queries.matches(store, ULM, 40.0)
+    assert len(first) > 0
+    first.columns.name = "renamed"  # an answer's column Index is its own
+    first.loc[0, "funded_members"].append("x")  # as its rows' lists
+    again = queries.matches(store, ULM, 40.0)
+    assert again.columns.name is None
+    assert all(m == [] for m in again["funded_members"])
+    ctx = _context(store)
+    region = _region(store, ctx, ULM)
+    pos, dist = _near(store, ctx, region, 40.0)
+    kept = ctx.areas[(region.kind, region.key, 40.0)]
+    assert kept[0] is pos and kept[1] is dist
+    with pytest.raises(ValueError):
+        pos[0] = 0
+    with pytest.raises(ValueError):
+        dist[0] = 1.0
+    fresh = NetworkXStore(None)
+    fresh.replace(data)
+    pd.testing.assert_frame_equal(again, queries.matches(fresh, ULM, 40.0))
+    assert ctx.rows and ctx.areas
+    copy = pickle.loads(pickle.dumps(ctx))
+    assert copy.rows == {} and copy.areas == {} and copy.funded_masks == {}
+    assert np.array_equal(copy.ags, ctx.ags) and copy.regions.keys() == ctx.regions.keys()

@@ -113,6 +113,10 @@ class _Project:
         )
 
 
+#: The context's fields that questions fill as they go, left out of its pickle (the warm cache).
+_KEPT = frozenset({"rows", "areas", "funded_masks"})
+
+
 @dataclass(slots=True)
 class _Context:
     stamp: Any
@@ -145,6 +149,17 @@ class _Context:
     regions: dict[str, Region] = field(default_factory=dict)
     centres: dict[tuple[str, str], IntArray] = field(default_factory=dict)
     masks: dict[frozenset[str], BoolArray] = field(default_factory=dict)
+    rows: dict[int, dict[str, Any]] = field(default_factory=dict)  # see row(); at most one per Gemeinde
+    areas: dict[tuple[str, str, float], tuple[IntArray, FloatArray]] = field(default_factory=dict)  # _near
+    funded_masks: dict[str, BoolArray] = field(default_factory=dict)  # funded_under()
+
+    def __getstate__(self) -> list[Any]:
+        """Pickled (the warm cache) without what questions kept (``_KEPT``)."""
+        return [{} if f.name in _KEPT else getattr(self, f.name) for f in fields(self)]
+
+    def __setstate__(self, state: list[Any]) -> None:
+        for f, value in zip(fields(self), state, strict=True):
+            object.__setattr__(self, f.name, value)
 
     # -- lookups
     def positions(self, ags: Iterable[str]) -> IntArray:
@@ -171,29 +186,41 @@ class _Context:
         return sorted(t for t in own if allowed is None or t in allowed)
 
     def funded_under(self, funded_means: str) -> BoolArray:
-        """Which Gemeinden count as funded when only the ways up to ``funded_means`` count."""
+        """Which Gemeinden count as funded when only the ways up to ``funded_means`` count
+        (read-only; kept per ``funded_means``, as it depends on the context alone)."""
+        hit = self.funded_masks.get(funded_means)
+        if hit is not None:
+            return hit
         try:
             limit = check_funded_means(funded_means)
         except ValueError as exc:
             raise InvalidArgument(str(exc), hint="member, verband, kreis or any (the default)") from None
         r = self.funded_rank
-        return np.asarray((r >= 0) & (r <= limit), dtype=bool)
+        out = np.asarray((r >= 0) & (r <= limit), dtype=bool)
+        out.flags.writeable = False
+        self.funded_masks[funded_means] = out  # a handful of valid spellings: bounded
+        return out
 
     def row(self, pos: int) -> dict[str, Any]:
-        r = int(self.funded_rank[pos])
-        return {
-            "ags": str(self.ags[pos]),
-            "name": self.name[pos],
-            "district": self.district[pos],
-            "state": self.state[pos],
-            "population": int(self.population[pos]),
-            "lat": _f(self.lat[pos]),
-            "lon": _f(self.lon[pos]),
-            "level": "gemeinde",
-            "funded_as": FUNDED_WAYS[r] if r >= 0 else "",
-            "funded_confidence": self.funded_confidence[pos],
-            "funded_members": [],
-        }
+        """A Gemeinde's row (a new dict each call; the values that depend only on the context are
+        kept per position, so a repeated question does not convert them again)."""
+        base = self.rows.get(pos)
+        if base is None:
+            r = int(self.funded_rank[pos])
+            base = {
+                "ags": str(self.ags[pos]),
+                "name": self.name[pos],
+                "district": self.district[pos],
+                "state": self.state[pos],
+                "population": int(self.population[pos]),
+                "lat": _f(self.lat[pos]),
+                "lon": _f(self.lon[pos]),
+                "level": "gemeinde",
+                "funded_as": FUNDED_WAYS[r] if r >= 0 else "",
+                "funded_confidence": self.funded_confidence[pos],
+            }
+            self.rows[pos] = base
+        return {**base, "funded_members": []}
 
     def place_row(self, place: Place) -> dict[str, Any]:
         """The row of a Kreis or Verband candidate (its key in ``ags``, ``level`` says which)."""
@@ -397,6 +424,10 @@ def _near(store: GraphStore, ctx: _Context, region: Region, radius_km: float) ->
     """Positions and distances of every municipality within the radius of the region, ordered by
     distance, then AGS: the store's ``near`` answered from the context's own index over the same
     coordinates with the same formula (:meth:`SpatialIndex.near`), so no store is asked per call."""
+    area_key = (region.kind, region.key, radius_km)
+    hit = ctx.areas.get(area_key)
+    if hit is not None:
+        return hit
     key = (region.kind, region.key)
     with _LOCK:
         centres = ctx.centres.get(key)
@@ -415,7 +446,20 @@ def _near(store: GraphStore, ctx: _Context, region: Region, radius_km: float) ->
     found, dist = ctx.index.near(centres, radius_km)
     pos = ctx.located[found]  # ascending, as the AGS
     order = np.lexsort((pos, dist))
-    return pos[order], dist[order]
+    out = (pos[order], dist[order])
+    if len(out[0]) <= _AREA_POINTS:  # kept read-only for the next question about this area
+        out[0].flags.writeable = out[1].flags.writeable = False
+        with _LOCK:
+            if len(ctx.areas) >= _AREAS:
+                ctx.areas.clear()
+            ctx.areas[area_key] = out
+    return out
+
+
+#: ``_near`` keeps the areas of at most this many (region, radius) pairs per context …
+_AREAS = 512
+#: … each of at most this many Gemeinden (so at most 512 × 4,000 × 16 bytes, 33 MB).
+_AREA_POINTS = 4_000
 
 
 def _projects_near(ctx: _Context, pos: IntArray) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -79,30 +80,70 @@ def _typed_frame(rows: list[dict[str, Any]], kinds: dict[str, str]) -> pd.DataFr
     the cost of a small analytic answer)."""
     if not rows:
         return _empty(list(kinds))
-    for c, kind in kinds.items():
-        if kind == "float" and all(r[c] is None for r in rows):
-            return _frame(rows, list(kinds))  # an all-missing column: leave it to inference
+    names, index, layout = _layout(kinds)
+    if len(names) > 1:  # one pass: rows -> columns
+        cols = list(zip(*map(itemgetter(*names), rows), strict=True))
+    else:
+        cols = [tuple(r[names[0]] for r in rows)]
+    for j, kind in enumerate(kinds.values()):
+        if kind == "float" and all(v is None for v in cols[j]):
+            return _frame(rows, names)  # an all-missing column: leave it to inference
     if _from_blocks is None:
-        return pd.DataFrame({c: _column([r[c] for r in rows], kind) for c, kind in kinds.items()}, copy=False)
+        return pd.DataFrame(
+            {c: _column(list(cols[j]), kind) for j, (c, kind) in enumerate(kinds.items())}, copy=False
+        )
     # the blocks the constructor would consolidate into (one 2-D array per numpy dtype, one
     # extension array per text column), handed to pandas as they are
-    n, names = len(rows), list(kinds)
+    n = len(rows)
     blocks: list[tuple[Any, Any]] = []
+    for dtype, at, placement in layout:
+        if dtype is None:  # a text column
+            text = _column(list(cols[at[0]]), "text")
+            blocks.append((text if text.ndim == 1 and not isinstance(text, np.ndarray) else text.reshape(1, n),
+                           placement))  # fmt: skip
+            continue
+        block = np.empty((len(at), n), dtype=dtype)
+        for i, j in enumerate(at):
+            block[i, :] = cols[j]
+        blocks.append((block, placement))
+    # a view of the kept Index, so that naming one answer's columns leaves the others alone
+    frame: pd.DataFrame = _from_blocks(blocks, pd.RangeIndex(n), index.view())
+    return frame
+
+
+#: Per column layout (see :func:`_layout`), one per distinct ``kinds`` (module constants: few).
+_LAYOUTS: dict[tuple[tuple[str, str], ...], tuple[list[str], pd.Index, list[tuple[Any, list[int], Any]]]] = {}
+
+
+def _layout(kinds: dict[str, str]) -> tuple[list[str], pd.Index, list[tuple[Any, list[int], Any]]]:
+    """The column names, their (immutable) Index, and the blocks of a frame of these kinds: (numpy
+    dtype or ``None`` for a text column, column positions, block placement), in the order of
+    :func:`_typed_frame`'s blocks."""
+    key = tuple(kinds.items())
+    hit = _LAYOUTS.get(key)
+    if hit is not None:
+        return hit
+    names = list(kinds)
     kind_of = [k if k in ("float", "int", "text") else "object" for k in kinds.values()]
+    layout: list[tuple[Any, list[int], Any]] = []
     for kind, dtype in (("float", np.float64), ("int", np.int64), ("object", object)):
         at = [j for j, k in enumerate(kind_of) if k == kind]
         if at:
-            block = np.empty((len(at), n), dtype=dtype)
-            for i, j in enumerate(at):
-                block[i, :] = [r[names[j]] for r in rows]
-            blocks.append((block, np.array(at, dtype=np.intp)))
-    for j, c in enumerate(names):
-        if kinds[c] == "text":
-            text = _column([r[c] for r in rows], "text")
-            blocks.append((text if text.ndim == 1 and not isinstance(text, np.ndarray) else text.reshape(1, n),
-                           np.array([j], dtype=np.intp)))  # fmt: skip
-    frame: pd.DataFrame = _from_blocks(blocks, pd.RangeIndex(n), pd.Index(names))
-    return frame
+            layout.append((dtype, at, _frozen(at)))
+    for j, k in enumerate(kind_of):
+        if k == "text":
+            layout.append((None, [j], _frozen([j])))
+    if len(_LAYOUTS) > 64:
+        _LAYOUTS.clear()
+    _LAYOUTS[key] = out = (names, pd.Index(names), layout)
+    return out
+
+
+def _frozen(at: list[int]) -> Any:
+    """A block placement shared by every frame of one layout: read-only."""
+    out = np.array(at, dtype=np.intp)
+    out.flags.writeable = False
+    return out
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:

@@ -103,7 +103,7 @@ def matches(
     with_topic = ctx.mask(wanted)[pos]
     keep = ~funded[pos] & with_topic
     cand = pos[keep]
-    dist_of = dict(zip(pos.tolist(), dist.tolist(), strict=True))
+    dist_of = dict(zip(cand.tolist(), dist[keep].tolist(), strict=True))
     places = _places_in_area(ctx, pos, dist, allowed, limit)
     considered = _projects_near(ctx, pos) if projects == "near" else _projects_all(ctx)
     proj_topics = {
@@ -115,10 +115,17 @@ def matches(
 
     # the candidates that share something, and their shared topics
     shared: dict[int, list[str]] = {}
-    for c in cand.tolist():
-        ts = [t for t in ctx.topics_of(c, allowed) if t in offered]
-        if ts:
-            shared[c] = ts
+    own_of = ctx.strength
+    if allowed is not None:  # the few asked topics on offer, sorted, looked up in each candidate's own
+        want = sorted(allowed & offered)
+        for c in cand.tolist():
+            own = own_of.get(c, {})
+            if ts := [t for t in want if t in own]:
+                shared[c] = ts
+    else:
+        for c in cand.tolist():
+            if ts := [t for t in ctx.topics_of(c, None) if t in offered]:
+                shared[c] = ts
     shared_places = {
         key: ts for key, (_, ts_all) in places.items() if (ts := [t for t in ts_all if t in offered])
     }
@@ -143,7 +150,7 @@ def matches(
         d = ctx.distance_to_project(np.array(who, dtype=np.int64), pid)
         for c, km in zip(who, d.tolist(), strict=True):
             ts = [t for t in shared[c] if t in pts]
-            listed[c].append((-sum(idf.get(t, 0.0) for t in ts), km, pid, ts))
+            listed[c].append((-sum([idf.get(t, 0.0) for t in ts]), km, pid, ts))
 
     out = []
     strength, evidence = ctx.strength, ctx.evidence
@@ -211,11 +218,11 @@ def _scored(
     idf = ctx.idf
     ws = [idf.get(t, 0.0) for t in ts]
     idf_sum = sum(ws)
-    weighted = sum(w * strength[t] for w, t in zip(ws, ts, strict=True))
+    weighted = sum([w * strength[t] for w, t in zip(ws, ts, strict=True)])
     ev = weighted / idf_sum if idf_sum > 0 else 0.0
     nearest = min([km for _, km, _, _ in plist])
     decay = _decay(nearest, MATCH_HALF_LIFE_KM)
-    items = [e for t in ts for e in evidence[t]]
+    items = evidence[ts[0]] if len(ts) == 1 else [e for t in ts for e in evidence[t]]
     reasons = list(dict.fromkeys([e.reason for e in items if e.reason]))
     listed = []
     projects = ctx.projects

@@ -299,12 +299,18 @@ def participation_evidence(
     """Evidence from participation lists: interests, and the focus topics of attended events."""
     evidence: dict[int, dict[str, list[Evidence]]] = defaultdict(lambda: defaultdict(list))
     cols = [interests[c].tolist() for c in ("ags", "topic", "kind", "date", "source", "weight", "event_id")]
+    label: dict[Any, tuple[str, Any]] = {}  # topic -> (its text, its label): few distinct topics
+    new = tuple.__new__  # Evidence(...) without the generated __new__'s frame per row
     for a, t, k, dt_, src, w, e in zip(*cols, strict=True):
         i = pos_of.get(str(a))
         if i is not None:
-            why = f"{names[i]}: {k} interest in {topic_labels.get(str(t), t)} ({dt_}), source {src}"
-            evidence[i][str(t)].append(
-                Evidence(str(t), "interest", str(k), str(src), str(dt_), str(e or ""), float(w), "", why)
+            hit = label.get(t)
+            if hit is None:
+                hit = label[t] = (str(t), topic_labels.get(str(t), t))
+            st, lt = hit
+            why = f"{names[i]}: {k} interest in {lt} ({dt_}), source {src}"
+            evidence[i][st].append(
+                new(Evidence, (st, "interest", str(k), str(src), str(dt_), str(e or ""), float(w), "", why))
             )
     cols = [attendances[c].tolist() for c in ("ags", "event_id", "kind", "date", "source")]
     for a, e, k, dt_, src in zip(*cols, strict=True):

@@ -470,8 +470,15 @@ class NetworkXStore:
         edges = self._edges
         if edges is None:
             edges = {}
-            for u, v, d in self._graph().edges(data=True):
-                edges.setdefault(d["type"], []).append((u, v, d))
+            # the adjacency walked as G.edges(data=True) walks it (same order), without the
+            # view's generator and report call per edge (223,000 edges on the 10x register)
+            for u, nbrs in self._graph()._adj.items():
+                for v, keyed in nbrs.items():
+                    for d in keyed.values():
+                        group = edges.get(d["type"])
+                        if group is None:
+                            group = edges[d["type"]] = []
+                        group.append((u, v, d))
             self._edges = edges
         return edges
 
