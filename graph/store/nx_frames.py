@@ -43,6 +43,21 @@ _LEVEL_OF = {NodeKind.DISTRICT: "kreis", NodeKind.ASSOCIATION: "verband"}
 _MUNICIPALITY = NodeKind.MUNICIPALITY.value + ":"
 
 
+def edges_by_type(graph: nx.MultiDiGraph[str]) -> dict[str, Edges]:
+    """Every edge grouped by type, in the graph's edge order: the adjacency walked as
+    ``G.edges(data=True)`` walks it, without the view's generator and report call per edge
+    (223,000 edges on the 10x register)."""
+    edges: dict[str, Edges] = {}
+    for u, nbrs in graph._adj.items():
+        for v, keyed in nbrs.items():
+            for d in keyed.values():
+                group = edges.get(d["type"])
+                if group is None:
+                    group = edges[d["type"]] = []
+                group.append((u, v, d))
+    return edges
+
+
 def interest_row(u: str, v: str, d: dict[str, Any]) -> list[Any] | None:
     """An INTERESTED_IN edge of a Gemeinde as a row of ``interests`` (None for a Kreis or Verband)."""
     if not u.startswith(_MUNICIPALITY):

@@ -42,6 +42,7 @@ from lernnetz.graph.store.nx_frames import (
     EDGE_TABLES,
     association_nodes,
     attendance_row,
+    edges_by_type,
     interest_row,
     level_attendance_row,
     level_interest_row,
@@ -467,20 +468,9 @@ class NetworkXStore:
     def _edges_by_type(self) -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
         """Every edge, grouped by type, in the graph's edge order: one pass over the graph for
         all edge tables and counts (instead of one pass per table)."""
-        edges = self._edges
-        if edges is None:
-            edges = {}
-            # the adjacency walked as G.edges(data=True) walks it (same order), without the
-            # view's generator and report call per edge (223,000 edges on the 10x register)
-            for u, nbrs in self._graph()._adj.items():
-                for v, keyed in nbrs.items():
-                    for d in keyed.values():
-                        group = edges.get(d["type"])
-                        if group is None:
-                            group = edges[d["type"]] = []
-                        group.append((u, v, d))
-            self._edges = edges
-        return edges
+        if self._edges is None:
+            self._edges = edges_by_type(self._graph())
+        return self._edges
 
     def _select(self, name: str, df: pd.DataFrame, column: str, keys: Sequence[str]) -> pd.DataFrame:
         """The rows of a cached table whose ``column`` is one of ``keys``, in table order: from a
