@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lernnetz.api.cache import Rendered
 from lernnetz.api.deps import get_state
+from lernnetz.graph.analytics.frames import Rows
 from lernnetz.graph.errors import InvalidArgument
 from lernnetz.graph.jsonsafe import py
 
@@ -95,7 +96,9 @@ class Result:
     """What a route computed: the JSON document and, for CSV/GeoJSON, the table of rows."""
 
     payload: dict[str, Any] = field(default_factory=dict)
-    table: pd.DataFrame | None = None
+    #: an analytic's :class:`~lernnetz.graph.analytics.frames.Rows` become a frame only when a
+    #: table format asks for one
+    table: pd.DataFrame | Rows | None = None
     total: int | None = None
     html: str | None = None
     filename: str = "lernnetz"
@@ -108,15 +111,17 @@ class Result:
 
 
 def page(
-    df: pd.DataFrame, limit: int | str, offset: int, *, filename: str = "lernnetz", **extra: Any
+    df: pd.DataFrame | Rows, limit: int | str, offset: int, *, filename: str = "lernnetz", **extra: Any
 ) -> Result:
     """One page of a table: ``{"total", "limit", "offset", "items", **extra}`` (DataFrames as rows).
-    ``limit="all"``: every row from ``offset`` on (``limit`` in the body is then the row count)."""
+    ``limit="all"``: every row from ``offset`` on (``limit`` in the body is then the row count).
+    An analytic's :class:`Rows` are paged as rows (the same page as their frame's)."""
     if limit == "all":
         limit = ALL_ROWS
     elif not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise InvalidArgument(f"limit must be between 1 and {MAX_LIMIT}, or 'all' (got {limit!r})")
-    part = df.iloc[offset:] if limit >= ALL_ROWS else df.iloc[offset : offset + limit]
+    stop = None if limit >= ALL_ROWS else offset + limit
+    part = df.part(offset, stop) if isinstance(df, Rows) else df.iloc[offset:stop]
     if limit >= ALL_ROWS:
         limit = max(len(part), 1)
     payload = {"total": len(df), "limit": limit, "offset": offset, "items": part, **extra}
@@ -157,7 +162,10 @@ def json_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _for_model(payload: dict[str, Any], fast: bool = False) -> dict[str, Any]:
     convert = json_rows if fast else rows
-    return {k: convert(v) if isinstance(v, pd.DataFrame) else v for k, v in payload.items()}
+    return {
+        k: convert(v) if isinstance(v, pd.DataFrame) else v.records() if isinstance(v, Rows) else v
+        for k, v in payload.items()
+    }
 
 
 def _render(
@@ -168,6 +176,9 @@ def _render(
     fast: bool = False,
 ) -> Rendered:
     result = compute()
+    table = result.table
+    if isinstance(table, Rows):  # a frame only for the table formats (JSON serialises the rows)
+        table = None if fmt == "json" else table.frame()
     headers: list[tuple[str, str]] = []
     if result.total is not None:
         headers.append(("x-total-count", str(result.total)))
@@ -177,33 +188,33 @@ def _render(
         body, media, suffix = result.raw
         headers.append(("content-disposition", f'attachment; filename="{result.filename}{suffix}"'))
         return Rendered(body, media, tuple(headers))
-    if fmt in {"csv", "excel-csv"} and result.table is not None:
+    if fmt in {"csv", "excel-csv"} and table is not None:
         from lernnetz.graph.pictures.tables import to_csv
 
         suffix = "-excel.csv" if fmt == "excel-csv" else ".csv"
         headers.append(("content-disposition", f'attachment; filename="{result.filename}{suffix}"'))
-        body = to_csv(result.table, "excel" if fmt == "excel-csv" else "plain")
+        body = to_csv(table, "excel" if fmt == "excel-csv" else "plain")
         return Rendered(body, CSV_MEDIA, tuple(headers))
-    if fmt == "xlsx" and result.table is not None:
+    if fmt == "xlsx" and table is not None:
         from lernnetz.graph.pictures.tables import to_xlsx
 
         headers.append(("content-disposition", f'attachment; filename="{result.filename}.xlsx"'))
         notes = {} if result.total is None else {"Zeilen gesamt / total rows": str(result.total)}
         body = to_xlsx(
-            result.sheets or {result.filename: result.table},
+            result.sheets or {result.filename: table},
             source="lernnetz API",
             attribution=attribution,
             notes=notes,
         )
         return Rendered(body, XLSX_MEDIA, tuple(headers))
-    if fmt == "geojson" and result.table is not None:
+    if fmt == "geojson" and table is not None:
         from lernnetz.graph.pictures.export import to_geojson
 
         if result.geojson is not None:
-            doc = result.geojson(result.table, attribution)
+            doc = result.geojson(table, attribution)
         else:
-            doc = to_geojson(result.table, attribution=attribution)
-        doc["numberReturned"] = len(result.table)
+            doc = to_geojson(table, attribution=attribution)
+        doc["numberReturned"] = len(table)
         if result.total is not None:
             doc["numberMatched"] = result.total
         body = json.dumps(doc, ensure_ascii=False).encode("utf-8")

@@ -261,6 +261,39 @@ def test_fast_json_equals_the_validated_answer(
     assert fast.content == slow.content
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/matches?region=Ulm&radius_km=30",
+        "/matches?region=08425141&radius_km=50&topic=mobility&limit=5&offset=2",
+        "/matches?region=08425&radius_km=40&projects=all&limit=all",
+        "/matches?region=Hamburg&radius_km=60&funded_means=member&min_evidence=registered",
+        "/matches?region=08421000&radius_km=80&funded_means=verband&limit=17&offset=23",
+        "/matches?region=Ulm&radius_km=1",
+        "/matches?region=Ulm&radius_km=30&offset=100000",
+        "/matches?region=08421000&radius_km=50&limit=7&offset=3&format=csv",
+        "/matches?region=08421000&radius_km=50&limit=7&offset=3&format=excel-csv",
+        "/matches?region=08421000&radius_km=50&limit=7&offset=3&format=geojson",
+        "/matches?region=Ulm&radius_km=1&format=csv",
+    ],
+)
+def test_match_rows_give_the_bytes_of_the_matches_frame(
+    limits_store: NetworkXStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    """/matches pages and serialises the analytic's rows without making its frame: every format
+    gives the bytes the frame of :func:`queries.matches` gives (paged with ``iloc``)."""
+    from lernnetz.api.routes import analytics as routes
+
+    app = app_for(limits_store, tmp_path, LERNNETZ_API_CACHE=False)
+    with TestClient(app) as c:
+        rows = c.get(url)
+        monkeypatch.setattr(routes.queries, "match_rows", queries.matches)  # the frame instead
+        frame = c.get(url)
+    assert rows.status_code == 200 and frame.status_code == 200
+    assert rows.headers["x-total-count"] == frame.headers["x-total-count"]
+    assert rows.content == frame.content
+
+
 def test_fast_rows_give_the_bytes_of_the_validated_rows() -> None:
     """Missing cells (NaN in float, text and object columns, None, pd.NA) and numpy scalars:
     the fast conversion serialises to the bytes of :func:`render.rows` (pd.NA, which orjson

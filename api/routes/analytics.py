@@ -143,7 +143,7 @@ async def matches(
     return await respond(
         request,
         lambda: page(
-            queries.matches(store, region, radius_km, topics=topic or None, projects=projects,
+            queries.match_rows(store, region, radius_km, topics=topic or None, projects=projects,
                             funded_means=funded_means, min_evidence=min_evidence),
             limit, offset, filename="matches",
         ),

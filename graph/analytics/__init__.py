@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from lernnetz.graph.analytics.connections import Connections, connections
 from lernnetz.graph.analytics.context import clear_cache
-from lernnetz.graph.analytics.matches import matches
+from lernnetz.graph.analytics.matches import match_rows, matches
 from lernnetz.graph.analytics.params import (
     GROUP_COLUMNS,
     MATCH_COLUMNS,
@@ -67,6 +67,7 @@ __all__ = [
     "clear_cache",
     "connections",
     "learning_networks",
+    "match_rows",
     "matches",
     "plan_events",
     "recommend",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
@@ -152,3 +153,37 @@ def _empty(columns: list[str]) -> pd.DataFrame:
 
 def _sorted(df: pd.DataFrame, by: list[str], ascending: list[bool]) -> pd.DataFrame:
     return df.sort_values(by, ascending=ascending, kind="mergesort").reset_index(drop=True)
+
+
+@dataclass(slots=True)
+class Rows:
+    """An answer's ordered rows before they become a frame: what :func:`_typed_frame` turns into
+    the DataFrame an analytic returns (:meth:`frame`). The API pages and serialises them as they
+    are (:meth:`records`), without making a frame it would take apart again. ``attrs`` become the
+    frame's ``attrs`` (e.g. ``notes`` on an empty answer)."""
+
+    rows: list[dict[str, Any]]
+    kinds: dict[str, str]
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def frame(self) -> pd.DataFrame:
+        """The answer as the analytic returns it (the same frame, dtypes and ``attrs``)."""
+        df = _typed_frame(self.rows, self.kinds)
+        df.attrs.update(self.attrs)
+        return df
+
+    def part(self, start: int, stop: int | None = None) -> Rows:
+        """Rows ``start:stop`` (as ``frame().iloc[start:stop]``; ``attrs`` kept)."""
+        return Rows(self.rows[start:stop], self.kinds, self.attrs)
+
+    def records(self) -> list[dict[str, Any]]:
+        """Each row as a new dict with the frame's columns in their order (a missing float as
+        ``None`` where the frame holds NaN: both serialise as JSON ``null``)."""
+        names = list(self.kinds)
+        if len(names) == 1:
+            return [{names[0]: r[names[0]]} for r in self.rows]
+        get = itemgetter(*names)
+        return [dict(zip(names, get(r), strict=True)) for r in self.rows]

@@ -15,7 +15,7 @@ import pandas as pd
 
 from lernnetz.graph.analytics.basic import check_radius
 from lernnetz.graph.analytics.context import _Context, _context, _near, _projects_all, _projects_near, _region
-from lernnetz.graph.analytics.frames import _decay, _empty, _typed_frame
+from lernnetz.graph.analytics.frames import Rows, _decay
 from lernnetz.graph.analytics.min_evidence import with_min_evidence
 from lernnetz.graph.analytics.notes import match_notes
 from lernnetz.graph.analytics.params import (
@@ -90,6 +90,20 @@ def matches(
     Rows are ordered by score (desc), distance_km (asc), key (asc). An empty result
     carries ``df.attrs["notes"]``: why, and what would help.
     """
+    return match_rows(store, region, radius_km, topics, projects, funded_means, min_evidence).frame()
+
+
+def match_rows(
+    store: GraphStore,
+    region: str,
+    radius_km: float,
+    topics: Sequence[str] | None = None,
+    projects: Literal["near", "all"] = "near",
+    funded_means: str = "any",
+    min_evidence: str | float | None = None,
+) -> Rows:
+    """The rows of :func:`matches` before they become its frame (``.frame()`` is that frame;
+    the API pages and serialises the rows without it)."""
     radius_km = check_radius(radius_km)
     if projects not in ("near", "all"):
         raise InvalidArgument(f"projects must be 'near' or 'all' (got {projects!r})")
@@ -130,13 +144,12 @@ def matches(
         key: ts for key, (_, ts_all) in places.items() if (ts := [t for t in ts_all if t in offered])
     }
     if not shared and not shared_places:
-        df = _empty(MATCH_COLUMNS)
-        df.attrs["notes"] = match_notes(
+        notes = match_notes(
             ctx, reg.name, radius_km, wanted, projects, funded_means, n_candidates=len(cand) + len(places),
             n_funded_excluded=int((funded[pos] & with_topic).sum()), offered=offered,
             funded_any=ctx.funded_under("any")[pos] & with_topic, min_evidence=min_evidence,
         )  # fmt: skip
-        return df
+        return Rows([], MATCH_KINDS, {"notes": notes})
     rows_pos = sorted(shared)
     idf = ctx.idf
 
@@ -170,7 +183,7 @@ def matches(
         row.update(_scored(ctx, ts, place.strength, place.evidence, sorted(plist), places[key][0]))
         out.append(row)
     out.sort(key=lambda r: (-r["score"], r["distance_km"], r["ags"]))
-    return _typed_frame(out, MATCH_KINDS)
+    return Rows(out, MATCH_KINDS)
 
 
 #: The kinds of the answer's columns (:func:`~lernnetz.graph.analytics.frames._typed_frame`).
