@@ -146,6 +146,34 @@ def test_cache_follows_imports(graph_data: GraphData, store: NetworkXStore, tmp_
     assert set(after["ags"]) == set(before["ags"]) | {erbach}
 
 
+def test_kept_parts_never_change_an_answer(store: NetworkXStore) -> None:
+    """What ``matches`` keeps in the context as questions come (areas, each place's topic parts,
+    the places' Gemeinden) gives the answers a fresh context gives, in any order of questions,
+    topics and evidence levels; and a reader changing an answer changes no later answer."""
+    questions = [
+        (ULM, 50.0, None, None),
+        (ULM, 50.0, None, "registered"),
+        (ULM, 50.0, ["mobility"], None),
+        ("Bayern", 20.0, None, None),
+        (BLAUSTEIN, 80.0, None, "survey"),
+        ("08425", 40.0, ["mobility", "energy"], None),
+    ]
+    fresh = []
+    for region, km, topics, least in questions:
+        Q.clear_cache(store)
+        fresh.append(Q.matches(store, region, km, topics=topics, min_evidence=least))
+    assert sum(len(df) for df in fresh) > 100 and any(df["level"].ne("gemeinde").any() for df in fresh)
+    Q.clear_cache(store)
+    for (region, km, topics, least), expected in zip(questions * 2, fresh * 2, strict=True):
+        got = Q.matches(store, region, km, topics=topics, min_evidence=least)
+        pd.testing.assert_frame_equal(got, expected)
+        for items in got["evidence"]:
+            for item in items:
+                item["reason"] = "changed by a reader"
+        for reasons in got["reasons"]:
+            reasons.append("changed by a reader")
+
+
 # ---------------------------------------------------------------------------- recommend
 
 

@@ -114,7 +114,7 @@ class _Project:
 
 
 #: The context's fields that questions fill as they go, left out of its pickle (the warm cache).
-_KEPT = frozenset({"rows", "areas", "funded_masks"})
+_KEPT = frozenset({"rows", "areas", "funded_masks", "topic_parts", "place_arrays"})
 
 
 @dataclass(slots=True)
@@ -152,6 +152,11 @@ class _Context:
     rows: dict[int, dict[str, Any]] = field(default_factory=dict)  # see row(); at most one per Gemeinde
     areas: dict[tuple[str, str, float], tuple[IntArray, FloatArray]] = field(default_factory=dict)  # _near
     funded_masks: dict[str, BoolArray] = field(default_factory=dict)  # funded_under()
+    #: per (Gemeinde position or place key, shared topics): what they give a match row whatever the
+    #: region (see ``matches._topic_part``); depends on the evidence: a view starts its own
+    topic_parts: dict[tuple[int | str, tuple[str, ...]], Any] = field(default_factory=dict)
+    #: the places' Gemeinden in one array, for one vectorised minimum per question (``matches``)
+    place_arrays: dict[str, Any] = field(default_factory=dict)
 
     def __getstate__(self) -> list[Any]:
         """Pickled (the warm cache) without what questions kept (``_KEPT``)."""

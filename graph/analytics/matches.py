@@ -137,8 +137,8 @@ def match_rows(
             if ts := [t for t in want if t in own]:
                 shared[c] = ts
     else:
-        for c in cand.tolist():
-            if ts := [t for t in ctx.topics_of(c, None) if t in offered]:
+        for c in cand.tolist():  # a candidate's own topics are sorted (the context keeps them so)
+            if ts := [t for t in own_of[c] if t in offered]:
                 shared[c] = ts
     shared_places = {
         key: ts for key, (_, ts_all) in places.items() if (ts := [t for t in ts_all if t in offered])
@@ -169,7 +169,7 @@ def match_rows(
     strength, evidence = ctx.strength, ctx.evidence
     for c in rows_pos:
         row = ctx.row(c)
-        row.update(_scored(ctx, shared[c], strength[c], evidence[c], sorted(listed[c]), dist_of[c]))
+        row.update(_scored(ctx, c, shared[c], strength[c], evidence[c], sorted(listed[c]), dist_of[c]))
         out.append(row)
     for key, ts in shared_places.items():
         place = ctx.places[key]
@@ -180,7 +180,7 @@ def match_rows(
                 km = ctx.distance_to_project_from(place.members, pid)
                 plist.append((-sum(idf.get(t, 0.0) for t in common), km, pid, common))
         row = ctx.place_row(place)
-        row.update(_scored(ctx, ts, place.strength, place.evidence, sorted(plist), places[key][0]))
+        row.update(_scored(ctx, key, ts, place.strength, place.evidence, sorted(plist), places[key][0]))
         out.append(row)
     out.sort(key=lambda r: (-r["score"], r["distance_km"], r["ags"]))
     return Rows(out, MATCH_KINDS)
@@ -203,40 +203,83 @@ def _places_in_area(
     ctx: _Context, pos: IntArray, dist: FloatArray, allowed: frozenset[str] | None, limit: int
 ) -> dict[str, tuple[float, list[str]]]:
     """Kreis/Verband candidates with a Gemeinde in the area: key → (distance, topics)."""
+    keys, members, starts = _place_arrays(ctx)
+    if not keys:
+        return {}
+    area = np.full(len(ctx.ags), np.inf)  # distance of every Gemeinde in the area, inf elsewhere
+    area[pos] = dist
+    nearest = np.minimum.reduceat(area[members], starts).tolist()  # per place: its nearest Gemeinde
     out: dict[str, tuple[float, list[str]]] = {}
-    area: FloatArray | None = None  # distance of every Gemeinde in the area, inf elsewhere
-    for key, place in ctx.places.items():
+    for key, d in zip(keys, nearest, strict=True):
+        if not math.isfinite(d):
+            continue
+        place = ctx.places[key]
         if place.funded_as and FUNDED_WAYS.index(place.funded_as) <= limit:
             continue
-        ts = [t for t in place.strength if allowed is None or t in allowed]
-        if not ts or len(place.members) == 0:
-            continue
-        if area is None:
-            area = np.full(len(ctx.ags), np.inf)
-            area[pos] = dist
-        d = float(area[place.members].min())
-        if math.isfinite(d):
+        if ts := [t for t in place.strength if allowed is None or t in allowed]:
             out[key] = (d, ts)
     return out
 
 
+def _place_arrays(ctx: _Context) -> tuple[list[str], IntArray, IntArray]:
+    """The places with located Gemeinden (in ``ctx.places`` order), their Gemeinden in one array,
+    and where each place's run starts (for ``np.minimum.reduceat``); kept in the context."""
+    hit = ctx.place_arrays.get("members")
+    if hit is None:
+        keys = [k for k, p in ctx.places.items() if len(p.members)]
+        runs = [ctx.places[k].members for k in keys]
+        starts = np.cumsum([0] + [len(r) for r in runs[:-1]]).astype(np.intp)
+        members = np.concatenate(runs).astype(np.intp) if runs else np.array([], dtype=np.intp)
+        hit = ctx.place_arrays["members"] = (keys, members, starts)
+    return hit
+
+
+def _topic_part(
+    ctx: _Context,
+    key: int | str,
+    ts: list[str],
+    strength: dict[str, float],
+    evidence: Mapping[str, list[Evidence]],
+) -> tuple[float, float, tuple[dict[str, Any], ...], tuple[str, ...]]:
+    """What a place's shared topics give its row whatever the region: (Σ IDF, the IDF-weighted mean
+    evidence strength, the evidence as public dicts, their reasons). Kept per context and (place,
+    topics), as ``ctx.row`` keeps a Gemeinde's own columns; every row gets copies."""
+    memo = ctx.topic_parts
+    k = (key, tuple(ts))
+    hit = memo.get(k)
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    idf = ctx.idf
+    ws = [idf.get(t, 0.0) for t in ts]
+    idf_sum = sum(ws)
+    weighted = sum([w * strength[t] for w, t in zip(ws, ts, strict=True)])
+    ev = weighted / idf_sum if idf_sum > 0 else 0.0
+    items = evidence[ts[0]] if len(ts) == 1 else [e for t in ts for e in evidence[t]]
+    reasons = tuple(dict.fromkeys([e.reason for e in items if e.reason]))
+    part = (idf_sum, ev, tuple(e.as_dict() for e in items), reasons)
+    if len(memo) >= _TOPIC_PARTS:
+        memo.clear()
+    memo[k] = part
+    return part
+
+
+#: ``_topic_part`` keeps at most this many (place, topics) entries per context (a few KB each).
+_TOPIC_PARTS = 50_000
+
+
 def _scored(
     ctx: _Context,
+    key: int | str,
     ts: list[str],
     strength: dict[str, float],
     evidence: Mapping[str, list[Evidence]],
     plist: list[tuple[float, float, str, list[str]]],
     distance_km: float,
 ) -> dict[str, Any]:
-    idf = ctx.idf
-    ws = [idf.get(t, 0.0) for t in ts]
-    idf_sum = sum(ws)
-    weighted = sum([w * strength[t] for w, t in zip(ws, ts, strict=True)])
-    ev = weighted / idf_sum if idf_sum > 0 else 0.0
+    idf_sum, ev, ev_dicts, ev_reasons = _topic_part(ctx, key, ts, strength, evidence)
     nearest = min([km for _, km, _, _ in plist])
     decay = _decay(nearest, MATCH_HALF_LIFE_KM)
-    items = evidence[ts[0]] if len(ts) == 1 else [e for t in ts for e in evidence[t]]
-    reasons = list(dict.fromkeys([e.reason for e in items if e.reason]))
+    reasons = list(ev_reasons)
     listed = []
     projects = ctx.projects
     for _, km, pid, pts in plist:
@@ -249,7 +292,7 @@ def _scored(
         "distance_km": float(distance_km),
         "shared_topics": ts,
         "projects": listed,
-        "evidence": [e.as_dict() for e in items],
+        "evidence": [d.copy() for d in ev_dicts],
         "score": round(float(idf_sum * ev * decay), SCORE_DECIMALS),  # as _round, without the call
         "score_components": {
             "topic_idf": round(float(idf_sum), SCORE_DECIMALS),

@@ -107,6 +107,8 @@ def with_min_evidence(ctx: _Context, min_evidence: str | float | None) -> _Conte
         has_any=has_any,
         masks={},
         places=places,
+        topic_parts={},
+        place_arrays={},
     )
     with _LOCK:
         if len(_VIEWS) > 8:
