@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
@@ -161,6 +162,7 @@ class ApiState:
         self.attribution = FALLBACK_ATTRIBUTION
         self.attribution_header = ascii_header(FALLBACK_ATTRIBUTION)
         self.stichtag = ""
+        self._lane: anyio.CapacityLimiter | None = None
 
     # ------------------------------------------------------------------ store lifecycle
 
@@ -281,6 +283,19 @@ class ApiState:
                 ),
             )
         return store
+
+    def lane(self) -> anyio.CapacityLimiter | None:
+        """Where the answers that are not heavy are computed: on the embedded store, one lane of
+        ``LERNNETZ_API_LANES`` threads (default 1), first come first served, so sixteen answers
+        under way do not each take as long as all of them together (they hold the GIL: more
+        threads only share one core and add switches); ``None`` (the shared pool) for Neo4j,
+        whose answers mostly wait on the server, or with ``LERNNETZ_API_LANES=0``."""
+        store = self.store
+        if self.settings.api_lanes == 0 or store is None or store.backend != "networkx":
+            return None
+        if self._lane is None:  # made on the event loop, at the first request
+            self._lane = anyio.CapacityLimiter(self.settings.api_lanes)
+        return self._lane
 
     def cacheable(self) -> bool:
         """Whether answers may be cached: only for the embedded store (see :mod:`lernnetz.api.cache`)."""

@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
+import anyio.to_thread
 import orjson
 import pandas as pd
 from fastapi import Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
 from lernnetz.api.cache import Rendered
 from lernnetz.api.deps import get_state
@@ -242,7 +242,7 @@ async def respond(
     heavy: bool = False,
     fast: bool = False,
 ) -> Response:
-    """Compute (in the thread pool), render and cache one answer.
+    """Compute (in a thread: the API's lane, see :meth:`ApiState.lane`), render and cache one answer.
 
     Identical requests in flight at the same time are computed once (single-flight). ``heavy``
     answers take a slot of the heavy-work gate (none free → 503 ``busy`` with ``Retry-After`` at
@@ -264,8 +264,11 @@ async def respond(
             gate.enter()  # 503 busy when full
         fut = state.flights.start(key)
         task = asyncio.ensure_future(
-            run_in_threadpool(_render, compute, model, fmt, state.attribution, fast and FAST_JSON)
-        )
+            anyio.to_thread.run_sync(
+                _render, compute, model, fmt, state.attribution, fast and FAST_JSON,
+                limiter=None if heavy else state.lane(),  # heavy ones: the shared pool, behind the gate
+            )
+        )  # fmt: skip
 
         def done(t: asyncio.Future[Rendered], fut: asyncio.Future[Rendered] = fut) -> None:
             if gate is not None:

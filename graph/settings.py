@@ -19,6 +19,12 @@ Environment variables (also read from a ``.env`` file in the working directory):
   event plans, white spots, connections) one API process computes at once; more at the same
   time are answered 503 with ``Retry-After`` at once, never queued. One by default: on two cores
   a second heavy thread tripled ``/health``'s p99 under load (13–18 ms → 40–45 ms, measured).
+* ``LERNNETZ_API_LANES`` (default 1): how many of the other answers (lookups, matches, tables)
+  one API process computes at once on the embedded store; the rest wait their turn, first
+  come first served. One by default: the computations hold the GIL, so more threads only share
+  one core among the answers under way (every answer then takes as long as all of them, and a
+  large one longer) and pay for the thread switches. ``0`` hands them to the shared thread pool
+  as before. Neo4j answers always go to the pool (they mostly wait on the server).
 * ``LERNNETZ_HEAVY_BUDGET_S`` (default 30): a heavy answer not ready within this many seconds
   is answered 503 with ``Retry-After`` (the computation finishes and is cached for the retry).
 * ``LERNNETZ_HEAVY_MAX_PLACES`` (default 20000): a learning-network question over more
@@ -57,6 +63,7 @@ class Settings(BaseSettings):
     api_cache: bool = Field(default=True, alias="LERNNETZ_API_CACHE")
     lock_timeout_s: float = Field(default=120.0, ge=0, alias="LERNNETZ_LOCK_TIMEOUT")
     heavy_concurrency: int = Field(default=1, ge=1, le=64, alias="LERNNETZ_HEAVY_CONCURRENCY")
+    api_lanes: int = Field(default=1, ge=0, le=64, alias="LERNNETZ_API_LANES")
     heavy_budget_s: float = Field(default=30.0, gt=0, le=3600, alias="LERNNETZ_HEAVY_BUDGET_S")
     heavy_max_places: int = Field(default=20_000, ge=1, alias="LERNNETZ_HEAVY_MAX_PLACES")
 

@@ -230,6 +230,78 @@ def test_size_budget_422_with_a_hint(limits_store: NetworkXStore, tmp_path: Path
         assert c.get("/learning-networks?region=08425141&radius_km=10").status_code == 200
 
 
+class HeldMatches:
+    """``match_rows`` that counts the calls under way and waits for :attr:`release` (at most 10 s)."""
+
+    def __init__(self, real: Callable[..., Any]) -> None:
+        self.real = real
+        self.calls = self.active = self.peak = 0
+        self.release = threading.Event()
+        self._lock = threading.Lock()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            self.calls += 1
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        try:
+            self.release.wait(10)
+            return self.real(*args, **kwargs)
+        finally:
+            with self._lock:
+                self.active -= 1
+
+
+@pytest.mark.parametrize("lanes", [1, 0])
+def test_answers_take_turns_in_one_lane_and_heavy_ones_do_not_wait(
+    limits_store: NetworkXStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lanes: int
+) -> None:
+    """On the embedded store the answers that are not heavy are computed one at a time (first
+    come first served: threads would only share one core); heavy ones and /health do not wait
+    for them. ``LERNNETZ_API_LANES=0`` gives them the shared pool (all under way at once)."""
+    held = HeldMatches(queries.match_rows)
+    monkeypatch.setattr(queries, "match_rows", held)
+    app = app_for(limits_store, tmp_path, LERNNETZ_API_CACHE=False, LERNNETZ_API_LANES=lanes)
+
+    async def scenario() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            # four different questions (none joins another's flight)
+            asked = [
+                asyncio.create_task(c.get(f"/matches?region=Ulm&radius_km={km}")) for km in (20, 30, 40, 50)
+            ]
+            if lanes == 1:
+                await wait_for(lambda: held.calls == 1)
+                await asyncio.sleep(0.3)
+                assert held.calls == 1  # the others wait their turn
+            else:
+                await wait_for(lambda: held.calls == 4)
+            # while the lane is taken, a heavy answer and /health are computed
+            heavy = await c.get(NETWORKS)
+            health = await c.get("/health")
+            assert heavy.status_code == 200 and health.status_code == 200
+            held.release.set()
+            done = await asyncio.gather(*asked)
+            assert [r.status_code for r in done] == [200] * 4
+            assert held.peak == (1 if lanes == 1 else 4)
+
+    try:
+        run(scenario())
+    finally:
+        held.release.set()
+
+
+def test_neo4j_answers_use_the_shared_pool(tmp_path: Path) -> None:
+    """Neo4j answers mostly wait on the server: they are not put in one lane."""
+    from lernnetz.api.deps import ApiState
+
+    class Remote:
+        backend = "neo4j"
+
+    state = ApiState(Settings(LERNNETZ_DATA_DIR=str(tmp_path)), store=Remote())  # type: ignore[arg-type]
+    assert state.lane() is None
+
+
 @pytest.mark.parametrize(
     "url",
     [
