@@ -38,7 +38,8 @@
 * **Faults.** ``ServiceUnavailable``, ``SessionExpired``, pool time-outs, an unknown
   database and refused credentials become :class:`lernnetz.graph.errors.StoreUnavailable`
   (HTTP 503). The driver retries a failing transaction for up to 5 s (a read is first
-  one auto-commit query; if that fails retryably, it is run again that way), then the call fails; until a call succeeds again, later calls first try one connection without
+  one auto-commit query; if that fails retryably, it is run again that way), then the
+  call fails; until a call succeeds again, later calls first try one connection without
   retries, so an outage answers in milliseconds. The driver reconnects by itself once
   the server is back; no failure is remembered beyond that one check.
 """
