@@ -9,7 +9,8 @@ before (``driver.execute_query``: BEGIN + RUN + PULL pipelined, then COMMIT — 
 **current** is the store as it is now (reads as one auto-commit query, see
 :mod:`lernnetz.graph.store.neo4j_session`). Timed per round, the two alternated: ``_state()`` (the
 pointer read every question pays) and ``matches(store, "08421000", 50 km, topics=["mobility"])``
-(its analytics context cached per store state, so one pointer read per question), p50 over
+(its analytics context cached per store state, so one pointer read per question), and
+``near(["08421000"], 25 km)`` (a read with 60-odd rows, pushed down to Cypher), p50 over
 ``--n`` calls each; the embedded store's ``matches`` p50 in the same rounds gives the ratio of
 issue 15 ("Neo4j ``matches`` p50 as a multiple of the embedded store ≤ 5×").
 """
@@ -95,6 +96,8 @@ def main() -> None:
         for _ in range(args.rounds):
             for name, s in (("managed", managed), ("current", current)):
                 figures.setdefault(f"{name} _state()", []).append(bench_matches.timed(s._state, args.n)[0])
+                near = bench_matches.timed(lambda s=s: s.near(["08421000"], 25.0), args.n)[0]
+                figures.setdefault(f"{name} near 25 km", []).append(near)
                 figures.setdefault(f"{name} matches", []).append(
                     bench_matches.timed(lambda s=s: q(s), args.n)[0]
                 )
@@ -107,7 +110,7 @@ def main() -> None:
     print(f"\np50 in ms over {args.n} calls per round, {args.rounds} rounds alternated:")
     for name, p50s in figures.items():
         print(
-            f"  {name:<20} "
+            f"  {name:<22} "
             + " ".join(f"{v:6.3f}" for v in p50s)
             + f"   median {statistics.median(p50s):.3f}"
         )
