@@ -22,7 +22,10 @@ Errors: after an error the driver would retry (``error.is_retryable()``: ``Servi
 ``SessionExpired``, most ``TransientError`` …) :func:`run` runs the statement again through
 ``execute_query``, whose retries, time limit and errors are exactly those of before (a read is
 idempotent, so running it twice is harmless); any other error is the one ``execute_query``
-would have raised at once on its first attempt, and is raised as it is.
+would have raised at once on its first attempt, and is raised as it is. The one difference in
+time: where connecting hangs (packets dropped, not refused) the first failing read waits one
+more connection time-out before ``execute_query`` takes over; a refused connection or a broken
+pooled one fails the auto-commit attempt in milliseconds (the fault tests stop real servers).
 """
 
 from __future__ import annotations
