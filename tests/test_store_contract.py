@@ -577,6 +577,36 @@ def test_add_participation_same_on_both_stores(nx_contract: NetworkXStore, neo_c
     )
 
 
+@pytest.mark.neo4j
+@pytest.mark.usefixtures("restore")
+def test_neo4j_read_after_a_write_sees_the_write(
+    neo_contract: Neo4jStore, neo4j_driver: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Causal consistency: the import's session and every read session of the store share the
+    driver's ``execute_query`` bookmark manager, so a read right after a write of this process
+    (on any server of a cluster) sees the new (generation, revision), never the old one."""
+    manager = neo4j_driver.execute_query_bookmark_manager
+    opened: list[Any] = []
+    real_session = neo4j_driver.session
+
+    def session(**config: Any) -> Any:
+        opened.append(config.get("bookmark_manager"))
+        return real_session(**config)
+
+    monkeypatch.setattr(neo4j_driver, "session", session)
+    gen, rev, _ = neo_contract._state()
+    seen = neo_contract.attendances(["01001000"])  # now cached for the old state
+    assert "rk-01-2022-03-22" not in seen["event_id"].tolist()
+    marks = set(manager.get_bookmarks())
+    assert neo_contract.add_participation([NEW_ROWS[3]]) >= 1
+    assert set(manager.get_bookmarks()) != marks  # the write's bookmark: what the next read waits for
+    for store in (neo_contract, Neo4jStore(neo4j_driver)):  # the writer (cached state) and a fresh one
+        assert store._state()[:2] == (gen, rev + 1)
+        assert "rk-01-2022-03-22" in store.attendances(["01001000"])["event_id"].tolist()
+        assert "rk-01-2022-03-22" in store.attendances()["event_id"].tolist()
+    assert len(opened) >= 5 and all(m is manager for m in opened)
+
+
 #: Ties an import adds (``lernnetz import ties``): project → Gemeinde and Gemeinde → Gemeinde.
 NEW_TIES = [
     RelationRecord("ROLE_MODEL_FOR", "project", "ulm", "municipality", "08425020", "contract-test-ties", "S",

@@ -1,9 +1,9 @@
 """The Neo4j store: the same graph and the same answers as :class:`lernnetz.graph.store.nx_store.NetworkXStore`.
 
 * **Driver.** One ``neo4j.Driver`` per process, created by :meth:`Neo4jStore.from_settings`
-  (the one place :func:`lernnetz.graph.store.open_store` calls) and passed in. Every statement runs
-  through ``driver.execute_query(..., database_=..., routing_=READ|WRITE)``; all Cypher lives
-  in :mod:`lernnetz.graph.store.cypher` (values as parameters, labels and types from the allow-list).
+  (the one place :func:`lernnetz.graph.store.open_store` calls) and passed in. Writes run through
+  ``driver.execute_query(..., routing_=WRITE)``, reads as one auto-commit query (one round trip,
+  :mod:`lernnetz.graph.store.neo4j_session`); all Cypher lives in :mod:`lernnetz.graph.store.cypher`.
 * **Same tables.** Every table method returns the columns, the sort order and (for the
   pandas inference both stores share) the dtypes of the NetworkX store. Sorting is done
   in Cypher (``ORDER BY``); distances are computed in Cypher with the same haversine
@@ -37,8 +37,9 @@
   (``add_participation`` bumps the revision in the same transaction as its writes).
 * **Faults.** ``ServiceUnavailable``, ``SessionExpired``, pool time-outs, an unknown
   database and refused credentials become :class:`lernnetz.graph.errors.StoreUnavailable`
-  (HTTP 503). The driver retries a failing transaction for up to 5 s, then the call
-  fails; until a call succeeds again, later calls first try one connection without
+  (HTTP 503). The driver retries a failing transaction for up to 5 s (a read is first
+  one auto-commit query; if that fails retryably, it is run again that way), then the
+  call fails; until a call succeeds again, later calls first try one connection without
   retries, so an outage answers in milliseconds. The driver reconnects by itself once
   the server is back; no failure is remembered beyond that one check.
 """
@@ -54,7 +55,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, LiteralString, TypeVar, cast
 
 import pandas as pd
-from neo4j import Driver, GraphDatabase, ManagedTransaction, Result, RoutingControl
+from neo4j import Driver, GraphDatabase, ManagedTransaction
 from neo4j.exceptions import (
     AuthError,
     ClientError,
@@ -75,6 +76,7 @@ from lernnetz.graph.model import (
     tie_edges,
 )
 from lernnetz.graph.store import cypher as cy
+from lernnetz.graph.store import neo4j_session
 from lernnetz.graph.store import protocol as S
 from lernnetz.graph.store.neo4j_levels import Neo4jLevels, merge_associations
 from lernnetz.graph.store.neo4j_write import Neo4jWriter, group_edges
@@ -95,8 +97,6 @@ MAX_TRANSACTION_RETRY_TIME_S = 5.0
 CONNECTION_ACQUISITION_TIMEOUT_S = 10.0
 
 _T = TypeVar("_T")
-_READ = RoutingControl.READ
-_WRITE = RoutingControl.WRITE
 
 
 def _inferred_str_dtype() -> Any:
@@ -134,10 +134,6 @@ def _q(text: str) -> LiteralString:
     """Mark a statement from :mod:`lernnetz.graph.store.cypher` as a query (its text holds no values;
     mypy treats ``LiteralString`` as ``str``, so this is a documented no-op)."""
     return text
-
-
-def _values(result: Result) -> list[list[Any]]:
-    return result.values()
 
 
 class Neo4jStore(Neo4jLevels, Neo4jWriter):
@@ -222,15 +218,10 @@ class Neo4jStore(Neo4jLevels, Neo4jWriter):
             self._down = False
 
     def _run(self, query: str, *, write: bool = False, **params: Any) -> list[list[Any]]:
+        """A read in one round trip, a write in a managed transaction (:func:`neo4j_session.run`)."""
         self._recheck()
         with self._errors():
-            return self.driver.execute_query(
-                _q(query),
-                parameters_=params,
-                database_=self.database,
-                routing_=_WRITE if write else _READ,
-                result_transformer_=_values,
-            )
+            return neo4j_session.run(self.driver, self.database, _q(query), params, write=write)
 
     def _no_graph(self) -> NoGraph:
         return NoGraph(
@@ -339,7 +330,11 @@ class Neo4jStore(Neo4jLevels, Neo4jWriter):
             return created
 
         self._recheck()
-        with self._errors(), self.driver.session(database=self.database) as session:
+        bookmarks = self.driver.execute_query_bookmark_manager  # later reads see this write
+        with (
+            self._errors(),
+            self.driver.session(database=self.database, bookmark_manager=bookmarks) as session,
+        ):
             return session.execute_write(work)
 
     def info(self) -> dict[str, Any]:
