@@ -174,6 +174,18 @@ def test_kept_parts_never_change_an_answer(store: NetworkXStore) -> None:
             reasons.append("changed by a reader")
 
 
+def test_match_rows_make_a_page_only_and_equal_the_frame(store: NetworkXStore) -> None:
+    """``match_rows`` (what the API pages) are the rows of ``matches``' frame, with the columns in
+    its order; a page of them makes only its own rows."""
+    rows = Q.match_rows(store, ULM, 50.0)
+    page = rows.part(3, 8)
+    made = page.records()
+    assert len(made) == 5 and rows.make is not None  # the rest of the answer is still unmade
+    assert all(list(r) == Q.MATCH_COLUMNS for r in rows.rows) and rows.make is None
+    assert made == rows.rows[3:8]
+    pd.testing.assert_frame_equal(rows.frame(), Q.matches(store, ULM, 50.0))
+
+
 # ---------------------------------------------------------------------------- recommend
 
 

@@ -209,6 +209,10 @@ class _Context:
     def row(self, pos: int) -> dict[str, Any]:
         """A Gemeinde's row (a new dict each call; the values that depend only on the context are
         kept per position, so a repeated question does not convert them again)."""
+        return {**self.row_base(pos), "funded_members": []}
+
+    def row_base(self, pos: int) -> dict[str, Any]:
+        """The kept columns of a Gemeinde's row (see :meth:`row`; read them, never change them)."""
         base = self.rows.get(pos)
         if base is None:
             r = int(self.funded_rank[pos])
@@ -225,7 +229,7 @@ class _Context:
                 "funded_confidence": self.funded_confidence[pos],
             }
             self.rows[pos] = base
-        return {**base, "funded_members": []}
+        return base
 
     def place_row(self, place: Place) -> dict[str, Any]:
         """The row of a Kreis or Verband candidate (its key in ``ags``, ``level`` says which)."""

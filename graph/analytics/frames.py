@@ -9,7 +9,7 @@ rounded to ``SCORE_DECIMALS``, ``NaN`` as ``None``, distance decay by half-life)
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -160,14 +160,28 @@ class Rows:
     """An answer's ordered rows before they become a frame: what :func:`_typed_frame` turns into
     the DataFrame an analytic returns (:meth:`frame`). The API pages and serialises them as they
     are (:meth:`records`), without making a frame it would take apart again. ``attrs`` become the
-    frame's ``attrs`` (e.g. ``notes`` on an empty answer)."""
+    frame's ``attrs`` (e.g. ``notes`` on an empty answer).
 
-    rows: list[dict[str, Any]]
+    With ``make``, ``items`` are what ``make`` turns into the rows (already in answer order): a
+    row is made only when it is read, so a page of a long answer makes only its own rows."""
+
+    items: list[Any]
     kinds: dict[str, str]
     attrs: dict[str, Any] = field(default_factory=dict)
+    #: every row has exactly the columns of ``kinds``, in their order (then :meth:`records` is
+    #: the rows themselves)
+    in_order: bool = False
+    make: Callable[[Any], dict[str, Any]] | None = None
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.items)
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """The rows (made now, once, when ``make`` is given)."""
+        if self.make is not None:
+            self.items, self.make = [self.make(x) for x in self.items], None
+        return self.items
 
     def frame(self) -> pd.DataFrame:
         """The answer as the analytic returns it (the same frame, dtypes and ``attrs``)."""
@@ -176,14 +190,18 @@ class Rows:
         return df
 
     def part(self, start: int, stop: int | None = None) -> Rows:
-        """Rows ``start:stop`` (as ``frame().iloc[start:stop]``; ``attrs`` kept)."""
-        return Rows(self.rows[start:stop], self.kinds, self.attrs)
+        """Rows ``start:stop`` (as ``frame().iloc[start:stop]``; ``attrs`` kept; not made yet)."""
+        return Rows(self.items[start:stop], self.kinds, self.attrs, self.in_order, self.make)
 
     def records(self) -> list[dict[str, Any]]:
-        """Each row as a new dict with the frame's columns in their order (a missing float as
-        ``None`` where the frame holds NaN: both serialise as JSON ``null``)."""
+        """The rows with the frame's columns in their order, to serialise (a missing float as
+        ``None`` where the frame holds NaN: both serialise as JSON ``null``): the rows themselves
+        when they are ``in_order``, else a new dict per row."""
+        rows = self.rows
+        if self.in_order:
+            return rows
         names = list(self.kinds)
         if len(names) == 1:
-            return [{names[0]: r[names[0]]} for r in self.rows]
+            return [{names[0]: r[names[0]]} for r in rows]
         get = itemgetter(*names)
-        return [dict(zip(names, get(r), strict=True)) for r in self.rows]
+        return [dict(zip(names, get(r), strict=True)) for r in rows]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from functools import partial
+from operator import itemgetter
 from typing import Any, Literal
 
 import numpy as np
@@ -165,12 +167,15 @@ def match_rows(
             ts = [t for t in shared[c] if t in pts]
             listed[c].append((-sum([idf.get(t, 0.0) for t in ts]), km, pid, ts))
 
+    # each row's score first (what orders the answer); the rows themselves are made when read
+    # (a page of a long answer makes only its own)
     out = []
     strength, evidence = ctx.strength, ctx.evidence
     for c in rows_pos:
-        row = ctx.row(c)
-        row.update(_scored(ctx, c, shared[c], strength[c], evidence[c], sorted(listed[c]), dist_of[c]))
-        out.append(row)
+        base = ctx.row_base(c)
+        out.append(
+            _scored(ctx, c, base, [], shared[c], strength[c], evidence[c], sorted(listed[c]), dist_of[c])
+        )
     for key, ts in shared_places.items():
         place = ctx.places[key]
         plist = []
@@ -179,11 +184,15 @@ def match_rows(
             if common:
                 km = ctx.distance_to_project_from(place.members, pid)
                 plist.append((-sum(idf.get(t, 0.0) for t in common), km, pid, common))
-        row = ctx.place_row(place)
-        row.update(_scored(ctx, key, ts, place.strength, place.evidence, sorted(plist), places[key][0]))
-        out.append(row)
-    out.sort(key=lambda r: (-r["score"], r["distance_km"], r["ags"]))
-    return Rows(out, MATCH_KINDS)
+        base = ctx.place_row(place)
+        out.append(_scored(ctx, key, base, base["funded_members"], ts, place.strength, place.evidence,
+                           sorted(plist), places[key][0]))  # fmt: skip
+    out.sort(key=_ORDER)
+    return Rows(out, MATCH_KINDS, in_order=True, make=partial(_row, ctx))
+
+
+#: Answer order: score (desc), distance_km (asc), key (asc) — the first three of a scored entry.
+_ORDER = itemgetter(0, 1, 2)
 
 
 #: The kinds of the answer's columns (:func:`~lernnetz.graph.analytics.frames._typed_frame`).
@@ -270,15 +279,30 @@ _TOPIC_PARTS = 50_000
 def _scored(
     ctx: _Context,
     key: int | str,
+    base: dict[str, Any],
+    funded_members: list[str],
     ts: list[str],
     strength: dict[str, float],
     evidence: Mapping[str, list[Evidence]],
     plist: list[tuple[float, float, str, list[str]]],
     distance_km: float,
-) -> dict[str, Any]:
-    idf_sum, ev, ev_dicts, ev_reasons = _topic_part(ctx, key, ts, strength, evidence)
+) -> tuple[Any, ...]:
+    """What orders a row, and what makes it (:func:`_row`): (-score, distance_km, key, base,
+    funded members, shared topics ``ts``, the listed projects ``plist`` ((-IDF of the topics shared
+    with it, km, id, topics), sorted), the topic part, nearest project km, decay, score)."""
+    part = _topic_part(ctx, key, ts, strength, evidence)
+    idf_sum, ev = part[0], part[1]
     nearest = min([km for _, km, _, _ in plist])
     decay = _decay(nearest, MATCH_HALF_LIFE_KM)
+    score = round(float(idf_sum * ev * decay), SCORE_DECIMALS)  # as _round, without the call
+    d = float(distance_km)
+    return (-score, d, base["ags"], base, funded_members, ts, plist, part, nearest, decay, score)
+
+
+def _row(ctx: _Context, scored: tuple[Any, ...]) -> dict[str, Any]:
+    """One answer row from its :func:`_scored` entry, with its columns in ``MATCH_COLUMNS`` order."""
+    _, distance_km, _, base, funded_members, ts, plist, part, nearest, decay, score = scored
+    idf_sum, ev, ev_dicts, ev_reasons = part
     reasons = list(ev_reasons)
     listed = []
     projects = ctx.projects
@@ -289,16 +313,27 @@ def _scored(
         if p.status:
             reasons.append(p.status_note())
     return {
-        "distance_km": float(distance_km),
+        "ags": base["ags"],
+        "name": base["name"],
+        "district": base["district"],
+        "state": base["state"],
+        "population": base["population"],
+        "distance_km": distance_km,
         "shared_topics": ts,
         "projects": listed,
         "evidence": [d.copy() for d in ev_dicts],
-        "score": round(float(idf_sum * ev * decay), SCORE_DECIMALS),  # as _round, without the call
+        "score": score,
         "score_components": {
             "topic_idf": round(float(idf_sum), SCORE_DECIMALS),
             "evidence": round(float(ev), SCORE_DECIMALS),
             "distance_decay": round(float(decay), SCORE_DECIMALS),
             "nearest_project_km": round(nearest, 3),
         },
+        "lat": base["lat"],
+        "lon": base["lon"],
+        "level": base["level"],
+        "funded_as": base["funded_as"],
+        "funded_confidence": base["funded_confidence"],
+        "funded_members": funded_members,
         "reasons": reasons,
     }
