@@ -186,6 +186,26 @@ def test_match_rows_make_a_page_only_and_equal_the_frame(store: NetworkXStore) -
     pd.testing.assert_frame_equal(rows.frame(), Q.matches(store, ULM, 50.0))
 
 
+def test_kept_distances_to_projects_equal_computed_ones(
+    store: NetworkXStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Gemeinde's distance to a territory is computed once per context and then read: the same
+    floats, also across the bound (kept distances cleared) and for overlapping questions."""
+    import numpy as np
+
+    from lernnetz.graph.analytics import context as C
+
+    ctx = C._context(store)
+    monkeypatch.setattr(C, "_PROJECT_KM", 90)
+    for pid in ("ulm", sorted(ctx.projects)[0]):
+        for lo in range(0, 400, 40):
+            pos = list(range(lo, lo + 60))
+            want = ctx.distance_to_project(np.array(pos, dtype=np.int64), pid).tolist()
+            assert ctx.distances_to_project(pos, pid) == want
+            assert ctx.distances_to_project(pos, pid) == want
+        assert 0 < len(ctx.project_km[pid]) <= 90
+
+
 # ---------------------------------------------------------------------------- recommend
 
 

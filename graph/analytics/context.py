@@ -113,8 +113,11 @@ class _Project:
         )
 
 
+#: ``_Context.distances_to_project`` keeps at most this many distances per project.
+_PROJECT_KM = 20_000
+
 #: The context's fields that questions fill as they go, left out of its pickle (the warm cache).
-_KEPT = frozenset({"rows", "areas", "funded_masks", "topic_parts", "place_arrays"})
+_KEPT = frozenset({"rows", "areas", "funded_masks", "topic_parts", "place_arrays", "project_km"})
 
 
 @dataclass(slots=True)
@@ -157,6 +160,9 @@ class _Context:
     topic_parts: dict[tuple[int | str, tuple[str, ...]], Any] = field(default_factory=dict)
     #: the places' Gemeinden in one array, for one vectorised minimum per question (``matches``)
     place_arrays: dict[str, Any] = field(default_factory=dict)
+    #: per project: the distances (km) of the Gemeinden asked about so far to its territory
+    #: (:meth:`distances_to_project`; at most ``_PROJECT_KM`` each)
+    project_km: dict[str, dict[int, float]] = field(default_factory=dict)
 
     def __getstate__(self) -> list[Any]:
         """Pickled (the warm cache) without what questions kept (``_KEPT``)."""
@@ -262,6 +268,29 @@ class _Context:
         at = np.minimum(np.searchsorted(p.territory, pos), len(p.territory) - 1)
         out[p.territory[at] == pos] = 0.0  # inside (the territory is sorted: no np.isin per call)
         return out
+
+    def distances_to_project(self, pos: list[int], pid: str) -> list[float]:
+        """:meth:`distance_to_project` of these Gemeinden, each computed once per context (a
+        Gemeinde's distance to a territory does not depend on the question; safe across threads:
+        what another thread clears is computed again)."""
+        known = self.project_km.get(pid)
+        if known is None:
+            known = self.project_km.setdefault(pid, {})
+        out = [known.get(c) for c in pos]
+        missing = [c for c, km in zip(pos, out, strict=True) if km is None]
+        if not missing:
+            return out  # type: ignore[return-value]
+        new = dict(
+            zip(
+                missing,
+                self.distance_to_project(np.array(missing, dtype=np.int64), pid).tolist(),
+                strict=True,
+            )
+        )
+        if len(known) + len(new) > _PROJECT_KM:
+            known.clear()
+        known.update(new)
+        return [new[c] if km is None else km for c, km in zip(pos, out, strict=True)]
 
     def topic_args(self, topics: Sequence[str] | str | None) -> list[str] | None:
         if topics is None:

@@ -162,8 +162,7 @@ def match_rows(
         who = [c for c in rows_pos if not pts.isdisjoint(shared[c])]
         if not who:
             continue
-        d = ctx.distance_to_project(np.array(who, dtype=np.int64), pid)
-        for c, km in zip(who, d.tolist(), strict=True):
+        for c, km in zip(who, ctx.distances_to_project(who, pid), strict=True):
             ts = [t for t in shared[c] if t in pts]
             listed[c].append((-sum([idf.get(t, 0.0) for t in ts]), km, pid, ts))
 
