@@ -155,8 +155,8 @@ def match_rows(
     rows_pos = sorted(shared)
     idf = ctx.idf
 
-    # project distances per candidate (one vectorised call per project); a candidate's shared
-    # topics are sorted, so the topics it shares with a project are too
+    # project distances per candidate (kept in the context once computed, by one vectorised call
+    # per project); a candidate's shared topics are sorted, so the topics it shares with a project are too
     listed: dict[int, list[tuple[float, float, str, list[str]]]] = {c: [] for c in rows_pos}
     for pid, pts in proj_topics.items():
         who = [c for c in rows_pos if not pts.isdisjoint(shared[c])]
