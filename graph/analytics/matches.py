@@ -248,9 +248,9 @@ def _topic_part(
     ts: list[str],
     strength: dict[str, float],
     evidence: Mapping[str, list[Evidence]],
-) -> tuple[float, float, tuple[dict[str, Any], ...], tuple[str, ...]]:
+) -> tuple[float, float, tuple[dict[str, Any], ...], tuple[str, ...], float, float]:
     """What a place's shared topics give its row whatever the region: (Σ IDF, the IDF-weighted mean
-    evidence strength, the evidence as public dicts, their reasons). Kept per context and (place,
+    evidence strength, the evidence as public dicts, their reasons, and the first two rounded). Kept per context and (place,
     topics), as ``ctx.row`` keeps a Gemeinde's own columns; every row gets copies."""
     memo = ctx.topic_parts
     k = (key, tuple(ts))
@@ -264,7 +264,8 @@ def _topic_part(
     ev = weighted / idf_sum if idf_sum > 0 else 0.0
     items = evidence[ts[0]] if len(ts) == 1 else [e for t in ts for e in evidence[t]]
     reasons = tuple(dict.fromkeys([e.reason for e in items if e.reason]))
-    part = (idf_sum, ev, tuple(e.as_dict() for e in items), reasons)
+    part = (idf_sum, ev, tuple(e.as_dict() for e in items), reasons,
+            round(float(idf_sum), SCORE_DECIMALS), round(float(ev), SCORE_DECIMALS))  # fmt: skip
     if len(memo) >= _TOPIC_PARTS:
         memo.clear()
     memo[k] = part
@@ -301,7 +302,7 @@ def _scored(
 def _row(ctx: _Context, scored: tuple[Any, ...]) -> dict[str, Any]:
     """One answer row from its :func:`_scored` entry, with its columns in ``MATCH_COLUMNS`` order."""
     _, distance_km, _, base, funded_members, ts, plist, part, nearest, decay, score = scored
-    idf_sum, ev, ev_dicts, ev_reasons = part
+    _, _, ev_dicts, ev_reasons, idf_rounded, ev_rounded = part
     reasons = list(ev_reasons)
     listed = []
     projects = ctx.projects
@@ -323,8 +324,8 @@ def _row(ctx: _Context, scored: tuple[Any, ...]) -> dict[str, Any]:
         "evidence": [d.copy() for d in ev_dicts],
         "score": score,
         "score_components": {
-            "topic_idf": round(float(idf_sum), SCORE_DECIMALS),
-            "evidence": round(float(ev), SCORE_DECIMALS),
+            "topic_idf": idf_rounded,
+            "evidence": ev_rounded,
             "distance_decay": round(float(decay), SCORE_DECIMALS),
             "nearest_project_km": round(nearest, 3),
         },
