@@ -132,6 +132,17 @@ def big_register(reg: Register, rng: np.random.Generator) -> Register:
     return replace(reg, municipalities=munis)
 
 
+def interest_graph(data: Path, n_edges: int = 10_000) -> GraphData:
+    """The benchmarks' graph: the official register, the curated programme and ``n_edges``
+    synthetic interest edges (seed 7, no attendances), as :func:`measure` builds it."""
+    reg = read_register(data / "destatis" / "gemeinden_gv_2020-12-31.csv")
+    prog = read_programme(CURATED_DIR, reg)
+    base = NetworkXStore(None)
+    base.replace(GraphData(register=reg, programme=prog))
+    part = synthetic_participation(base, n_edges, seed=7, attendance_share=0.0)
+    return GraphData(register=reg, programme=prog, participation=part)
+
+
 def measure(label: str, data: GraphData, n_edges: int, n: int, naive: bool) -> dict[str, Any]:
     t0 = time.perf_counter()
     base = NetworkXStore(None)

@@ -35,13 +35,8 @@ import pandas as pd  # noqa: E402
 from neo4j import Result, RoutingControl  # noqa: E402
 
 from lernnetz.graph import analytics as Q  # noqa: E402
-from lernnetz.graph.model import GraphData  # noqa: E402
-from lernnetz.graph.settings import CURATED_DIR  # noqa: E402
 from lernnetz.graph.store.neo4j_store import Neo4jStore  # noqa: E402
 from lernnetz.graph.store.nx_store import NetworkXStore  # noqa: E402
-from lernnetz.graph.synthetic import synthetic_participation  # noqa: E402
-from lernnetz.loaders.programme import read_programme  # noqa: E402
-from lernnetz.loaders.register import read_register  # noqa: E402
 from tests.neo4j_fixtures import make_driver  # noqa: E402
 
 
@@ -68,12 +63,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=4)
     args = ap.parse_args()
 
-    reg = read_register(args.data / "destatis" / "gemeinden_gv_2020-12-31.csv")
-    prog = read_programme(CURATED_DIR, reg)
-    base = NetworkXStore(None)
-    base.replace(GraphData(register=reg, programme=prog))
-    part = synthetic_participation(base, 10_000, seed=7, attendance_share=0.0)
-    gd = GraphData(register=reg, programme=prog, participation=part)
+    gd = bench_matches.interest_graph(args.data)
     nx_store = NetworkXStore(None)
     nx_store.replace(gd)
     driver = make_driver(args.neo4j_uri)

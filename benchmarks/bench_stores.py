@@ -44,14 +44,12 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import bench_matches  # noqa: E402
+
 from lernnetz.graph import analytics as Q  # noqa: E402
 from lernnetz.graph.model import GraphData  # noqa: E402
-from lernnetz.graph.settings import CURATED_DIR  # noqa: E402
 from lernnetz.graph.store.neo4j_store import Neo4jStore  # noqa: E402
 from lernnetz.graph.store.nx_store import NetworkXStore  # noqa: E402
-from lernnetz.graph.synthetic import synthetic_participation  # noqa: E402
-from lernnetz.loaders.programme import read_programme  # noqa: E402
-from lernnetz.loaders.register import read_register  # noqa: E402
 from tests.neo4j_fixtures import make_driver  # noqa: E402
 from tests.neo4j_util import DEFAULT_URI, start_server, stop_server, wait_ready  # noqa: E402
 
@@ -86,12 +84,7 @@ def main() -> int:
     ap.add_argument("--warmup", type=int, default=100, help="untimed calls per query first (JIT warm-up)")
     args = ap.parse_args()
 
-    register = read_register(args.data / "destatis" / "gemeinden_gv_2020-12-31.csv")
-    programme = read_programme(CURATED_DIR, register)
-    base = NetworkXStore(None)
-    base.replace(GraphData(register=register, programme=programme))
-    participation = synthetic_participation(base, 10_000, seed=7, attendance_share=0.0)
-    data = GraphData(register=register, programme=programme, participation=participation)
+    data = bench_matches.interest_graph(args.data)
 
     started_server = not args.uri
     uri = args.uri or DEFAULT_URI
@@ -100,7 +93,7 @@ def main() -> int:
         start_server(7687)
     try:
         wait_ready(uri)
-        return run(data, uri, args.n, args.warmup, len(participation))
+        return run(data, uri, args.n, args.warmup, len(data.participation))
     finally:
         if started_server:
             stop_server()

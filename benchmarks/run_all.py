@@ -292,15 +292,9 @@ def neo4j_figure(uri: str, data: Path, n: int, rows: list[Row]) -> None:
     import pandas as pd
 
     from lernnetz.graph.store.neo4j_store import Neo4jStore
-    from lernnetz.graph.synthetic import synthetic_participation
     from tests.neo4j_fixtures import make_driver
 
-    reg = read_register(data / "destatis" / "gemeinden_gv_2020-12-31.csv")
-    prog = read_programme(CURATED_DIR, reg)
-    base = NetworkXStore(None)
-    base.replace(GraphData(register=reg, programme=prog))
-    part = synthetic_participation(base, 10_000, seed=7, attendance_share=0.0)
-    gd = GraphData(register=reg, programme=prog, participation=part)
+    gd = bench_matches.interest_graph(data)
     nx_store = NetworkXStore(None)
     nx_store.replace(gd)
     driver = make_driver(uri)
