@@ -348,30 +348,38 @@ def _context(store: GraphStore) -> _Context:
             # the box is the store's for its current state (``derived`` is dropped or re-keyed with
             # every change): no ``info()`` per question (on Neo4j that was a second round trip)
             return ctx
+        with _LOCK:  # one build at a time: concurrent first requests wait for it, not build their own
+            ctx = box.get("ctx")
+            if ctx is None:
+                # ``info()`` too without the collector: on the embedded store its first call groups
+                # every edge by type (223,000 tuples on the 10x register), which with the collector on
+                # set off full collections over the whole graph
+                with _collector_paused(store):
+                    ctx = _build(store, store.info())
+                box["ctx"] = ctx
+            return ctx
     info = store.info()
     stamp = _stamp(info)
-    with _LOCK:  # one build at a time: concurrent first requests wait for it, not build their own
-        if box is not None:
-            ctx = box.get("ctx")
-        else:
-            try:
-                ctx = _CACHE.get(store)
-            except TypeError:
-                ctx = _CACHE_BY_ID.get(id(store))
+    with _LOCK:
+        try:
+            ctx = _CACHE.get(store)
+        except TypeError:
+            ctx = _CACHE_BY_ID.get(id(store))
         if ctx is not None and ctx.stamp == stamp:
             return ctx
-        from lernnetz.graph.analytics.context_build import build_context  # it imports this module
-
         with _collector_paused(store):
-            ctx = build_context(store, stamp, str(info.get("attribution", "")))
-        if box is not None:
-            box["ctx"] = ctx
-            return ctx
+            ctx = _build(store, info)
         try:
             _CACHE[store] = ctx
         except TypeError:
             _CACHE_BY_ID[id(store)] = ctx
         return ctx
+
+
+def _build(store: GraphStore, info: dict[str, Any]) -> _Context:
+    from lernnetz.graph.analytics.context_build import build_context  # it imports this module
+
+    return build_context(store, _stamp(info), str(info.get("attribution", "")))
 
 
 @contextlib.contextmanager

@@ -14,9 +14,10 @@ from typing import Any
 import numpy as np
 
 from lernnetz.graph.analytics.context import _Context, _Project
+from lernnetz.graph.analytics.evidence_rows import evidence_rows, evidence_strength
 from lernnetz.graph.analytics.frames import _rows
 from lernnetz.graph.analytics.params import _evidence_weight
-from lernnetz.graph.analytics.places import build_places, freeze, funding, participation_evidence
+from lernnetz.graph.analytics.places import build_places, funding
 from lernnetz.graph.geo import SpatialIndex
 from lernnetz.graph.store import GraphStore
 from lernnetz.loaders.topics import TopicLookup
@@ -89,25 +90,26 @@ def build_context(store: GraphStore, stamp: Any, attribution: str) -> _Context:
     top = max(raw_idf.values(), default=1.0)
     idf = {t: v / top for t, v in raw_idf.items()}
 
-    # evidence: interests and attended events' focus topics
+    # evidence: interests, attended events' focus topics, other programmes (kept as columns; a
+    # Gemeinde's Evidence items are made when a question first shows them)
     ev_topics: dict[str, list[str]] = defaultdict(list)
     et = store.event_topics()
     for e, t in zip(et["event_id"].tolist(), et["topic"].tolist(), strict=True):
         ev_topics[str(e)].append(str(t))
     names = [str(x) for x in m["name"].tolist()]
-    evidence = participation_evidence(
-        store.interests(), store.attendances(), dict(ev_topics), pos_of, names, topic_labels
-    )
+    interests, attendances = store.interests(), store.attendances()
     # other programmes: a Gemeinde's rows are its evidence; a Kreis's or Verband's make a place
     fund = funding(store.members(), pos_of, m)
     programme_ev, places = build_places(
         store.programme_participation(), store.programmes(), m, pos_of, topic_labels, d, snames, fund,
         _evidence_weight,
     )  # fmt: skip
-    for i, per_topic in programme_ev.items():
-        for t, items in per_topic.items():
-            evidence[i][t].extend(items)
-    frozen, strength, has_topic, has_any = freeze(evidence, len(ags), _evidence_weight)
+    rows = evidence_rows(
+        {c: interests[c].tolist() for c in ("ags", "topic", "kind", "date", "source", "weight", "event_id")},
+        {c: attendances[c].tolist() for c in ("ags", "event_id", "kind", "date", "source")},
+        dict(ev_topics), pos_of, names, topic_labels, programme_ev,
+    )  # fmt: skip
+    evidence, strength, has_topic, has_any = evidence_strength(rows, len(ags), _evidence_weight)
 
     events = {}
     ev_df = store.events()
@@ -137,7 +139,7 @@ def build_context(store: GraphStore, stamp: Any, attribution: str) -> _Context:
         projects=projects,
         projects_at=dict(projects_at),
         idf=idf,
-        evidence=frozen,
+        evidence=evidence,
         strength=strength,
         has_topic=has_topic,
         has_any=has_any,

@@ -10,7 +10,8 @@ grouped by type as arguments and keep no state; caching stays with the store.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -33,8 +34,28 @@ from lernnetz.graph.store import protocol as S
 if TYPE_CHECKING:
     import networkx as nx
 
+
+class EdgeGroup:
+    """Edges of one type as three columns (source, target, data); iterates as ``(u, v, data)``
+    triples. Columns, not a tuple per edge: the 10x register's 223,000 edges would otherwise be
+    as many objects for the cyclic collector to walk after the context build."""
+
+    __slots__ = ("d", "u", "v")
+
+    def __init__(self) -> None:
+        self.u: list[str] = []
+        self.v: list[str] = []
+        self.d: list[dict[str, Any]] = []
+
+    def __len__(self) -> int:
+        return len(self.u)
+
+    def __iter__(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        return zip(self.u, self.v, self.d, strict=True)
+
+
 #: Edges as ``(u, v, data)`` triples.
-Edges = list[tuple[str, str, dict[str, Any]]]
+Edges = Iterable[tuple[str, str, dict[str, Any]]]
 #: The cached tables made from edges (dropped when an import adds edges).
 EDGE_TABLES = ("interests", "attendances", "level_interests", "level_attendances", "counts", "undirected",
                "relations")  # fmt: skip
@@ -43,19 +64,40 @@ _LEVEL_OF = {NodeKind.DISTRICT: "kreis", NodeKind.ASSOCIATION: "verband"}
 _MUNICIPALITY = NodeKind.MUNICIPALITY.value + ":"
 
 
-def edges_by_type(graph: nx.MultiDiGraph[str]) -> dict[str, Edges]:
+def edges_by_type(graph: nx.MultiDiGraph[str]) -> dict[str, EdgeGroup]:
     """Every edge grouped by type, in the graph's edge order: the adjacency walked as
     ``G.edges(data=True)`` walks it, without the view's generator and report call per edge
     (223,000 edges on the 10x register)."""
-    edges: dict[str, Edges] = {}
+    edges: dict[str, EdgeGroup] = {}
     for u, nbrs in graph._adj.items():
         for v, keyed in nbrs.items():
             for d in keyed.values():
                 group = edges.get(d["type"])
                 if group is None:
-                    group = edges[d["type"]] = []
-                group.append((u, v, d))
+                    group = edges[d["type"]] = EdgeGroup()
+                group.u.append(u)
+                group.v.append(v)
+                group.d.append(d)
     return edges
+
+
+def sorted_frame(rows: list[list[Any]], columns: list[str], order: list[str]) -> pd.DataFrame:
+    """``pd.DataFrame(rows, columns=columns)`` sorted stably by ``order`` (missing values last),
+    as ``sort_values(order, kind="mergesort").reset_index(drop=True)`` sorts it. The rows are
+    sorted by Python's own comparison first (stable, and fast on rows that come nearly in order:
+    the 100,000 interests in 0.02 s against 0.15 s for pandas' factorising sort); that order is
+    pandas' exactly when no sort column holds a missing value (None raises, NaN is checked),
+    else pandas sorts the rows as given."""
+    at = [columns.index(c) for c in order]
+    try:
+        ranked = sorted(rows) if at == list(range(len(columns))) else sorted(rows, key=itemgetter(*at))
+    except TypeError:  # None, or values that do not compare with each other
+        ranked = None
+    if ranked is not None:
+        df = pd.DataFrame(ranked, columns=columns)
+        if not df[order].isna().to_numpy().any():
+            return df
+    return pd.DataFrame(rows, columns=columns).sort_values(order, kind="mergesort").reset_index(drop=True)
 
 
 def interest_row(u: str, v: str, d: dict[str, Any]) -> list[Any] | None:
@@ -156,7 +198,7 @@ def new_edges(
     return new
 
 
-def relation_frame(edges_by_type: dict[str, Edges]) -> pd.DataFrame:
+def relation_frame(edges_by_type: Mapping[str, Edges]) -> pd.DataFrame:
     """The typed KTS ties, sorted."""
     ties = {t.value for t in TIE_KINDS}
     rows = []

@@ -40,6 +40,7 @@ from lernnetz.graph.model import (
 from lernnetz.graph.store import protocol as S
 from lernnetz.graph.store.nx_frames import (
     EDGE_TABLES,
+    EdgeGroup,
     association_nodes,
     attendance_row,
     edges_by_type,
@@ -51,6 +52,7 @@ from lernnetz.graph.store.nx_frames import (
     new_edges,
     programme_participation_row,
     relation_frame,
+    sorted_frame,
     territory_frame,
 )
 from lernnetz.graph.store.nx_snapshot import (
@@ -86,7 +88,7 @@ class NetworkXStore:
         self.meta: dict[str, Any] = {}
         self._cache: dict[str, pd.DataFrame] = {}
         self._derived: dict[str, Any] = {}  # indexes over the tables; dropped with every change
-        self._edges: dict[str, list[tuple[str, str, dict[str, Any]]]] | None = None
+        self._edges: dict[str, EdgeGroup] | None = None
         self._tree: SpatialIndex | None = None
         self._tree_xyz = np.zeros((0, 3), dtype=np.float64)
         self._tree_ags: np.ndarray[Any, np.dtype[np.str_]] = np.array([], dtype=str)
@@ -465,7 +467,7 @@ class NetworkXStore:
             self._cache[name] = df.sort_values(order, kind="mergesort").reset_index(drop=True)
         return self._cache[name]
 
-    def _edges_by_type(self) -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
+    def _edges_by_type(self) -> dict[str, EdgeGroup]:
         """Every edge, grouped by type, in the graph's edge order: one pass over the graph for
         all edge tables and counts (instead of one pass per table)."""
         if self._edges is None:
@@ -499,6 +501,5 @@ class NetworkXStore:
             rows = [
                 r for u, v, d in self._edges_by_type().get(kind.value, []) if (r := row(u, v, d)) is not None
             ]
-            df = pd.DataFrame(rows, columns=columns)
-            self._cache[name] = df.sort_values(order, kind="mergesort").reset_index(drop=True)
+            self._cache[name] = sorted_frame(rows, columns, order)
         return self._cache[name]
