@@ -104,11 +104,7 @@ def build_context(store: GraphStore, stamp: Any, attribution: str) -> _Context:
         store.programme_participation(), store.programmes(), m, pos_of, topic_labels, d, snames, fund,
         _evidence_weight,
     )  # fmt: skip
-    rows = evidence_rows(
-        {c: interests[c].tolist() for c in ("ags", "topic", "kind", "date", "source", "weight", "event_id")},
-        {c: attendances[c].tolist() for c in ("ags", "event_id", "kind", "date", "source")},
-        dict(ev_topics), pos_of, names, topic_labels, programme_ev,
-    )  # fmt: skip
+    rows = evidence_rows(interests, attendances, dict(ev_topics), pos_of, names, topic_labels, programme_ev)
     evidence, strength, has_topic, has_any = evidence_strength(rows, len(ags), _evidence_weight)
 
     events = {}

@@ -14,12 +14,14 @@ that order).
 
 from __future__ import annotations
 
-from collections.abc import Callable, ItemsView, Iterator, KeysView, Sequence, ValuesView
+from collections.abc import Callable, ItemsView, Iterator, KeysView, ValuesView
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from lernnetz.graph.analytics.places import Evidence
 
@@ -28,29 +30,29 @@ BoolArray = npt.NDArray[np.bool_]
 WeightOf = Callable[[str, float, str], float]
 PerTopic = dict[str, list[Evidence]]
 
-#: Row kinds (the ``via`` column): an interest, a focus topic of an attended event.
-_INTEREST, _EVENT = 0, 1
-
 
 @dataclass(slots=True)
 class EvidenceRows:
-    """Participation evidence as columns, one row per piece, ordered by position (stably).
+    """Participation evidence as columns.
 
-    ``kind``, ``source``, ``date`` and ``event`` are indexes into ``values`` (the distinct raw
-    values, formatted only when an item is made); ``topic`` into ``topics`` (sorted);
-    ``extra`` holds ready-made items (other-programme evidence of Gemeinden) by position.
-    ``names`` and ``labels`` are the context's Gemeinde names and topic labels (for reasons).
+    The *value rows* hold what the tables gave, as given: first one per interest, then one per
+    attendance and focus topic; ``kind``, ``source``, ``date``, ``event`` and ``weight`` are
+    indexed by them (formatted only when an item is made). The *rows* are the value rows of
+    Gemeinden in the register, ordered by position (stably): ``pos``, ``topic`` (an index into
+    ``topics``, which are sorted) and ``at`` (the value row). ``extra`` holds ready-made items
+    (other-programme evidence of Gemeinden) by position; ``names`` and ``labels`` are the
+    context's Gemeinde names and topic labels (for the reasons).
     """
 
     pos: IntArray
     topic: IntArray
-    via: npt.NDArray[np.int8]
-    kind: IntArray
-    source: IntArray
-    date: IntArray
-    event: IntArray
+    at: IntArray
+    n_interest: int  # value rows below are interests, the others attended events' focus topics
+    kind: list[Any]
+    source: list[Any]
+    date: list[Any]
+    event: list[Any]
     weight: npt.NDArray[np.float64]
-    values: list[Any]
     topics: list[str]
     names: list[str]
     labels: dict[str, str]
@@ -63,12 +65,12 @@ class EvidenceRows:
         at = int(np.searchsorted(self.positions, pos))
         return at < len(self.positions) and int(self.positions[at]) == pos
 
-    def at(self, pos: int) -> PerTopic:
+    def at_position(self, pos: int) -> PerTopic:
         """A position's items per topic (topics sorted; several items sorted and de-duplicated)."""
         lo = int(np.searchsorted(self.pos, pos))
         hi = int(np.searchsorted(self.pos, pos, side="right"))
         per: PerTopic = {}
-        for e in self.items(lo, hi):
+        for e in self.items(np.arange(lo, hi)):
             got = per.get(e.topic)
             if got is None:
                 per[e.topic] = [e]
@@ -80,18 +82,16 @@ class EvidenceRows:
             raise KeyError(pos)
         return {t: sorted(set(v)) if len(v) > 1 else v for t, v in sorted(per.items())}
 
-    def items(self, lo: int, hi: int) -> list[Evidence]:
-        """The items of rows ``lo`` … ``hi - 1``."""
-        v, names, labels, topics = self.values, self.names, self.labels, self.topics
+    def items(self, rows: IntArray) -> list[Evidence]:
+        """The items of the given rows, in their order."""
+        names, labels, topics, n_interest = self.names, self.labels, self.topics, self.n_interest
+        kind, source, date, event = self.kind, self.source, self.date, self.event
+        at = self.at[rows]
         out = []
-        for i, c, via, k, src, dt_, e, w in zip(
-            self.pos[lo:hi].tolist(), self.topic[lo:hi].tolist(), self.via[lo:hi].tolist(),
-            [v[x] for x in self.kind[lo:hi].tolist()], [v[x] for x in self.source[lo:hi].tolist()],
-            [v[x] for x in self.date[lo:hi].tolist()], [v[x] for x in self.event[lo:hi].tolist()],
-            self.weight[lo:hi].tolist(), strict=True,
-        ):  # fmt: skip
-            t = topics[c]
-            if via == _INTEREST:
+        for i, c, r, w in zip(self.pos[rows].tolist(), self.topic[rows].tolist(), at.tolist(),
+                              self.weight[at].tolist(), strict=True):  # fmt: skip
+            t, k, src, dt_, e = topics[c], kind[r], source[r], date[r], event[r]
+            if r < n_interest:
                 why = f"{names[i]}: {k} interest in {labels.get(t, t)} ({dt_}), source {src}"
                 out.append(Evidence(t, "interest", str(k), str(src), str(dt_), str(e or ""), w, "", why))
             else:
@@ -114,7 +114,7 @@ class EvidenceByPlace(dict[int, PerTopic]):
     def __missing__(self, pos: int) -> PerTopic:
         if not self.rows.has(pos):
             raise KeyError(pos)
-        per = self.rows.at(int(pos))
+        per = self.rows.at_position(int(pos))
         self[int(pos)] = per
         return per
 
@@ -163,17 +163,9 @@ class EvidenceByPlace(dict[int, PerTopic]):
         return self[pos] if self.rows.has(pos) else default
 
 
-def _codes(columns: Sequence[list[Any]], index: dict[Any, int]) -> list[IntArray]:
-    """Each column as indexes into the distinct values (``index``: value → index, filled)."""
-    out = []
-    for col in columns:
-        out.append(np.array([index.setdefault(x, len(index)) for x in col], dtype=np.int64))
-    return out
-
-
 def evidence_rows(
-    interests: dict[str, list[Any]],
-    attendances: dict[str, list[Any]],
+    interests: pd.DataFrame,
+    attendances: pd.DataFrame,
     event_topics: dict[str, list[str]],
     pos_of: dict[str, int],
     names: list[str],
@@ -181,16 +173,22 @@ def evidence_rows(
     extra: dict[int, PerTopic],
 ) -> EvidenceRows:
     """The rows of the interests (columns ags, topic, kind, date, source, weight, event_id) and
-    of the attendances (ags, event_id, kind, date, source) × their events' focus topics, of
-    Gemeinden in ``pos_of``; ``extra``: ready-made items by position (other programmes)."""
+    of the attendances (ags, event_id, kind, date, source) × their events' focus topics (sorted,
+    distinct), of Gemeinden in ``pos_of``; ``extra``: ready-made items by position."""
     get = pos_of.get
-    ipos = [get(str(a), -1) for a in interests["ags"]]
-    # attendances: one row per focus topic of the event (sorted, distinct), as the items were made
+    n_i = len(interests)
+    ipos = np.fromiter(map(get, map(str, interests["ags"].tolist()), repeat(-1)), dtype=np.int64, count=n_i)
+    itopic = list(map(str, interests["topic"].tolist()))
+    kind, source, date, event = (interests[c].tolist() for c in ("kind", "source", "date", "event_id"))
+    weight = interests["weight"].to_numpy(dtype=np.float64, copy=True)
+    # attendances: one value row per focus topic of the event
     a_pos: list[int] = []
     a_topic: list[str] = []
     a_at: list[int] = []  # the attendance row
     focus = {e: sorted(set(ts)) for e, ts in event_topics.items()}
-    for r, (a, e) in enumerate(zip(attendances["ags"], attendances["event_id"], strict=True)):
+    for r, (a, e) in enumerate(
+        zip(attendances["ags"].tolist(), attendances["event_id"].tolist(), strict=True)
+    ):
         i = get(str(a))
         if i is None:
             continue
@@ -198,38 +196,43 @@ def evidence_rows(
             a_pos.append(i)
             a_topic.append(t)
             a_at.append(r)
-    ipos_a = np.array(ipos, dtype=np.int64)
-    keep = np.flatnonzero(ipos_a >= 0)
-    all_keep = len(keep) == len(ipos)
-
-    def kept(col: list[Any]) -> list[Any]:
-        return col if all_keep else [col[r] for r in keep.tolist()]
-
-    itopic = [str(t) for t in kept(interests["topic"])]
+    if a_at:
+        for values, c in ((kind, "kind"), (source, "source"), (date, "date"), (event, "event_id")):
+            col = attendances[c].tolist()
+            values.extend([col[r] for r in a_at])
+        weight = np.concatenate([weight, np.ones(len(a_at), dtype=np.float64)])
     topics = sorted(set(itopic) | set(a_topic) | {t for per in extra.values() for t in per})
     code = {t: c for c, t in enumerate(topics)}
-    index: dict[Any, int] = {}
-    i_kind, i_source, i_date, i_event = _codes([kept(interests[c]) for c in ("kind", "source", "date", "event_id")],
-                                               index)  # fmt: skip
-    a_cols = [[attendances[c][r] for r in a_at] for c in ("kind", "source", "date")]
-    a_kind, a_source, a_date = _codes(a_cols, index)
-    a_event = _codes([[attendances["event_id"][r] for r in a_at]], index)[0]
-    n_i = len(keep)
-    pos = np.concatenate([ipos_a[keep], np.array(a_pos, dtype=np.int64)])
-    order = np.argsort(pos, kind="stable")
-    weight = np.concatenate(
-        [np.asarray(kept(interests["weight"]), dtype=np.float64), np.ones(len(a_pos), dtype=np.float64)]
-    )
-    topic = np.array([code[t] for t in itopic] + [code[t] for t in a_topic], dtype=np.int64)
-    via = np.concatenate([np.zeros(n_i, dtype=np.int8), np.ones(len(a_pos), dtype=np.int8)])
+    every = np.concatenate([ipos, np.array(a_pos, dtype=np.int64)])
+    tcode = np.fromiter(map(code.__getitem__, itopic + a_topic), dtype=np.int64, count=len(every))
+    placed = np.flatnonzero(every >= 0)
+    at = placed[np.argsort(every[placed], kind="stable")]
+    pos = every[at]
     positions = np.union1d(pos, np.array(sorted(extra), dtype=np.int64)).astype(np.int64)
     return EvidenceRows(
-        pos=pos[order], topic=topic[order], via=via[order],
-        kind=np.concatenate([i_kind, a_kind])[order], source=np.concatenate([i_source, a_source])[order],
-        date=np.concatenate([i_date, a_date])[order], event=np.concatenate([i_event, a_event])[order],
-        weight=weight[order], values=list(index), topics=topics, names=names, labels=topic_labels,
-        extra=extra, positions=positions,
+        pos=pos, topic=tcode[at], at=at, n_interest=n_i, kind=kind, source=source, date=date, event=event,
+        weight=weight, topics=topics, names=names, labels=topic_labels, extra=extra, positions=positions,
     )  # fmt: skip
+
+
+def _effective_weights(rows: EvidenceRows, weight_of: WeightOf) -> npt.NDArray[np.float64]:
+    """``weight_of(kind, weight, via)`` of every value row, called once per distinct triple."""
+    n = len(rows.kind)
+    if n == 0:
+        return np.zeros(0, dtype=np.float64)
+    kinds = {k: i for i, k in enumerate(dict.fromkeys(rows.kind))}
+    kcode = np.fromiter(map(kinds.__getitem__, rows.kind), dtype=np.int64, count=n)
+    via = (np.arange(n) >= rows.n_interest).astype(np.int64)
+    wu, winv = np.unique(rows.weight, return_inverse=True)
+    combo = (kcode * 2 + via) * len(wu) + winv.reshape(-1)
+    cu, cinv = np.unique(combo, return_inverse=True)
+    first = list(kinds)
+    w_of = [
+        weight_of(str(first[k // 2]), float(wu[w]), ("interest", "event")[k % 2])
+        for k, w in (divmod(int(x), len(wu)) for x in cu.tolist())
+    ]
+    out: npt.NDArray[np.float64] = np.asarray(w_of, dtype=np.float64)[cinv.reshape(-1)]
+    return out
 
 
 def evidence_strength(
@@ -238,40 +241,36 @@ def evidence_strength(
     """The evidence per position (made on demand), its strength 1 − Π(1 − wᵢ) per position and
     topic, and per topic (and for any topic) which of the ``n`` positions have evidence."""
     n_topics = max(1, len(rows.topics))
-    key = rows.pos * n_topics + rows.topic  # rows are by position: sorted by key within each
+    key = rows.pos * n_topics + rows.topic
     order = np.argsort(key, kind="stable")
     sk = key[order]
     first = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]]) if len(sk) else np.zeros(0, dtype=np.int64)
-    count = np.diff(np.r_[first, len(sk)])
+    count = np.diff(np.r_[first, len(sk)]).astype(np.int64)
     gkey = sk[first]
-    # the effective weight of each row, from its few distinct (kind, via, weight)
-    wu, winv = np.unique(rows.weight, return_inverse=True)
-    combo = (rows.kind * 2 + rows.via) * max(1, len(wu)) + winv.reshape(-1)
-    cu, cinv = np.unique(combo, return_inverse=True)
-    via_name = ("interest", "event")
-    w_of = np.array(
-        [weight_of(str(rows.values[k // 2]), float(wu[w]), via_name[k % 2])
-         for k, w in (divmod(int(x), max(1, len(wu))) for x in cu)],
-        dtype=np.float64,
-    )  # fmt: skip
-    w_eff = w_of[cinv.reshape(-1)] if len(cu) else np.zeros(0, dtype=np.float64)
-    value = 1.0 - (1.0 - w_eff[order[first]])  # one piece: as 1 − Π(1 − wᵢ)
-    # (position, topic) with several pieces or other-programme items: item by item
+    # one piece: 1 − (1 − w), as 1 − Π(1 − wᵢ) over one item
+    value = 1.0 - (1.0 - _effective_weights(rows, weight_of)[rows.at[order[first]]])
     code = {t: c for c, t in enumerate(rows.topics)}
-    extra_keys = [p * n_topics + code[t] for p, per in rows.extra.items() for t in per]
-    skeys = np.union1d(gkey, np.array(extra_keys, dtype=np.int64)).astype(np.int64)
+    extra_keys = np.array(
+        [p * n_topics + code[t] for p, per in rows.extra.items() for t in per], dtype=np.int64
+    )
+    skeys = np.union1d(gkey, extra_keys).astype(np.int64)
     svals = np.empty(len(skeys), dtype=np.float64)
     svals[np.searchsorted(skeys, gkey)] = value
-    slow = np.union1d(gkey[count > 1], np.array(extra_keys, dtype=np.int64)).astype(np.int64)
-    made: dict[int, PerTopic] = {}
-    cache: dict[tuple[str, float, str], float] = {}
-    for k in slow.tolist():
+    # several pieces, or other-programme items too: the items made (in one pass) and combined
+    slow = np.flatnonzero((count > 1) | np.isin(gkey, extra_keys))
+    starts, counts = first[slow], count[slow]
+    idx = np.repeat(starts - np.r_[0, np.cumsum(counts)[:-1]], counts) + np.arange(int(counts.sum()))
+    made = iter(rows.items(order[idx]))
+    pieces = {
+        k: [next(made) for _ in range(c)] for k, c in zip(gkey[slow].tolist(), counts.tolist(), strict=True)
+    }
+    for k in extra_keys.tolist():
         p, c = divmod(k, n_topics)
-        per = made.get(p)
-        if per is None:
-            per = made[p] = rows.at(p)
+        pieces.setdefault(k, []).extend(rows.extra[p][rows.topics[c]])
+    cache: dict[tuple[str, float, str], float] = {}
+    for k, items in pieces.items():
         prod = 1.0
-        for e in per[rows.topics[c]]:
+        for e in sorted(set(items)) if len(items) > 1 else items:
             w = cache.get((e.kind, e.weight, e.via))
             if w is None:
                 w = cache[(e.kind, e.weight, e.via)] = weight_of(e.kind, e.weight, e.via)
@@ -294,4 +293,4 @@ def evidence_strength(
             has_topic[t][where] = True
     has_any = np.zeros(n, dtype=bool)
     has_any[spos] = True
-    return EvidenceByPlace(rows, made), strength, has_topic, has_any
+    return EvidenceByPlace(rows), strength, has_topic, has_any

@@ -81,6 +81,29 @@ def edges_by_type(graph: nx.MultiDiGraph[str]) -> dict[str, EdgeGroup]:
     return edges
 
 
+def nodes_by_kind(graph: nx.MultiDiGraph[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every node's data grouped by its kind (the id's part before the first ``:``), in the
+    graph's node order: one pass for all node tables and counts (not one per table)."""
+    nodes: dict[str, list[dict[str, Any]]] = {}
+    for n, d in graph._node.items():
+        group = nodes.get(k := n.partition(":")[0])
+        if group is None:
+            group = nodes[k] = []
+        group.append(d)
+    return nodes
+
+
+def graph_counts(nodes: Mapping[str, list[Any]], edges: Mapping[str, EdgeGroup]) -> dict[str, dict[str, int]]:
+    """Counts per node kind and per edge type (every kind and type, 0 where there is none)."""
+    counts: dict[str, int] = {k.value: 0 for k in NodeKind}
+    for k, group in nodes.items():
+        counts[k] += len(group)
+    per_type: dict[str, int] = {k.value: 0 for k in EdgeKind}
+    for t, edges_of in edges.items():
+        per_type[t] += len(edges_of)
+    return {"nodes": counts, "edges": per_type}
+
+
 def sorted_frame(rows: list[list[Any]], columns: list[str], order: list[str]) -> pd.DataFrame:
     """``pd.DataFrame(rows, columns=columns)`` sorted stably by ``order`` (missing values last),
     as ``sort_values(order, kind="mergesort").reset_index(drop=True)`` sorts it. The rows are
