@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -31,7 +32,7 @@ def build_context(store: GraphStore, stamp: Any, attribution: str) -> _Context:
     dnames = dict(zip(d["key"].tolist(), d["name"].tolist(), strict=True))
     snames = dict(zip(s["code"].tolist(), s["name"].tolist(), strict=True))
     ags = m["ags"].to_numpy(dtype=str)
-    pos_of = {str(a): i for i, a in enumerate(ags)}
+    pos_of = dict(zip(ags.tolist(), range(len(ags)), strict=True))  # str keys, as str(a) of each
     district_key = [str(k or "") for k in m["district_key"].tolist()]
     population = m["population"].fillna(0).to_numpy(dtype=np.int64)
     lat = m["lat"].to_numpy(dtype=np.float64)
@@ -96,7 +97,7 @@ def build_context(store: GraphStore, stamp: Any, attribution: str) -> _Context:
     et = store.event_topics()
     for e, t in zip(et["event_id"].tolist(), et["topic"].tolist(), strict=True):
         ev_topics[str(e)].append(str(t))
-    names = [str(x) for x in m["name"].tolist()]
+    names = list(map(str, m["name"].tolist()))
     interests, attendances = store.interests(), store.attendances()
     # other programmes: a Gemeinde's rows are its evidence; a Kreis's or Verband's make a place
     fund = funding(store.members(), pos_of, m)
@@ -124,8 +125,8 @@ def build_context(store: GraphStore, stamp: Any, attribution: str) -> _Context:
         pos_of=pos_of,
         name=names,
         district_key=district_key,
-        district=[str(dnames.get(k, "")) for k in district_key],
-        state=[str(snames.get(c, "")) for c in m["state_code"].tolist()],
+        district=list(map(str, map(dnames.get, district_key, repeat("")))),
+        state=list(map(str, map(snames.get, m["state_code"].tolist(), repeat("")))),
         population=population,
         lat=lat,
         lon=lon,
