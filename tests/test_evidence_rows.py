@@ -162,3 +162,41 @@ def test_sorted_frame_sorts_as_pandas_including_missing_values() -> None:
                 .reset_index(drop=True)
             )
             pd.testing.assert_frame_equal(sorted_frame(more, columns, order), want)
+
+
+@pytest.mark.parametrize("min_evidence", ["survey", "registered", "attended", 0.6])
+def test_a_min_evidence_view_keeps_the_kept_items_of_each_topic(
+    store: NetworkXStore, min_evidence: Any
+) -> None:
+    """The view's evidence is each (Gemeinde, topic)'s items of a kind at least that strong, in
+    their order; a topic (a Gemeinde) left with none is gone; strengths over the kept items."""
+    from lernnetz.graph.analytics.min_evidence import evidence_threshold, with_min_evidence
+    from lernnetz.graph.analytics.params import DEFAULT_KIND_WEIGHT, KIND_WEIGHTS
+
+    ctx = _context(store)
+    full = pickle.loads(pickle.dumps(ctx.evidence))  # its own copy: the view's rows make no items here
+    limit = evidence_threshold(min_evidence)
+    want: dict[int, dict[str, list[Evidence]]] = {}
+    for i, per in full.items():
+        kept = {
+            t: k
+            for t, items in per.items()
+            if (k := [e for e in items if KIND_WEIGHTS.get(e.kind, DEFAULT_KIND_WEIGHT) >= limit])
+        }
+        if kept:
+            want[i] = kept
+    assert 0 < len(want) < len(full)
+    view = with_min_evidence(ctx, min_evidence)
+    assert list(view.evidence) == list(want) and view.evidence == want
+    for i, per in want.items():
+        for t, items in per.items():
+            prod = 1.0
+            for e in items:
+                prod *= 1.0 - _evidence_weight(e.kind, e.weight, e.via)
+            assert view.strength[i][t] == 1.0 - prod
+    assert list(view.strength) == list(want)
+    topics = {t for per in want.values() for t in per}
+    assert sorted(view.has_topic) == sorted(topics)
+    for t in topics:
+        assert np.flatnonzero(view.has_topic[t]).tolist() == [i for i, per in want.items() if t in per]
+    assert np.flatnonzero(view.has_any).tolist() == list(want)

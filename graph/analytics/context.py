@@ -64,6 +64,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from lernnetz.graph.analytics.evidence_rows import EvidenceByPlace
 from lernnetz.graph.analytics.frames import _f
 from lernnetz.graph.analytics.params import (
     BoolArray,
@@ -72,7 +73,6 @@ from lernnetz.graph.analytics.params import (
 )
 from lernnetz.graph.analytics.places import (
     FUNDED_WAYS,
-    Evidence,
     Place,
     check_funded_means,
 )
@@ -135,7 +135,7 @@ class _Context:
     projects: dict[str, _Project]
     projects_at: dict[int, list[str]]
     idf: dict[str, float]
-    evidence: dict[int, dict[str, list[Evidence]]]
+    evidence: EvidenceByPlace  # position → topic → items, made on first access
     strength: dict[int, dict[str, float]]
     has_topic: dict[str, BoolArray]
     has_any: BoolArray

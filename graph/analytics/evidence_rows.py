@@ -65,6 +65,23 @@ class EvidenceRows:
         at = int(np.searchsorted(self.positions, pos))
         return at < len(self.positions) and int(self.positions[at]) == pos
 
+    def kept(self, keep: Callable[[str], bool]) -> EvidenceRows:
+        """The rows and ready-made items whose kind (as an item has it) ``keep`` accepts."""
+        ok = {k: keep(str(k)) for k in dict.fromkeys(self.kind)}
+        kept_value = np.fromiter(map(ok.__getitem__, self.kind), dtype=bool, count=len(self.kind))
+        sel = np.flatnonzero(kept_value[self.at])
+        extra: dict[int, PerTopic] = {}
+        for p, per in self.extra.items():
+            if mine := {t: kept for t, items in per.items() if (kept := [e for e in items if keep(e.kind)])}:
+                extra[p] = mine
+        pos = self.pos[sel]
+        return EvidenceRows(
+            pos=pos, topic=self.topic[sel], at=self.at[sel], n_interest=self.n_interest, kind=self.kind,
+            source=self.source, date=self.date, event=self.event, weight=self.weight, topics=self.topics,
+            names=self.names, labels=self.labels, extra=extra,
+            positions=np.union1d(pos, np.array(sorted(extra), dtype=np.int64)).astype(np.int64),
+        )  # fmt: skip
+
     def at_position(self, pos: int) -> PerTopic:
         """A position's items per topic (topics sorted; several items sorted and de-duplicated)."""
         lo = int(np.searchsorted(self.pos, pos))
