@@ -153,7 +153,7 @@ def test_sorted_frame_sorts_as_pandas_including_missing_values() -> None:
     got = sorted_frame(rows, columns, ["a", "b", "w"])
     pd.testing.assert_frame_equal(got, want)
     assert got["c"].tolist() == ["r", "q", "o", "p"]  # stable: ties keep their order
-    for odd in (None, math.nan):  # missing values go last in pandas; Python cannot order them
+    for odd in (None, math.nan, pd.NA):  # missing values go last in pandas; Python cannot order them
         more = [*rows, ["x", odd, 0.1, "s"], ["x", "a", math.nan, "t"], ["a", "z", 2.0, odd]]
         for order in (["a", "b", "w"], columns, ["w"]):
             want = (

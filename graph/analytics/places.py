@@ -191,11 +191,18 @@ def build_places(
 
     gemeinde: dict[int, dict[str, list[Evidence]]] = {}
     places: dict[str, Place] = {}
-    # a Verband's / Kreis's Gemeinden (positions, ascending): one pass, not a scan per place
+    # the Gemeinden (positions, ascending) of each Verband / Kreis the rows name: one pass, not a
+    # scan per place, keeping only those (a few dozen of 110,000 on the 10x register)
     groups: dict[str, dict[str, list[int]]] = {"verband": defaultdict(list), "kreis": defaultdict(list)}
+    named = list(zip(participation["level"].astype(str).tolist(), participation["key"].astype(str).tolist(),
+                     strict=True))  # fmt: skip
+    want_v = {k for lv, k in named if lv == "verband"}
+    want_k = {k for lv, k in named if lv not in ("gemeinde", "verband")}
     for at, (v, k) in enumerate(zip(assoc, district, strict=True)):
-        groups["verband"][v].append(at)
-        groups["kreis"][k].append(at)
+        if v in want_v:
+            groups["verband"][v].append(at)
+        if k in want_k:
+            groups["kreis"][k].append(at)
     rows: Any = participation.itertuples(index=False)  # columns known by name only at run time
     for r in rows:
         key, level = str(r.key), str(r.level)

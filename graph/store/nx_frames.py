@@ -93,6 +93,15 @@ def nodes_by_kind(graph: nx.MultiDiGraph[str]) -> dict[str, list[dict[str, Any]]
     return nodes
 
 
+def _has_nan(df: pd.DataFrame, columns: list[str]) -> bool:
+    """Whether a column holds NaN (or something that is not equal to itself): the one missing
+    value Python's sort orders silently (None raises, and equals None as pandas' ties do)."""
+    try:
+        return any(bool(np.not_equal(a, a).any()) for a in (df[c].to_numpy() for c in columns))
+    except (TypeError, ValueError):  # pd.NA and other values without a truth value
+        return True
+
+
 def graph_counts(nodes: Mapping[str, list[Any]], edges: Mapping[str, EdgeGroup]) -> dict[str, dict[str, int]]:
     """Counts per node kind and per edge type (every kind and type, 0 where there is none)."""
     counts: dict[str, int] = {k.value: 0 for k in NodeKind}
@@ -118,7 +127,7 @@ def sorted_frame(rows: list[list[Any]], columns: list[str], order: list[str]) ->
         ranked = None
     if ranked is not None:
         df = pd.DataFrame(ranked, columns=columns)
-        if not df[order].isna().to_numpy().any():
+        if not _has_nan(df, order):
             return df
     return pd.DataFrame(rows, columns=columns).sort_values(order, kind="mergesort").reset_index(drop=True)
 
@@ -129,6 +138,16 @@ def interest_row(u: str, v: str, d: dict[str, Any]) -> list[Any] | None:
         return None
     return [u.partition(":")[2], v.partition(":")[2], d.get("kind", ""), d.get("date", ""), d.get("source", ""),
             float(d.get("weight", 1.0)), d.get("event_id", "")]  # fmt: skip
+
+
+def edge_rows(edges: Edges, row: Callable[[str, str, dict[str, Any]], list[Any] | None]) -> list[list[Any]]:
+    """``row(u, v, d)`` of every edge, where it gives one (interest rows inlined: 100,000 calls on
+    the 10x register)."""
+    if row is interest_row:
+        pre, n = _MUNICIPALITY, len(_MUNICIPALITY)
+        return [[u[n:], v.partition(":")[2], d.get("kind", ""), d.get("date", ""), d.get("source", ""),
+                 float(d.get("weight", 1.0)), d.get("event_id", "")] for u, v, d in edges if u.startswith(pre)]  # fmt: skip
+    return [r for u, v, d in edges if (r := row(u, v, d)) is not None]
 
 
 def attendance_row(u: str, v: str, d: dict[str, Any]) -> list[Any] | None:

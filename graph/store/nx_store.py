@@ -43,6 +43,7 @@ from lernnetz.graph.store.nx_frames import (
     EdgeGroup,
     association_nodes,
     attendance_row,
+    edge_rows,
     edges_by_type,
     graph_counts,
     interest_row,
@@ -497,8 +498,6 @@ class NetworkXStore:
         self, name: str, kind: EdgeKind, columns: list[str], row: Any, order: list[str]
     ) -> pd.DataFrame:
         if name not in self._cache:
-            rows = [
-                r for u, v, d in self._edges_by_type().get(kind.value, []) if (r := row(u, v, d)) is not None
-            ]
+            rows = edge_rows(self._edges_by_type().get(kind.value, []), row)
             self._cache[name] = sorted_frame(rows, columns, order)
         return self._cache[name]
