@@ -43,8 +43,9 @@ Common definitions
 * **Ordering** is always explicit: score descending, then distance ascending, then key
   (AGS or project id) ascending. Scores are rounded to 6 decimals before sorting.
 
-Precomputation: per store, the register arrays, the evidence per municipality and topic,
-project territories and topics, IDF and resolved regions are built once and kept by the store
+Precomputation: per store, the register arrays, the evidence per municipality and topic (as
+columns; a Gemeinde's items made on first access and kept: :mod:`.evidence_rows`), project
+territories and topics, IDF and resolved regions are built once and kept by the store
 for its current state (``store.derived``, dropped or re-keyed by every load or import; a store
 without it: a cache keyed on the store object, rebuilt when its ``info()`` counts or metadata
 change); :func:`clear_cache` drops it.

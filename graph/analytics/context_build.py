@@ -2,7 +2,10 @@
 store's tables: the register arrays in AGS order, project territories and topics, IDF, the
 evidence per Gemeinde and topic, Kreis/Verband places and events. Called once per store state by
 :func:`lernnetz.graph.analytics.context._context`; every step is one pass over a table or
-vectorised (the 10× register's context is built in about a second).
+vectorised, and the Gemeinden's evidence is kept as columns whose Evidence items are made when a
+question first shows them (:mod:`lernnetz.graph.analytics.evidence_rows`). On the 10× register
+(110,040 points, 100,000 interests) the first ``matches``, tables and context included, takes
+about 0.8 s.
 """
 
 from __future__ import annotations
