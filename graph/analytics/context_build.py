@@ -29,7 +29,10 @@ from lernnetz.loaders.topics import TopicLookup
 
 def build_context(store: GraphStore, stamp: Any, attribution: str) -> _Context:
     """The analytics context of the store's current state, from its tables (see :mod:`.context`)."""
-    m = store.municipalities().sort_values("ags", kind="mergesort").reset_index(drop=True)
+    m = store.municipalities()  # the protocol's order is by AGS already: then no sort (110,000 strings)
+    if not m["ags"].is_monotonic_increasing:
+        m = m.sort_values("ags", kind="mergesort")
+    m = m.reset_index(drop=True)
     d = store.districts()
     s = store.states()
     dnames = dict(zip(d["key"].tolist(), d["name"].tolist(), strict=True))
