@@ -388,12 +388,14 @@ def _collector_paused(store: GraphStore) -> Iterator[None]:
     """The context build without the cyclic garbage collector, and its objects kept out of
     later collections.
 
-    The build makes a few hundred thousand long-lived containers (about 480,000 on the 10×
-    register, beside its 650,000-object graph); with the collector on, they trigger full
-    collections during the build (each a walk over the whole heap: 0.25-0.7 s apiece on the
-    10× register) and, paused only, one later. So: collector off during the build; the build's
-    own cyclic temporaries collected by a young-generation pass (it walks only what the build
-    made); then ``gc.freeze()``, so later collections skip everything allocated so far.
+    The build, with the store's first ``info()`` and tables, allocates hundreds of thousands of
+    objects (the 10× register's 100,000 interest rows, its 223,000 edges grouped by type, beside
+    its 650,000-object graph); with the collector on, they trigger full collections during the
+    build (each a walk over the whole heap: 0.25-0.7 s apiece on the 10× register) and, paused
+    only, one later. So: collector off during the build; the build's own cyclic temporaries
+    collected by a young-generation pass (it walks only what the build made and kept: a few
+    thousand containers, as the evidence is kept as columns, 0.03 s); then ``gc.freeze()``, so
+    later collections skip everything allocated so far.
 
     The trade-off: frozen objects that become cyclic garbage are not collected until
     ``gc.unfreeze()``. The context itself has no reference cycles (dropped, it goes by
