@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 import weakref
 from dataclasses import dataclass, fields
+from itertools import repeat
 from typing import Any
 
 import pandas as pd
@@ -103,9 +104,16 @@ class _Lookup:
     muni_district: list[str]
     muni_state: list[str]
     muni_population: list[int]
+    names: _Names | None = None
+    groups: _Groups | None = None  # made on the first question about a Kreis or Land
+
+
+@dataclass(slots=True)
+class _Groups:
+    """The AGS of each Kreis's and each Land's Gemeinden, in register order."""
+
     by_district: dict[str, tuple[str, ...]]
     by_state: dict[str, tuple[str, ...]]
-    names: _Names | None = None
 
 
 _NAMES_LOCK = threading.Lock()
@@ -117,6 +125,29 @@ def _named(look: _Lookup) -> _Names:
             if look.names is None:
                 look.names = _fold_names(look.table)
     return look.names
+
+
+def _grouped(store: GraphStore, look: _Lookup) -> _Groups:
+    if look.groups is None:
+        with _NAMES_LOCK:
+            if look.groups is None:
+                look.groups = _group_members(store.municipalities())
+    return look.groups
+
+
+def _group_members(m: pd.DataFrame) -> _Groups:
+    ags, district_keys, state_codes = m["ags"].tolist(), m["district_key"].tolist(), m["state_code"].tolist()
+    # one pass each (a groupby over 100,000 rows costs more); missing keys form no group, as in groupby
+    by_district: dict[str, list[str]] = {}
+    by_state: dict[str, list[str]] = {}
+    has_d, has_s = m["district_key"].notna().tolist(), m["state_code"].notna().tolist()
+    for a, dk, sc, hd, hs in zip(ags, district_keys, state_codes, has_d, has_s, strict=True):
+        if hd:
+            by_district.setdefault(str(dk), []).append(a)
+        if hs:
+            by_state.setdefault(str(sc), []).append(a)
+    return _Groups({k: tuple(v) for k, v in sorted(by_district.items())},
+                   {k: tuple(v) for k, v in sorted(by_state.items())})  # fmt: skip
 
 
 #: The store's memo slot; the name carries the fields, so an index persisted by another version
@@ -157,29 +188,21 @@ def _lookup(store: GraphStore) -> _Lookup:
 
 
 def _build_lookup(store: GraphStore) -> _Lookup:
+    """The place index and its dict lookups (C-level passes: 110,000 Gemeinden on the 10x register);
+    the Kreis/Land member lists (:func:`_grouped`) and folded names (:func:`_named`) come later."""
     table = _index(store)
-    by_key = {
-        (k, key): i
-        for i, (k, key) in enumerate(zip(table["kind"].tolist(), table["key"].tolist(), strict=True))
-    }
+    kinds, keys = table["kind"].tolist(), table["key"].tolist()
+    by_key = dict(
+        zip(zip(kinds, keys, strict=True), range(len(keys)), strict=True)
+    )  # the last row of a key wins
     m = store.municipalities()
     dnames = dict(zip(store.districts()["key"].tolist(), store.districts()["name"].tolist(), strict=True))
     ags = m["ags"].tolist()
-    district_keys = m["district_key"].tolist()
-    state_codes = m["state_code"].tolist()
-    # one pass each (a groupby over 100,000 rows costs more); missing keys form no group, as in groupby
-    by_district: dict[str, list[str]] = {}
-    by_state: dict[str, list[str]] = {}
-    has_d, has_s = m["district_key"].notna().tolist(), m["state_code"].notna().tolist()
-    for a, dk, sc, hd, hs in zip(ags, district_keys, state_codes, has_d, has_s, strict=True):
-        if hd:
-            by_district.setdefault(str(dk), []).append(a)
-        if hs:
-            by_state.setdefault(str(sc), []).append(a)
+    pop = m["population"]
+    population = pop.tolist() if pd.api.types.is_integer_dtype(pop.dtype) else [int(p) for p in pop.tolist()]
     return _Lookup(
-        table, by_key, by_key[("municipality", ags[0])] if ags else 0, [dnames.get(dk, "") for dk in district_keys], state_codes,
-        [int(p) for p in m["population"].tolist()],
-        {k: tuple(v) for k, v in sorted(by_district.items())}, {k: tuple(v) for k, v in sorted(by_state.items())},
+        table, by_key, by_key[("municipality", ags[0])] if ags else 0,
+        list(map(dnames.get, m["district_key"].tolist(), repeat(""))), m["state_code"].tolist(), population,
     )  # fmt: skip
 
 
@@ -198,10 +221,10 @@ def members_of(store: GraphStore, kind: str, key: str) -> tuple[str, ...]:
         return (key,)
     if kind == "project":
         return tuple(store.territories([key])["ags"])
-    look = _lookup(store)
+    groups = _grouped(store, _lookup(store))
     if kind == "district":
-        return look.by_district.get(key, ())
-    return look.by_state.get(key, ())
+        return groups.by_district.get(key, ())
+    return groups.by_state.get(key, ())
 
 
 def candidates(store: GraphStore, text: str) -> list[dict[str, Any]]:

@@ -115,6 +115,18 @@ def test_regions_resolve(nx_store: NetworkXStore, text: str, kind: str, key: str
     assert len(r.members) >= 1
 
 
+def test_a_kreis_and_a_land_are_their_gemeinden_in_register_order(nx_store: NetworkXStore) -> None:
+    """Their member lists are made on the first question about a Kreis or Land (not with the index)."""
+    m = nx_store.municipalities()
+    for text, column, key in (
+        ("Landkreis Mayen-Koblenz", "district_key", "07137"),
+        ("Bayern", "state_code", "09"),
+    ):
+        want = tuple(m.loc[m[column] == key, "ags"])
+        assert len(want) > 10 and all(a.startswith(key) for a in want)
+        assert resolve_region(nx_store, text).members == want
+
+
 def test_ambiguous_name_returns_candidates_never_a_guess(nx_store: NetworkXStore) -> None:
     with pytest.raises(Ambiguous) as exc:
         resolve_region(nx_store, "Neustadt")

@@ -43,8 +43,9 @@ Common definitions
 * **Ordering** is always explicit: score descending, then distance ascending, then key
   (AGS or project id) ascending. Scores are rounded to 6 decimals before sorting.
 
-Precomputation: per store, the register arrays, the evidence per municipality and topic,
-project territories and topics, IDF and resolved regions are built once and kept by the store
+Precomputation: per store, the register arrays, the evidence per municipality and topic (as
+columns; a Gemeinde's items made on first access and kept: :mod:`.evidence_rows`), project
+territories and topics, IDF and resolved regions are built once and kept by the store
 for its current state (``store.derived``, dropped or re-keyed by every load or import; a store
 without it: a cache keyed on the store object, rebuilt when its ``info()`` counts or metadata
 change); :func:`clear_cache` drops it.
@@ -64,6 +65,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from lernnetz.graph.analytics.evidence_rows import EvidenceByPlace
 from lernnetz.graph.analytics.frames import _f
 from lernnetz.graph.analytics.params import (
     BoolArray,
@@ -72,7 +74,6 @@ from lernnetz.graph.analytics.params import (
 )
 from lernnetz.graph.analytics.places import (
     FUNDED_WAYS,
-    Evidence,
     Place,
     check_funded_means,
 )
@@ -138,7 +139,7 @@ class _Context:
     projects: dict[str, _Project]
     projects_at: dict[int, list[str]]
     idf: dict[str, float]
-    evidence: dict[int, dict[str, list[Evidence]]]
+    evidence: EvidenceByPlace  # position → topic → items, made on first access
     strength: dict[int, dict[str, float]]
     has_topic: dict[str, BoolArray]
     has_any: BoolArray
@@ -386,25 +387,27 @@ def _context(store: GraphStore) -> _Context:
             # the box is the store's for its current state (``derived`` is dropped or re-keyed with
             # every change): no ``info()`` per question (on Neo4j that was a second round trip)
             return ctx
+        with _LOCK:  # one build at a time: concurrent first requests wait for it, not build their own
+            ctx = box.get("ctx")
+            if ctx is None:
+                # ``info()`` too without the collector: on the embedded store its first call groups
+                # every edge by type (223,000 tuples on the 10x register), which with the collector on
+                # set off full collections over the whole graph
+                with _collector_paused(store):
+                    ctx = _build(store, store.info())
+                box["ctx"] = ctx
+            return ctx
     info = store.info()
     stamp = _stamp(info)
-    with _LOCK:  # one build at a time: concurrent first requests wait for it, not build their own
-        if box is not None:
-            ctx = box.get("ctx")
-        else:
-            try:
-                ctx = _CACHE.get(store)
-            except TypeError:
-                ctx = _CACHE_BY_ID.get(id(store))
+    with _LOCK:
+        try:
+            ctx = _CACHE.get(store)
+        except TypeError:
+            ctx = _CACHE_BY_ID.get(id(store))
         if ctx is not None and ctx.stamp == stamp:
             return ctx
-        from lernnetz.graph.analytics.context_build import build_context  # it imports this module
-
         with _collector_paused(store):
-            ctx = build_context(store, stamp, str(info.get("attribution", "")))
-        if box is not None:
-            box["ctx"] = ctx
-            return ctx
+            ctx = _build(store, info)
         try:
             _CACHE[store] = ctx
         except TypeError:
@@ -412,17 +415,25 @@ def _context(store: GraphStore) -> _Context:
         return ctx
 
 
+def _build(store: GraphStore, info: dict[str, Any]) -> _Context:
+    from lernnetz.graph.analytics.context_build import build_context  # it imports this module
+
+    return build_context(store, _stamp(info), str(info.get("attribution", "")))
+
+
 @contextlib.contextmanager
 def _collector_paused(store: GraphStore) -> Iterator[None]:
     """The context build without the cyclic garbage collector, and its objects kept out of
     later collections.
 
-    The build makes a few hundred thousand long-lived containers (about 480,000 on the 10×
-    register, beside its 650,000-object graph); with the collector on, they trigger full
-    collections during the build (each a walk over the whole heap: 0.25-0.7 s apiece on the
-    10× register) and, paused only, one later. So: collector off during the build; the build's
-    own cyclic temporaries collected by a young-generation pass (it walks only what the build
-    made); then ``gc.freeze()``, so later collections skip everything allocated so far.
+    The build, with the store's first ``info()`` and tables, allocates hundreds of thousands of
+    objects (the 10× register's 100,000 interest rows, its 223,000 edges grouped by type, beside
+    its 650,000-object graph); with the collector on, they trigger full collections during the
+    build (each a walk over the whole heap: 0.25-0.7 s apiece on the 10× register) and, paused
+    only, one later. So: collector off during the build; the build's own cyclic temporaries
+    collected by a young-generation pass (it walks only what the build made and kept: a few
+    thousand containers, as the evidence is kept as columns, 0.03 s); then ``gc.freeze()``, so
+    later collections skip everything allocated so far.
 
     The trade-off: frozen objects that become cyclic garbage are not collected until
     ``gc.unfreeze()``. The context itself has no reference cycles (dropped, it goes by

@@ -16,10 +16,9 @@ from __future__ import annotations
 import dataclasses
 import threading
 
-import numpy as np
-
 from lernnetz.graph.analytics.context import _Context
-from lernnetz.graph.analytics.params import DEFAULT_KIND_WEIGHT, KIND_WEIGHTS, BoolArray, _evidence_weight
+from lernnetz.graph.analytics.evidence_rows import evidence_strength
+from lernnetz.graph.analytics.params import DEFAULT_KIND_WEIGHT, KIND_WEIGHTS, _evidence_weight
 from lernnetz.graph.analytics.places import Evidence, Place, combine
 from lernnetz.graph.errors import InvalidArgument
 
@@ -71,25 +70,10 @@ def with_min_evidence(ctx: _Context, min_evidence: str | float | None) -> _Conte
         hit = _VIEWS.get(key)
         if hit is not None and hit[0] is ctx:
             return hit[1]
-    evidence: dict[int, dict[str, list[Evidence]]] = {}
-    strength: dict[int, dict[str, float]] = {}
-    has_topic: dict[str, BoolArray] = {}
-    for i in sorted(ctx.evidence):
-        per: dict[str, list[Evidence]] = {}
-        st: dict[str, float] = {}
-        for t, items in sorted(ctx.evidence[i].items()):
-            kept = _kept(items, threshold)
-            if not kept:
-                continue
-            per[t], st[t] = kept, combine(kept, _evidence_weight)
-            if t not in has_topic:
-                has_topic[t] = np.zeros(len(ctx.ags), dtype=bool)
-            has_topic[t][i] = True
-        if per:
-            evidence[i], strength[i] = per, st
-    has_any = np.zeros(len(ctx.ags), dtype=bool)
-    if strength:
-        has_any[np.array(sorted(strength), dtype=np.int64)] = True
+    # the Gemeinden's evidence from the kept rows (no item made): the items of a (Gemeinde, topic)
+    # are then the kept ones of its items, in their order, and so are the strengths
+    rows = ctx.evidence.rows.kept(lambda kind: KIND_WEIGHTS.get(kind, DEFAULT_KIND_WEIGHT) >= threshold)
+    evidence, strength, has_topic, has_any = evidence_strength(rows, len(ctx.ags), _evidence_weight)
     places: dict[str, Place] = {}
     for place_key, place in ctx.places.items():
         kept_of = {t: kept for t, items in place.evidence.items() if (kept := _kept(items, threshold))}

@@ -191,11 +191,18 @@ def build_places(
 
     gemeinde: dict[int, dict[str, list[Evidence]]] = {}
     places: dict[str, Place] = {}
-    # a Verband's / Kreis's Gemeinden (positions, ascending): one pass, not a scan per place
+    # the Gemeinden (positions, ascending) of each Verband / Kreis the rows name: one pass, not a
+    # scan per place, keeping only those (a few dozen of 110,000 on the 10x register)
     groups: dict[str, dict[str, list[int]]] = {"verband": defaultdict(list), "kreis": defaultdict(list)}
+    named = list(zip(participation["level"].astype(str).tolist(), participation["key"].astype(str).tolist(),
+                     strict=True))  # fmt: skip
+    want_v = {k for lv, k in named if lv == "verband"}
+    want_k = {k for lv, k in named if lv not in ("gemeinde", "verband")}
     for at, (v, k) in enumerate(zip(assoc, district, strict=True)):
-        groups["verband"][v].append(at)
-        groups["kreis"][k].append(at)
+        if v in want_v:
+            groups["verband"][v].append(at)
+        if k in want_k:
+            groups["kreis"][k].append(at)
     rows: Any = participation.itertuples(index=False)  # columns known by name only at run time
     for r in rows:
         key, level = str(r.key), str(r.level)
@@ -286,76 +293,3 @@ def _new_place(
             if fund.rank[i] >= 0
         ]
     return place
-
-
-def participation_evidence(
-    interests: pd.DataFrame,
-    attendances: pd.DataFrame,
-    event_topics: dict[str, list[str]],
-    pos_of: dict[str, int],
-    names: list[str],
-    topic_labels: dict[str, str],
-) -> dict[int, dict[str, list[Evidence]]]:
-    """Evidence from participation lists: interests, and the focus topics of attended events."""
-    evidence: dict[int, dict[str, list[Evidence]]] = defaultdict(lambda: defaultdict(list))
-    cols = [interests[c].tolist() for c in ("ags", "topic", "kind", "date", "source", "weight", "event_id")]
-    label: dict[Any, tuple[str, Any]] = {}  # topic -> (its text, its label): few distinct topics
-    new = tuple.__new__  # Evidence(...) without the generated __new__'s frame per row
-    for a, t, k, dt_, src, w, e in zip(*cols, strict=True):
-        i = pos_of.get(str(a))
-        if i is not None:
-            hit = label.get(t)
-            if hit is None:
-                hit = label[t] = (str(t), topic_labels.get(str(t), t))
-            st, lt = hit
-            why = f"{names[i]}: {k} interest in {lt} ({dt_}), source {src}"
-            evidence[i][st].append(
-                new(Evidence, (st, "interest", str(k), str(src), str(dt_), str(e or ""), float(w), "", why))
-            )
-    cols = [attendances[c].tolist() for c in ("ags", "event_id", "kind", "date", "source")]
-    for a, e, k, dt_, src in zip(*cols, strict=True):
-        i = pos_of.get(str(a))
-        if i is None:
-            continue
-        for t in sorted(set(event_topics.get(str(e), []))):
-            why = f"{names[i]}: {k} event {e} ({dt_}) with focus {topic_labels.get(t, t)}, source {src}"
-            evidence[i][t].append(Evidence(t, "event", str(k), str(src), str(dt_), str(e), 1.0, "", why))
-    return evidence
-
-
-def freeze(
-    evidence: dict[int, dict[str, list[Evidence]]], n: int, weight_of: Any
-) -> tuple[
-    dict[int, dict[str, list[Evidence]]], dict[int, dict[str, float]], dict[str, npt.NDArray[np.bool_]],
-    npt.NDArray[np.bool_],
-]:  # fmt: skip
-    """Sorted, de-duplicated evidence per position and topic, its strength 1 − Π(1 − wᵢ), and
-    per topic (and for any topic) which of the ``n`` positions have evidence."""
-    strength: dict[int, dict[str, float]] = {}
-    frozen: dict[int, dict[str, list[Evidence]]] = {}
-    at: dict[str, list[int]] = defaultdict(list)
-    weights: dict[tuple[str, float, str], float] = {}  # few distinct (kind, weight, via)
-    for i in sorted(evidence):
-        per: dict[str, list[Evidence]] = {}
-        st: dict[str, float] = {}
-        for t in sorted(evidence[i]):
-            items = evidence[i][t]
-            if len(items) > 1:
-                items = sorted(set(items))
-            prod = 1.0  # as combine(items, weight_of)
-            for e in items:
-                w = weights.get((e.kind, e.weight, e.via))
-                if w is None:
-                    w = weights[(e.kind, e.weight, e.via)] = weight_of(e.kind, e.weight, e.via)
-                prod *= 1.0 - w
-            per[t], st[t] = items, 1.0 - prod
-            at[t].append(i)
-        frozen[i], strength[i] = per, st
-    has_topic: dict[str, npt.NDArray[np.bool_]] = {}
-    for t, where in at.items():
-        has_topic[t] = np.zeros(n, dtype=bool)
-        has_topic[t][np.array(where, dtype=np.int64)] = True
-    has_any = np.zeros(n, dtype=bool)
-    if strength:
-        has_any[np.array(sorted(strength), dtype=np.int64)] = True
-    return frozen, strength, has_topic, has_any

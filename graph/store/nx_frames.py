@@ -10,7 +10,8 @@ grouped by type as arguments and keep no state; caching stays with the store.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -33,8 +34,28 @@ from lernnetz.graph.store import protocol as S
 if TYPE_CHECKING:
     import networkx as nx
 
+
+class EdgeGroup:
+    """Edges of one type as three columns (source, target, data); iterates as ``(u, v, data)``
+    triples. Columns, not a tuple per edge: the 10x register's 223,000 edges would otherwise be
+    as many objects for the cyclic collector to walk after the context build."""
+
+    __slots__ = ("d", "u", "v")
+
+    def __init__(self) -> None:
+        self.u: list[str] = []
+        self.v: list[str] = []
+        self.d: list[dict[str, Any]] = []
+
+    def __len__(self) -> int:
+        return len(self.u)
+
+    def __iter__(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        return zip(self.u, self.v, self.d, strict=True)
+
+
 #: Edges as ``(u, v, data)`` triples.
-Edges = list[tuple[str, str, dict[str, Any]]]
+Edges = Iterable[tuple[str, str, dict[str, Any]]]
 #: The cached tables made from edges (dropped when an import adds edges).
 EDGE_TABLES = ("interests", "attendances", "level_interests", "level_attendances", "counts", "undirected",
                "relations")  # fmt: skip
@@ -43,19 +64,72 @@ _LEVEL_OF = {NodeKind.DISTRICT: "kreis", NodeKind.ASSOCIATION: "verband"}
 _MUNICIPALITY = NodeKind.MUNICIPALITY.value + ":"
 
 
-def edges_by_type(graph: nx.MultiDiGraph[str]) -> dict[str, Edges]:
+def edges_by_type(graph: nx.MultiDiGraph[str]) -> dict[str, EdgeGroup]:
     """Every edge grouped by type, in the graph's edge order: the adjacency walked as
     ``G.edges(data=True)`` walks it, without the view's generator and report call per edge
     (223,000 edges on the 10x register)."""
-    edges: dict[str, Edges] = {}
+    edges: dict[str, EdgeGroup] = {}
     for u, nbrs in graph._adj.items():
         for v, keyed in nbrs.items():
             for d in keyed.values():
                 group = edges.get(d["type"])
                 if group is None:
-                    group = edges[d["type"]] = []
-                group.append((u, v, d))
+                    group = edges[d["type"]] = EdgeGroup()
+                group.u.append(u)
+                group.v.append(v)
+                group.d.append(d)
     return edges
+
+
+def nodes_by_kind(graph: nx.MultiDiGraph[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every node's data grouped by its kind (the id's part before the first ``:``), in the
+    graph's node order: one pass for all node tables and counts (not one per table)."""
+    nodes: dict[str, list[dict[str, Any]]] = {}
+    for n, d in graph._node.items():
+        group = nodes.get(k := n.partition(":")[0])
+        if group is None:
+            group = nodes[k] = []
+        group.append(d)
+    return nodes
+
+
+def _has_nan(df: pd.DataFrame, columns: list[str]) -> bool:
+    """Whether a column holds NaN (or something that is not equal to itself): the one missing
+    value Python's sort orders silently (None raises, and equals None as pandas' ties do)."""
+    try:
+        return any(bool(np.not_equal(a, a).any()) for a in (df[c].to_numpy() for c in columns))
+    except (TypeError, ValueError):  # pd.NA and other values without a truth value
+        return True
+
+
+def graph_counts(nodes: Mapping[str, list[Any]], edges: Mapping[str, EdgeGroup]) -> dict[str, dict[str, int]]:
+    """Counts per node kind and per edge type (every kind and type, 0 where there is none)."""
+    counts: dict[str, int] = {k.value: 0 for k in NodeKind}
+    for k, group in nodes.items():
+        counts[k] += len(group)
+    per_type: dict[str, int] = {k.value: 0 for k in EdgeKind}
+    for t, edges_of in edges.items():
+        per_type[t] += len(edges_of)
+    return {"nodes": counts, "edges": per_type}
+
+
+def sorted_frame(rows: list[list[Any]], columns: list[str], order: list[str]) -> pd.DataFrame:
+    """``pd.DataFrame(rows, columns=columns)`` sorted stably by ``order`` (missing values last),
+    as ``sort_values(order, kind="mergesort").reset_index(drop=True)`` sorts it. The rows are
+    sorted by Python's own comparison first (stable, and fast on rows that come nearly in order:
+    the 100,000 interests in 0.02 s against 0.15 s for pandas' factorising sort); that order is
+    pandas' exactly when no sort column holds a missing value (None raises, NaN is checked),
+    else pandas sorts the rows as given."""
+    at = [columns.index(c) for c in order]
+    try:
+        ranked = sorted(rows) if at == list(range(len(columns))) else sorted(rows, key=itemgetter(*at))
+    except TypeError:  # None, or values that do not compare with each other
+        ranked = None
+    if ranked is not None:
+        df = pd.DataFrame(ranked, columns=columns)
+        if not _has_nan(df, order):
+            return df
+    return pd.DataFrame(rows, columns=columns).sort_values(order, kind="mergesort").reset_index(drop=True)
 
 
 def interest_row(u: str, v: str, d: dict[str, Any]) -> list[Any] | None:
@@ -64,6 +138,16 @@ def interest_row(u: str, v: str, d: dict[str, Any]) -> list[Any] | None:
         return None
     return [u.partition(":")[2], v.partition(":")[2], d.get("kind", ""), d.get("date", ""), d.get("source", ""),
             float(d.get("weight", 1.0)), d.get("event_id", "")]  # fmt: skip
+
+
+def edge_rows(edges: Edges, row: Callable[[str, str, dict[str, Any]], list[Any] | None]) -> list[list[Any]]:
+    """``row(u, v, d)`` of every edge, where it gives one (interest rows inlined: 100,000 calls on
+    the 10x register)."""
+    if row is interest_row:
+        pre, n = _MUNICIPALITY, len(_MUNICIPALITY)
+        return [[u[n:], v.partition(":")[2], d.get("kind", ""), d.get("date", ""), d.get("source", ""),
+                 float(d.get("weight", 1.0)), d.get("event_id", "")] for u, v, d in edges if u.startswith(pre)]  # fmt: skip
+    return [r for u, v, d in edges if (r := row(u, v, d)) is not None]
 
 
 def attendance_row(u: str, v: str, d: dict[str, Any]) -> list[Any] | None:
@@ -156,7 +240,7 @@ def new_edges(
     return new
 
 
-def relation_frame(edges_by_type: dict[str, Edges]) -> pd.DataFrame:
+def relation_frame(edges_by_type: Mapping[str, Edges]) -> pd.DataFrame:
     """The typed KTS ties, sorted."""
     ties = {t.value for t in TIE_KINDS}
     rows = []

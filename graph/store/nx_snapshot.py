@@ -30,7 +30,7 @@ SNAPSHOT_VERSION = 1
 #: The warm cache beside the snapshot (``graph.pickle.warm``): the tables and the indexes derived
 #: from them (analytics context, region names …), valid only for the snapshot file it names.
 WARM_SUFFIX = ".warm"
-WARM_VERSION = 2  # 2: derived entries packed (see Packed)
+WARM_VERSION = 3  # 2: derived entries packed (see Packed); 3: the context keeps its evidence as columns
 #: Tables the warm cache holds, so a process that finds it never needs the graph itself for them.
 _WARM_TABLES = (
     "municipalities", "districts", "states", "projects", "topics", "events", "territories",

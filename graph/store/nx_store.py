@@ -40,17 +40,22 @@ from lernnetz.graph.model import (
 from lernnetz.graph.store import protocol as S
 from lernnetz.graph.store.nx_frames import (
     EDGE_TABLES,
+    EdgeGroup,
     association_nodes,
     attendance_row,
+    edge_rows,
     edges_by_type,
+    graph_counts,
     interest_row,
     level_attendance_row,
     level_interest_row,
     member_row,
     near_frame,
     new_edges,
+    nodes_by_kind,
     programme_participation_row,
     relation_frame,
+    sorted_frame,
     territory_frame,
 )
 from lernnetz.graph.store.nx_snapshot import (
@@ -86,7 +91,8 @@ class NetworkXStore:
         self.meta: dict[str, Any] = {}
         self._cache: dict[str, pd.DataFrame] = {}
         self._derived: dict[str, Any] = {}  # indexes over the tables; dropped with every change
-        self._edges: dict[str, list[tuple[str, str, dict[str, Any]]]] | None = None
+        self._edges: dict[str, EdgeGroup] | None = None
+        self._nodes: dict[str, list[dict[str, Any]]] | None = None  # node data by kind, as _edges
         self._tree: SpatialIndex | None = None
         self._tree_xyz = np.zeros((0, 3), dtype=np.float64)
         self._tree_ags: np.ndarray[Any, np.dtype[np.str_]] = np.array([], dtype=str)
@@ -144,21 +150,14 @@ class NetworkXStore:
                 raise
             for name in EDGE_TABLES:
                 self._cache.pop(name, None)
-            self._derived, self._warm_saved, self._edges = {}, frozenset(), None
+            self._derived, self._warm_saved, self._edges, self._nodes = {}, frozenset(), None, None
             return len({(u, v, k) for u, v, k, _ in new})
 
     def info(self) -> dict[str, Any]:
         """Backend, metadata and counts per node and edge kind."""
         cached: Any = self._cache.get("counts")  # cleared by _install and add_participation
         if cached is None:
-            G = self._graph()
-            counts: dict[str, int] = {k.value: 0 for k in NodeKind}
-            for n in G.nodes:
-                counts[n.split(":", 1)[0]] += 1
-            edges: dict[str, int] = {k.value: 0 for k in EdgeKind}
-            for t, group in self._edges_by_type().items():
-                edges[t] += len(group)
-            cached = {"nodes": counts, "edges": edges}
+            cached = graph_counts(self._nodes_by_kind(), self._edges_by_type())
             self._cache["counts"] = cached
         return {
             "backend": self.backend,
@@ -438,7 +437,7 @@ class NetworkXStore:
     def _install(self, graph: nx.MultiDiGraph[str], meta: dict[str, Any]) -> None:
         gc.unfreeze()  # the old graph (frozen by the analytics context build) goes back to the collector
         self.G, self.meta, self._cache, self._derived = graph, dict(meta), {}, {}
-        self._edges = None
+        self._edges = self._nodes = None
         self._lazy, self._warm_saved = None, frozenset()
         self._index_points()
 
@@ -458,19 +457,22 @@ class NetworkXStore:
 
     def _table(self, name: str, kind: NodeKind, columns: list[str], order: list[str]) -> pd.DataFrame:
         if name not in self._cache:
-            G = self._graph()
-            prefix = kind.value + ":"
-            rows = [[d.get(c) for c in columns] for n, d in G.nodes(data=True) if n.startswith(prefix)]
+            rows = [[d.get(c) for c in columns] for d in self._nodes_by_kind().get(kind.value, [])]
             df = pd.DataFrame(rows, columns=columns)
             self._cache[name] = df.sort_values(order, kind="mergesort").reset_index(drop=True)
         return self._cache[name]
 
-    def _edges_by_type(self) -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
+    def _edges_by_type(self) -> dict[str, EdgeGroup]:
         """Every edge, grouped by type, in the graph's edge order: one pass over the graph for
-        all edge tables and counts (instead of one pass per table)."""
+        all edge tables and counts (instead of one pass per table); nodes alike, by kind."""
         if self._edges is None:
             self._edges = edges_by_type(self._graph())
         return self._edges
+
+    def _nodes_by_kind(self) -> dict[str, list[dict[str, Any]]]:
+        if self._nodes is None:
+            self._nodes = nodes_by_kind(self._graph())
+        return self._nodes
 
     def _select(self, name: str, df: pd.DataFrame, column: str, keys: Sequence[str]) -> pd.DataFrame:
         """The rows of a cached table whose ``column`` is one of ``keys``, in table order: from a
@@ -496,9 +498,6 @@ class NetworkXStore:
         self, name: str, kind: EdgeKind, columns: list[str], row: Any, order: list[str]
     ) -> pd.DataFrame:
         if name not in self._cache:
-            rows = [
-                r for u, v, d in self._edges_by_type().get(kind.value, []) if (r := row(u, v, d)) is not None
-            ]
-            df = pd.DataFrame(rows, columns=columns)
-            self._cache[name] = df.sort_values(order, kind="mergesort").reset_index(drop=True)
+            rows = edge_rows(self._edges_by_type().get(kind.value, []), row)
+            self._cache[name] = sorted_frame(rows, columns, order)
         return self._cache[name]
