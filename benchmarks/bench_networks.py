@@ -45,7 +45,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from lernnetz.graph import analytics as Q  # noqa: E402
-from lernnetz.graph.analytics.context import _context, _near, _projects_near, _region  # noqa: E402
+from lernnetz.graph.analytics.area import _near, _projects_near, _region  # noqa: E402
+from lernnetz.graph.analytics.context import _context  # noqa: E402
 from lernnetz.graph.geo import haversine_km  # noqa: E402
 from lernnetz.graph.model import GraphData  # noqa: E402
 from lernnetz.graph.settings import CURATED_DIR  # noqa: E402

@@ -260,7 +260,8 @@ def test_what_questions_keep_in_the_context_is_read_only_and_not_pickled(graph_d
 
     import numpy as np
 
-    from lernnetz.graph.analytics.context import _context, _near, _region
+    from lernnetz.graph.analytics.area import _near, _region
+    from lernnetz.graph.analytics.context import _context
     from lernnetz.graph.synthetic import synthetic_participation
 
     plain = NetworkXStore(None)

@@ -12,7 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from lernnetz.graph.analytics.context import _Context, _context, _region
+from lernnetz.graph.analytics.area import _region
+from lernnetz.graph.analytics.context import _Context, _context
 from lernnetz.graph.analytics.frames import _columns, _empty, _rows
 from lernnetz.graph.analytics.interests import place_names
 from lernnetz.graph.errors import Ambiguous, InvalidArgument

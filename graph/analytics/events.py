@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lernnetz.graph.analytics.area import _near, _region
 from lernnetz.graph.analytics.basic import check_radius
-from lernnetz.graph.analytics.context import _context, _near, _region
+from lernnetz.graph.analytics.context import _context
 from lernnetz.graph.analytics.frames import _empty, _f, _sorted
 from lernnetz.graph.analytics.min_evidence import with_min_evidence
 from lernnetz.graph.analytics.notes import topic_notes

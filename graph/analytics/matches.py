@@ -15,8 +15,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from lernnetz.graph.analytics.area import _near, _projects_all, _projects_near, _region
 from lernnetz.graph.analytics.basic import check_radius
-from lernnetz.graph.analytics.context import _Context, _context, _near, _projects_all, _projects_near, _region
+from lernnetz.graph.analytics.context import _Context, _context
 from lernnetz.graph.analytics.frames import Rows, _decay
 from lernnetz.graph.analytics.min_evidence import with_min_evidence
 from lernnetz.graph.analytics.notes import match_notes

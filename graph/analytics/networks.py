@@ -17,8 +17,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from lernnetz.graph.analytics.area import _near, _projects_all, _projects_near, _region
 from lernnetz.graph.analytics.basic import check_radius
-from lernnetz.graph.analytics.context import _Context, _context, _near, _projects_all, _projects_near, _region
+from lernnetz.graph.analytics.context import _Context, _context
 from lernnetz.graph.analytics.frames import _empty, _f
 from lernnetz.graph.analytics.grouping import (
     MIXED,

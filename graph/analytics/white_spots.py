@@ -11,8 +11,9 @@ import math
 import numpy as np
 import pandas as pd
 
+from lernnetz.graph.analytics.area import _near, _region
 from lernnetz.graph.analytics.basic import check_radius
-from lernnetz.graph.analytics.context import _Context, _context, _near, _region
+from lernnetz.graph.analytics.context import _Context, _context
 from lernnetz.graph.analytics.frames import _empty, _round, _sorted
 from lernnetz.graph.analytics.min_evidence import with_min_evidence
 from lernnetz.graph.analytics.notes import topic_notes
