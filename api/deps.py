@@ -28,6 +28,9 @@ from lernnetz.graph.store import GraphStore, open_store
 log = logging.getLogger("lernnetz.api")
 T = TypeVar("T")
 
+#: The young generation's collection threshold in an API process (see :meth:`ApiState.settle`).
+SERVER_GC_THRESHOLD = 10_000
+
 #: Shown when the store cannot tell its own source note (e.g. it is not reachable).
 FALLBACK_ATTRIBUTION = (
     "© Statistisches Bundesamt (Destatis), Gemeindeverzeichnis-Informationssystem GV-ISys "
@@ -163,6 +166,7 @@ class ApiState:
         self.attribution_header = ascii_header(FALLBACK_ATTRIBUTION)
         self.stichtag = ""
         self._lane: anyio.CapacityLimiter | None = None
+        self._thresholds: tuple[int, int, int] | None = None  # the collector's, before settle()
 
     # ------------------------------------------------------------------ store lifecycle
 
@@ -187,7 +191,8 @@ class ApiState:
         (which would otherwise each wait for it), and keep it in the embedded store's warm cache
         beside the snapshot (for the CLI and the next start)."""
         from lernnetz.graph import analytics as queries
-        from lernnetz.graph.analytics.context import prepare
+        from lernnetz.graph.analytics.basic import prepare_lookups
+        from lernnetz.graph.analytics.context import _context, prepare
 
         store = self.store
         if store is None:
@@ -197,6 +202,11 @@ class ApiState:
             topics = store.topics()["slug"]
             if len(topics):
                 queries.white_spots(store, str(topics.iloc[0]), 1.0)
+            # what the first lookups and radius questions would otherwise build under load (the
+            # municipality index, 0.25 s; SciPy and the k-d tree, 0.3 s: a stall of every
+            # request in flight when the 33rd radius question came)
+            prepare_lookups(store)
+            _context(store).index.build()
         except Exception as exc:  # optional: the first analytics request builds it otherwise
             log.warning("analytics warm-up skipped: %s", getattr(exc, "detail", exc))
 
@@ -209,6 +219,15 @@ class ApiState:
             gc.unfreeze()  # what the context build froze is collected once here too
             gc.collect()
             gc.freeze()
+            # a young collection every 10,000 new containers, not every 700: an answer under way
+            # holds a few thousand (its rows), so with the default nearly every request collected
+            # and moved its live rows to the old generation, whose full collections (50-85 ms
+            # each, about 2 a second) then took 15 % of the time under /matches load and made
+            # its p99 (measured: 900 ms of collections in 6 s, p99 97-190 ms; with this none
+            # after the first pass, p99 29-36 ms)
+            if self._thresholds is None:
+                self._thresholds = gc.get_threshold()
+            gc.set_threshold(SERVER_GC_THRESHOLD, *self._thresholds[1:])
 
     def refresh_metadata(self) -> None:
         """Read the Stichtag and the attribution from the store (after open and after writes)."""
@@ -357,6 +376,9 @@ class ApiState:
             self.store.close()
             self.store = None
             gc.unfreeze()
+            if self._thresholds is not None:
+                gc.set_threshold(*self._thresholds)
+                self._thresholds = None
 
 
 def get_state(request: Request) -> ApiState:

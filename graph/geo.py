@@ -79,6 +79,11 @@ class SpatialIndex:
             self._built = True
         return self._kd
 
+    def build(self) -> None:
+        """Import SciPy and build the k-d tree now (a long-lived process, at start-up), not in
+        the first question past the few that are answered by a scan."""
+        self._tree  # noqa: B018 - the property builds it
+
     def __getstate__(self) -> dict[str, Any]:
         """Pickled without the k-d tree (rebuilt on the first query that needs it)."""
         return {**self.__dict__, "_kd": None, "_built": False}

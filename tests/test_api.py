@@ -139,6 +139,32 @@ def test_api_picks_up_a_graph_loaded_after_it_started(
         assert "Gebietsstand 31.12.2020" in resp.headers["x-data-attribution"]
 
 
+def test_a_server_process_builds_at_start_what_questions_would_and_tunes_the_collector(
+    graph_data: GraphData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At start-up the API builds the lookup indexes and the k-d tree (not the first requests
+    under load) and collects young objects less often; closing gives the collector its thresholds back."""
+    import gc
+
+    from lernnetz.graph.analytics import basic
+    from lernnetz.graph.analytics.context import _context
+
+    settings = make_settings(tmp_path / "served")
+    NetworkXStore(settings.snapshot_path).replace(graph_data)
+    before = gc.get_threshold()
+    with TestClient(create_app(settings)) as c:
+        state = c.app.state.lernnetz
+        assert gc.get_threshold() == (api_deps.SERVER_GC_THRESHOLD, *before[1:])
+        assert _context(state.store).index._built  # no question asked yet
+
+        def rebuilt(store: Any) -> Any:
+            raise AssertionError("the municipality index was built by a request")
+
+        monkeypatch.setattr(basic, "_municipality_index", rebuilt)
+        assert c.get("/municipalities/08421000").status_code == 200
+    assert gc.get_threshold() == before
+
+
 class FlakyStore:
     """A remote-like store (think Neo4j) that can be switched off: every call raises then."""
 

@@ -72,6 +72,12 @@ def _territory_index(store: GraphStore) -> dict[str, list[dict[str, str]]]:
     return out
 
 
+def prepare_lookups(store: GraphStore) -> None:
+    """Build the indexes of :func:`municipality_detail` now (at API start-up), not in the first lookup."""
+    memo(store, "municipality_detail", lambda: _municipality_index(store))
+    memo(store, "projects_by_ags", lambda: _territory_index(store))
+
+
 def municipality_detail(store: GraphStore, ags: str) -> dict[str, Any]:
     """One municipality (all register fields, Kreis and Land names), the projects whose territory
     contains it (``id``, ``name``, ``via``), and its recorded interests and attendances (frames).
