@@ -16,8 +16,7 @@ records:
 from __future__ import annotations
 
 import re
-import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TypeVar
 
@@ -35,6 +34,7 @@ from lernnetz.loaders.records import (
     Register,
     StateRecord,
 )
+from lernnetz.loaders.register_xlsx import workbook_records
 from lernnetz.loaders.textio import csv_rows, read_text
 
 DESTATIS_ATTRIBUTION = (
@@ -445,49 +445,13 @@ def _parse_hierarchy(file: str, records: Iterable[tuple[int, dict[str, str]]], s
     return _finish(file, states, districts, associations, rows, problems, stichtag)
 
 
-_SATZARTEN = {"10", "20", "30", "40", "50", "60"}
-
-
 def parse_xlsx(path: str | Path) -> Register:
-    """Parse the official workbook ``3112YYYY_Auszug_GV.xlsx``."""
-    import openpyxl
-
+    """Parse the official workbook ``3112YYYY_Auszug_GV.xlsx`` (its cells read by
+    :func:`lernnetz.loaders.register_xlsx.workbook_records`)."""
     p = Path(path)
-    try:
-        book = openpyxl.load_workbook(p, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InputError.single(p, f"not a readable XLSX workbook (truncated or damaged?): {exc}") from exc
-    try:
-        names = [n for n in book.sheetnames if n.startswith("Onlineprodukt_Gemeinden")]
-        if not names:
-            raise InputError.single(
-                p, f"no sheet 'Onlineprodukt_Gemeinden…'; sheets: {', '.join(book.sheetnames)}"
-            )
-        sheet = book[names[0]]
-        title_text: list[str] = []
-
-        def records() -> Iterator[tuple[int, dict[str, str]]]:
-            started = False
-            try:
-                for n, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-                    values = [_cell(v) for v in cells[: len(HIERARCHY_COLUMNS)]]
-                    if not started:
-                        if values and values[0] in _SATZARTEN:
-                            started = True
-                        else:
-                            title_text.extend(v for v in values if v)
-                            continue
-                    if not values or values[0] == "":
-                        continue
-                    if values[0] not in _SATZARTEN:
-                        continue  # footnotes below the table
-                    values += [""] * (len(HIERARCHY_COLUMNS) - len(values))
-                    yield n, dict(zip(HIERARCHY_COLUMNS, values, strict=True))
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                raise InputError.single(p, f"the workbook is damaged or truncated: {exc}") from exc
-
+    with workbook_records(p, HIERARCHY_COLUMNS) as (records, title_text):
         stichtag = stichtag_from_name(p.name)
-        register = _parse_hierarchy(str(p), records(), stichtag)
+        register = _parse_hierarchy(str(p), records, stichtag)
         joined = " ".join(title_text)
         # The title reads "… mit ausgewählten Merkmalen am 31.12.2020 (4. Quartal)".
         m = re.search(r"(?:Gebietsstand:?|\bam)\s*(\d{2})\.(\d{2})\.(\d{4})", joined)
@@ -497,13 +461,3 @@ def parse_xlsx(path: str | Path) -> Register:
         if pm:
             register.population_date = pm[1]
         return register
-    finally:
-        book.close()
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
